@@ -1,0 +1,61 @@
+# Everything a fresh machine needs: `make run` and `make test`.
+include .env
+
+PY        ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+HOST      ?= 127.0.0.1
+PORT      ?= 8000
+export LEAD_ES_URL ?= http://127.0.0.1:9200
+SHARED    ?= ../shared/data
+
+.PHONY: help install es-up es-down es-status seed load-ct run serve test eval bench clean
+
+help:
+	@echo "make run      install, start Elasticsearch, load seed_data/, serve on http://$(HOST):$(PORT)"
+	@echo "make test     install, start Elasticsearch, run the whole suite"
+	@echo "make es-up / es-down   start / stop the local Elasticsearch $(ES_VERSION)"
+	@echo "make load-ct  rebuild the directory from seed_data/ plus the CT federal facility lists"
+	@echo "make eval / make bench"
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+es-up: $(STAMP)
+	scripts/es-local.sh up
+
+es-down:
+	scripts/es-local.sh down
+
+es-status:
+	scripts/es-local.sh status
+
+seed: es-up
+	$(BIN)/lead ingest run seed:seed_data
+
+load-ct: es-up
+	$(BIN)/lead ingest run seed:seed_data federal:$(SHARED)/facilities/ct
+
+run: seed
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'api.app:create_app()'
+
+serve: $(STAMP)
+	$(BIN)/flask --app api.app:create_app run --host $(HOST) --port $(PORT) --debug
+
+test: es-up
+	$(BIN)/pytest
+
+eval: seed
+	$(BIN)/python -m matching.evaluate
+
+bench: es-up
+	$(BIN)/python -m bench.run
+
+clean: es-down
+	rm -rf $(VENV) .cache

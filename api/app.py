@@ -1,0 +1,87 @@
+"""The Flask app factory."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from elastic_transport import ConnectionError as EngineConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError, Elasticsearch
+from flask import Flask, current_app
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api.problem import from_http_exception, problem
+from directory.es import make_client
+from directory.settings import Settings
+from directory.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a request needs, built once per app: settings, the engine client and the store."""
+    settings: Settings
+    es: Elasticsearch
+    store: Store
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["lead"]
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with every HTTP error rendered as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException):  # noqa: D102 - flask-smorest hook
+        return from_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, es: Elasticsearch | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="LEAD service directory",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    client = es or make_client(settings)
+    app.extensions["lead"] = Runtime(settings=settings, es=client, store=Store(client, settings))
+
+    api = ProblemApi(app, spec_kwargs={"info": {"description": (
+        "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
+        "Errors are application/problem+json with the failing fields in `errors`.")}})
+
+    from api import health, ingest_cli, listings, seed_cli
+
+    api.register_blueprint(health.blp)
+    api.register_blueprint(listings.blp)
+    ingest_cli.init_app(app)
+    seed_cli.init_app(app)
+
+    @app.errorhandler(EngineConnectionError)
+    @app.errorhandler(ConnectionTimeout)
+    def engine_unavailable(exc: Exception):
+        log.warning("search engine unavailable: %s", type(exc).__name__)
+        return problem(503, "The search engine is unavailable; try again shortly.", headers={"Retry-After": "5"})
+
+    @app.errorhandler(ApiError)
+    def engine_error(exc: ApiError):
+        log.error("search engine error %s: %s", exc.meta.status if exc.meta else "?", exc.message)
+        status = 503 if exc.meta and exc.meta.status in (429, 503) else 502
+        return problem(status, "The search engine could not answer this request.", headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return from_http_exception(exc)
+        log.exception("unhandled error")
+        return problem(500, "Something went wrong on our side; it has been logged.")
+
+    return app

@@ -1,0 +1,63 @@
+"""``flask ingest ...`` / ``lead ingest ...``: rebuild the directory from sources."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from api.app import runtime
+from ingest import pipeline
+from ingest.geocode import Geocoder
+from ingest.readers.provider_csv import template_header
+
+ingest_group = AppGroup("ingest", help="Load the directory from sources (each run is a full blue/green rebuild).")
+
+
+@ingest_group.command("run")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--min-ratio", type=float, default=0.0, show_default=True,
+              help="Refuse to swap when the new build has fewer than this fraction of the live listings.")
+def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> None:
+    """Rebuild from SOURCES, each KIND:PATH (seed, provider, hsds3-json, hsds3-csv, hsds1-csv, federal)."""
+    rt = runtime()
+    try:
+        for spec in sources:
+            pipeline.parse_source(spec)
+    except pipeline.SourceError as exc:
+        raise click.BadParameter(str(exc), param_hint="SOURCES") from None
+    rt.store.ensure_indices()
+    geocoder = Geocoder(cache_get=rt.store.geocache_get_many, cache_put=rt.store.geocache_put_many,
+                        geocoder_name=rt.settings.geocoder, user_agent=rt.settings.geocoder_user_agent)
+    bar = {"read": 0, "indexed": 0}
+
+    def progress(kind: str):
+        def show(n: int) -> None:
+            bar[kind] = n
+            if not sys.stderr.isatty() or (kind == "read" and n % 250):
+                return
+            click.echo(f"\r{'read':>8} {bar['read']:>7}   {'indexed':>8} {bar['indexed']:>7}", nl=False, err=True)
+        return show
+
+    try:
+        report, _ = pipeline.run(list(sources), rt.store, geocoder, on_read=progress("read"),
+                                 on_indexed=progress("indexed"), min_ratio=min_ratio)
+    except pipeline.SourceError as exc:
+        click.echo("", err=True)
+        click.echo(f"ingest failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo("", err=True)
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
+
+
+@ingest_group.command("template")
+def template_command() -> None:
+    """Print the provider spreadsheet's header row (CSV)."""
+    click.echo(template_header())
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(ingest_group)

@@ -1,0 +1,1 @@
+"""The directory: domain model, need taxonomy, index definitions and the store."""

@@ -1,0 +1,229 @@
+"""Index definitions: the listing mapping and how a listing document is built from a record.
+
+One document per service at a location, with organisation, location, schedule and capacity
+denormalised, because distance, hours and beds are per site. This module is the only place the
+field layout is defined; ``matching/`` reads the same names.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from directory import hours, taxonomy
+
+# The engine here has no analysis-common plugin: only built-in analyzers. ``standard`` with
+# an English stop list keeps "the"/"and" out of relevance; everyday words and Spanish terms
+# are expanded from the taxonomy at query time instead of with synonym filters.
+SETTINGS: dict[str, Any] = {
+    "number_of_shards": 1,
+    "analysis": {
+        "analyzer": {
+            "text_en": {"type": "standard", "stopwords": "_english_"},
+        },
+        "normalizer": {"lower": {"type": "custom", "filter": ["lowercase"]}},
+    },
+}
+
+_TEXT = {"type": "text", "analyzer": "text_en"}
+_TEXT_KW = {"type": "text", "analyzer": "text_en",
+            "fields": {"raw": {"type": "keyword", "normalizer": "lower", "ignore_above": 256}}}
+_KW = {"type": "keyword"}
+_LOWER_KW = {"type": "keyword", "normalizer": "lower"}
+_BOOL = {"type": "boolean"}
+_INT = {"type": "integer"}
+_DATE = {"type": "date"}
+_STORED = {"type": "object", "enabled": False}
+
+LISTING_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": _KW,
+        "status": _KW,
+        "sample": _BOOL,
+        "name": _TEXT_KW,
+        "description": _TEXT,
+        "organization": {"properties": {
+            "id": _KW, "name": _TEXT_KW, "alternate_name": _TEXT, "description": _TEXT,
+            "website": {"type": "keyword", "index": False}, "email": {"type": "keyword", "index": False},
+        }},
+        "service": {"properties": {
+            "id": _KW, "name": _TEXT_KW, "alternate_name": _TEXT, "description": _TEXT,
+            "url": {"type": "keyword", "index": False}, "email": {"type": "keyword", "index": False},
+            "interpretation_services": _TEXT, "application_process": _TEXT, "fees_description": _TEXT,
+            "eligibility_description": _TEXT, "alert": _TEXT,
+            "minimum_age": _INT, "maximum_age": _INT, "assured_date": _DATE, "last_modified": _DATE,
+        }},
+        "location": {"properties": {
+            "id": _KW, "name": _TEXT_KW, "point": {"type": "geo_point"}, "geocode_quality": _KW,
+            "transportation": {"type": "text", "index": False},
+        }},
+        "address": {"properties": {
+            "address_1": _TEXT, "address_2": _TEXT, "city": _TEXT_KW, "town": _KW,
+            "state_province": _KW, "postal_code": _KW, "country": _KW,
+        }},
+        "phones": _STORED,
+        "schedules": _STORED,
+        "hours": {"properties": {
+            "open": {"type": "integer_range"},
+            "always_open": _BOOL,
+            "known": _BOOL,
+            "text": {"type": "text", "index": False},
+            "source_text": {"type": "text", "index": False},
+        }},
+        # Leaf codes as given, and every ancestor for parent-need queries.
+        "needs": _KW,
+        "needs_leaf": _KW,
+        # Everyday and Spanish words of the listing's needs, so typed queries find them.
+        "need_words": _TEXT,
+        "source_terms": _TEXT,
+        "languages": _KW,
+        "required_documents": _TEXT,
+        "age": {"type": "integer_range"},
+        "eligibility": {"properties": {
+            "genders": _KW, "genders_known": _BOOL,
+            "insurance": _KW, "insurance_known": _BOOL,
+            "moud_accepted": _KW, "moud_known": _BOOL,
+            "sobriety_required": _BOOL,
+            "offence_exclusions": _KW, "offence_known": _BOOL,
+            "veterans_only": _BOOL,
+            "service_area_towns": _LOWER_KW,
+            "id_required": _BOOL,
+        }},
+        "access": {"properties": {"walk_in": _BOOL, "appointment_required": _BOOL}},
+        "capacity": {"properties": {
+            "status": _KW, "available": _INT, "maximum": _INT, "unit": _KW, "waitlist": _INT,
+            "wait_days": _INT, "accepting_new_clients": _BOOL, "updated_at": _DATE, "updated_by": _KW,
+            "source": _KW,
+        }},
+        "sources": {"properties": {
+            "source": _KW, "source_id": _KW, "file": {"type": "keyword", "index": False},
+            "imported_at": _DATE,
+        }},
+        # Which fields came from provider edits through the API (re-applied on every rebuild).
+        "edited_fields": _KW,
+        "edited_at": _DATE,
+        "indexed_at": _DATE,
+    },
+}
+
+
+def capacity_status(capacity: dict | None) -> str:
+    """available / waitlist / full / unknown from the numbers a provider gave.
+
+    Freshness is a query-time concern (it changes with the clock), so it is not baked in here.
+    """
+    if not capacity:
+        return "unknown"
+    available, waitlist = capacity.get("available"), capacity.get("waitlist")
+    accepting = capacity.get("accepting_new_clients")
+    if accepting is False:
+        return "full"
+    if available is not None and available > 0:
+        return "available"
+    if (waitlist or 0) > 0 or (capacity.get("wait_days") or 0) > 0:
+        return "waitlist"
+    if available == 0:
+        return "full"
+    if accepting is True:
+        return "available"
+    return "unknown"
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return _iso(value)
+
+
+def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
+    """Build the search document for one validated listing record (see ``directory.model``)."""
+    rec = _clean(record)
+    service, org, loc = rec["service"], rec["organization"], rec["location"]
+    address = rec.get("address") or {}
+    elig = rec.get("eligibility") or {}
+
+    intervals = hours.parse_hours(rec["hours_text"]) if rec.get("hours_text") else []
+    if not intervals and rec.get("schedules"):
+        intervals = hours.schedule_intervals(rec["schedules"])
+
+    point = None
+    if loc.get("latitude") is not None and loc.get("longitude") is not None:
+        point = {"lat": loc["latitude"], "lon": loc["longitude"]}
+
+    lo, hi = service.get("minimum_age"), service.get("maximum_age")
+    age = None
+    if lo is not None or hi is not None:
+        age = {"gte": lo if lo is not None else 0, "lte": hi if hi is not None else 120}
+
+    def known(key: str) -> bool:
+        return elig.get(key) is not None
+
+    capacity = rec.get("capacity")
+    capacity_doc = None
+    if capacity:
+        capacity_doc = {**capacity, "status": capacity_status(capacity), "source": capacity.get("source", "import")}
+
+    doc = {
+        "id": rec["id"],
+        "status": service.get("status") or "active",
+        "sample": bool(rec.get("sample")),
+        "name": service["name"],
+        "description": service.get("description"),
+        "organization": {k: org.get(k) for k in ("id", "name", "alternate_name", "description", "website", "email")},
+        "service": {k: v for k, v in service.items() if k != "status"},
+        "location": {
+            "id": loc["id"], "name": loc.get("name"), "point": point,
+            "geocode_quality": loc.get("geocode_quality") or ("provided" if point else "none"),
+            "transportation": loc.get("transportation"),
+        },
+        "address": {**address, "town": town_key(address.get("city"))},
+        "phones": {"items": rec.get("phones") or []},
+        "schedules": {"items": rec.get("schedules") or []},
+        "hours": {
+            "open": hours.as_ranges(intervals),
+            "always_open": hours.is_always_open(intervals) if intervals else False,
+            "known": bool(intervals),
+            "text": hours.describe(intervals),
+            "source_text": rec.get("hours_text"),
+        },
+        "needs": taxonomy.with_ancestors(rec["needs"]),
+        "needs_leaf": list(rec["needs"]),
+        "need_words": taxonomy.expansion_terms(rec["needs"]),
+        "source_terms": rec.get("source_terms") or [],
+        "languages": rec.get("languages") or [],
+        "required_documents": rec.get("required_documents") or [],
+        "age": age,
+        "eligibility": {
+            "genders": elig.get("genders") or [], "genders_known": known("genders"),
+            "insurance": elig.get("insurance") or [], "insurance_known": known("insurance"),
+            "moud_accepted": elig.get("moud_accepted") or [], "moud_known": known("moud_accepted"),
+            "sobriety_required": elig.get("sobriety_required"),
+            "offence_exclusions": elig.get("offence_exclusions") or [],
+            "offence_known": known("offence_exclusions"),
+            "veterans_only": elig.get("veterans_only"),
+            "service_area_towns": elig.get("service_area_towns"),
+            "id_required": elig.get("id_required"),
+        },
+        "access": rec.get("access") or {},
+        "capacity": capacity_doc,
+        "sources": rec["sources"],
+        "edited_fields": [],
+        "edited_at": None,
+        "indexed_at": indexed_at,
+    }
+    return doc
+
+
+def town_key(city: str | None) -> str | None:
+    """The town as a facet and filter key: upper-case, single spaces."""
+    if not city:
+        return None
+    return " ".join(city.upper().split())

@@ -1,0 +1,264 @@
+"""The domain model: a listing record, shaped after Open Referral HSDS 3.0 and extended for LEAD.
+
+A *listing* is one service at one location (HSDS ``service_at_location``) with its organisation,
+address, phones, schedules, capacity (HSDS 3.1 ``service_capacity`` + ``unit``, extended with a
+waitlist and accepting-new-clients) and the structured eligibility a LEAD placement turns on.
+
+Eligibility is three-valued everywhere: a missing value (``None``) means *not stated*, which is
+different from an empty list or ``False``. Importers must leave a value out rather than guess.
+
+The schemas validate and normalise records on their way into the store; a record that fails is
+rejected with the field path and message, and never half-indexed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load,
+                         validate, validates, validates_schema)
+
+from directory import hours, taxonomy
+
+GENDERS = ("male", "female", "transgender", "nonbinary")
+INSURANCE = ("medicaid", "medicare", "private", "uninsured", "sliding_fee", "va", "state_funded")
+INSURANCE_LABELS = {
+    "medicaid": "Medicaid (HUSKY)", "medicare": "Medicare", "private": "Private insurance",
+    "uninsured": "Free / no insurance needed", "sliding_fee": "Sliding fee scale", "va": "VA / TRICARE",
+    "state_funded": "State-funded (DMHAS)",
+}
+MOUD = ("methadone", "buprenorphine", "naltrexone")
+OFFENCE_EXCLUSIONS = ("sex_offense_registry", "arson", "violent_felony", "drug_manufacturing",
+                      "open_warrant")
+SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily_closed")
+CAPACITY_UNITS = ("beds", "slots", "appointments", "spaces")
+GEOCODE_QUALITY = ("provided", "cache", "geocoder", "zip_centroid", "town_centroid", "none")
+
+
+def normalise_zip(value: Any) -> str | None:
+    """Repair ZIPs that lost their leading zero in a spreadsheet ('6106' -> '06106')."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if text.endswith(".0"):
+        text = text[:-2]
+    head = text.split("-", 1)[0]
+    if head.isdigit() and 3 <= len(head) <= 5:
+        return head.zfill(5)
+    return text
+
+
+class _Base(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ProvenanceSchema(_Base):
+    source = fields.String(required=True)
+    source_id = fields.String(required=True)
+    file = fields.String(load_default=None, allow_none=True)
+    imported_at = fields.String(load_default=None, allow_none=True)
+
+
+class OrganizationSchema(_Base):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    alternate_name = fields.String(load_default=None, allow_none=True)
+    description = fields.String(load_default=None, allow_none=True)
+    website = fields.String(load_default=None, allow_none=True)
+    email = fields.String(load_default=None, allow_none=True)
+
+
+class ServiceSchema(_Base):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    alternate_name = fields.String(load_default=None, allow_none=True)
+    description = fields.String(load_default=None, allow_none=True)
+    url = fields.String(load_default=None, allow_none=True)
+    email = fields.String(load_default=None, allow_none=True)
+    status = fields.String(load_default="active", validate=validate.OneOf(SERVICE_STATUS))
+    interpretation_services = fields.String(load_default=None, allow_none=True)
+    application_process = fields.String(load_default=None, allow_none=True)
+    fees_description = fields.String(load_default=None, allow_none=True)
+    eligibility_description = fields.String(load_default=None, allow_none=True)
+    alert = fields.String(load_default=None, allow_none=True)
+    minimum_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    maximum_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    assured_date = fields.Date(load_default=None, allow_none=True)
+    last_modified = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
+
+    @validates_schema
+    def _ages(self, data: dict, **_: Any) -> None:
+        lo, hi = data.get("minimum_age"), data.get("maximum_age")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError("minimum_age is above maximum_age", "minimum_age")
+
+
+class AddressSchema(_Base):
+    address_1 = fields.String(load_default=None, allow_none=True)
+    address_2 = fields.String(load_default=None, allow_none=True)
+    city = fields.String(load_default=None, allow_none=True)
+    state_province = fields.String(load_default=None, allow_none=True)
+    postal_code = fields.String(load_default=None, allow_none=True)
+    country = fields.String(load_default="US")
+
+    @pre_load
+    def _zip(self, data: dict, **_: Any) -> dict:
+        if isinstance(data, dict) and "postal_code" in data:
+            data = {**data, "postal_code": normalise_zip(data["postal_code"])}
+        return data
+
+
+class LocationSchema(_Base):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(load_default=None, allow_none=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    geocode_quality = fields.String(load_default="none", validate=validate.OneOf(GEOCODE_QUALITY))
+    transportation = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _pair(self, data: dict, **_: Any) -> None:
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError("latitude and longitude must be given together", "latitude")
+        if data.get("latitude") == 0 and data.get("longitude") == 0:
+            raise ValidationError("0,0 is not a place in the directory's area", "latitude")
+
+
+class PhoneSchema(_Base):
+    number = fields.String(required=True, validate=validate.Length(min=3, max=60))
+    extension = fields.String(load_default=None, allow_none=True)
+    type = fields.String(load_default="voice")
+    description = fields.String(load_default=None, allow_none=True)
+
+
+class ScheduleSchema(_Base):
+    """The weekly subset of HSDS ``schedule`` that opening hours are computed from."""
+    freq = fields.String(load_default="WEEKLY", validate=validate.OneOf(("WEEKLY", "DAILY")))
+    byday = fields.String(load_default=None, allow_none=True)
+    opens_at = fields.String(load_default=None, allow_none=True)
+    closes_at = fields.String(load_default=None, allow_none=True)
+    description = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _parses(self, data: dict, **_: Any) -> None:
+        try:
+            hours.schedule_intervals([data])
+        except hours.HoursError as exc:
+            raise ValidationError(str(exc), "byday") from exc
+
+
+def _choice_list(choices: tuple[str, ...]) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(choices)), load_default=None, allow_none=True)
+
+
+class EligibilitySchema(_Base):
+    """Structured LEAD eligibility. ``None`` = not stated (unknown), never a guess."""
+    genders = _choice_list(GENDERS)
+    insurance = _choice_list(INSURANCE)
+    moud_accepted = _choice_list(MOUD)
+    sobriety_required = fields.Boolean(load_default=None, allow_none=True)
+    offence_exclusions = _choice_list(OFFENCE_EXCLUSIONS)
+    veterans_only = fields.Boolean(load_default=None, allow_none=True)
+    service_area_towns = fields.List(fields.String(), load_default=None, allow_none=True)
+    id_required = fields.Boolean(load_default=None, allow_none=True)
+
+
+class AccessSchema(_Base):
+    walk_in = fields.Boolean(load_default=None, allow_none=True)
+    appointment_required = fields.Boolean(load_default=None, allow_none=True)
+
+
+class CapacitySchema(_Base):
+    """HSDS 3.1 ``service_capacity`` + ``unit``, with a waitlist and accepting-new-clients."""
+    available = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
+    maximum = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
+    unit = fields.String(load_default="beds", validate=validate.OneOf(CAPACITY_UNITS))
+    waitlist = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
+    wait_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 3650))
+    accepting_new_clients = fields.Boolean(load_default=None, allow_none=True)
+    updated_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
+    updated_by = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _bounds(self, data: dict, **_: Any) -> None:
+        a, m = data.get("available"), data.get("maximum")
+        if a is not None and m is not None and a > m:
+            raise ValidationError("available is above maximum", "available")
+
+
+class ListingRecordSchema(_Base):
+    """One service at one location, as every importer hands it to the store."""
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,200}$"))
+    organization = fields.Nested(OrganizationSchema, required=True)
+    service = fields.Nested(ServiceSchema, required=True)
+    location = fields.Nested(LocationSchema, required=True)
+    address = fields.Nested(AddressSchema, load_default=None, allow_none=True)
+    phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
+    schedules = fields.List(fields.Nested(ScheduleSchema), load_default=list)
+    hours_text = fields.String(load_default=None, allow_none=True)
+    needs = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    source_terms = fields.List(fields.String(), load_default=list)
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), load_default=None,
+                            allow_none=True)
+    required_documents = fields.List(fields.String(), load_default=list)
+    eligibility = fields.Nested(EligibilitySchema, load_default=dict)
+    access = fields.Nested(AccessSchema, load_default=dict)
+    capacity = fields.Nested(CapacitySchema, load_default=None, allow_none=True)
+    sources = fields.List(fields.Nested(ProvenanceSchema), required=True, validate=validate.Length(min=1))
+    sample = fields.Boolean(load_default=False)
+
+    @validates("needs")
+    def _needs(self, value: list[str], **_: Any) -> None:
+        unknown = [c for c in value if not taxonomy.is_code(c)]
+        if unknown:
+            raise ValidationError(f"unknown need codes: {', '.join(unknown)}")
+
+    @validates("hours_text")
+    def _hours(self, value: str | None, **_: Any) -> None:
+        if value:
+            try:
+                hours.parse_hours(value)
+            except hours.HoursError as exc:
+                raise ValidationError(str(exc)) from exc
+
+    @post_load
+    def _leaf_needs(self, data: dict, **_: Any) -> dict:
+        data["needs"] = taxonomy.leaves(data["needs"])
+        return data
+
+
+LISTING_RECORD = ListingRecordSchema()
+
+
+def load_record(raw: dict) -> dict:
+    """Validate and normalise a raw record; raises ``ValidationError`` with field paths."""
+    return LISTING_RECORD.load(raw)
+
+
+def error_messages(exc: ValidationError) -> list[tuple[str, str]]:
+    """Flatten marshmallow's nested messages into (field.path, message) pairs."""
+    out: list[tuple[str, str]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, sub in node.items():
+                if isinstance(key, int):
+                    walk(sub, f"{path}[{key}]")
+                elif key == "_schema":
+                    walk(sub, path)
+                else:
+                    walk(sub, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list) and node and not all(isinstance(n, str) for n in node):
+            for i, sub in enumerate(node):
+                walk(sub, f"{path}[{i}]")
+        else:
+            for msg in node if isinstance(node, list) else [node]:
+                out.append((path or "_record", str(msg)))
+
+    walk(exc.messages, "")
+    return out
+
+
+__all__ = ["EXCLUDE", "load_record", "error_messages", "normalise_zip", "LISTING_RECORD"]

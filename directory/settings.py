@@ -1,0 +1,42 @@
+"""Settings from environment variables prefixed ``LEAD_``, with defaults for local use."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Settings:
+    es_url: str = "http://127.0.0.1:9200"
+    # Every index and alias name derives from this prefix, so each test run gets its own.
+    index_prefix: str = "lead"
+    es_timeout: float = 10.0
+    # Capacity not confirmed within this many hours counts as unknown (DMHAS bed board rule).
+    capacity_fresh_hours: float = 12.0
+    timezone: str = "America/New_York"
+    # geopy geocoder name (e.g. "nominatim"); empty means offline: cache then centroids only.
+    geocoder: str = ""
+    geocoder_user_agent: str = "lead-directory"
+    max_body_bytes: int = 64 * 1024
+    secret_key: str = field(default="dev-only-change-me", repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Read ``LEAD_<FIELD>`` variables, converting to each field's type."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"LEAD_{f.name.upper()}")
+            if raw is None:
+                continue
+            kind = type(getattr(cls, f.name, f.default)) if f.default is not None else str
+            try:
+                values[f.name] = kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"LEAD_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)

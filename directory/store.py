@@ -1,0 +1,375 @@
+"""The store: the only module that talks to Elasticsearch about directory data.
+
+Indices (all names derive from ``Settings.index_prefix``):
+
+- ``<prefix>-listings`` is an *alias* over one physical index ``<prefix>-listings-<stamp>``.
+  A rebuild from sources writes a new physical index and moves the alias in one call.
+- ``<prefix>-edits`` holds provider edits and capacity as durable records, one document per
+  listing, each field stamped with who, when and an ordering key. Rebuilds re-apply them, so
+  nothing entered through the API is lost when the directory is rebuilt from its sources.
+- ``<prefix>-audit`` is the append-only audit trail of changes to directory data.
+- ``<prefix>-geocache`` remembers geocoding answers between ingest runs.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+
+from directory import documents, model
+from directory.settings import Settings
+
+# Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "hours_text", "phones", "languages", "service.description", "service.status",
+    "service.minimum_age", "service.maximum_age", "service.eligibility_description",
+    "access.walk_in", "access.appointment_required",
+    "eligibility.genders", "eligibility.insurance", "eligibility.moud_accepted",
+    "eligibility.sobriety_required", "eligibility.offence_exclusions", "eligibility.veterans_only",
+    "eligibility.service_area_towns", "eligibility.id_required", "capacity",
+)
+
+
+class ListingNotFound(LookupError):
+    pass
+
+
+class VersionConflict(Exception):
+    """The caller's version of a listing is not the current one (HTTP 412)."""
+
+    def __init__(self, current: str | None):
+        super().__init__("the listing changed since it was read")
+        self.current = current
+
+
+class RebuildFailed(RuntimeError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def get_path(record: dict, path: str) -> Any:
+    node: Any = record
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def set_path(record: dict, path: str, value: Any) -> None:
+    node = record
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {}) if isinstance(node.get(part), dict) else node.setdefault(part, {})
+        if node is None:
+            raise ValueError(path)
+    node[parts[-1]] = value
+
+
+@dataclass
+class RebuildResult:
+    index: str
+    indexed: int
+    edits_applied: int
+    previous: list[str] = field(default_factory=list)
+
+
+class Store:
+    """Directory data in Elasticsearch: listings, durable edits, audit and the geocode cache."""
+
+    def __init__(self, es: Elasticsearch, settings: Settings):
+        self.es = es
+        self.settings = settings
+        p = settings.index_prefix
+        self.listings = f"{p}-listings"
+        self.edits = f"{p}-edits"
+        self.audit_index = f"{p}-audit"
+        self.geocache = f"{p}-geocache"
+
+    # ----- set-up ---------------------------------------------------------------------------
+    SUPPORT_MAPPINGS: dict[str, dict] = {
+        "edits": {"dynamic": "strict", "properties": {
+            "listing_id": {"type": "keyword"},
+            "fields": {"type": "object", "enabled": False},
+            "updated_at": {"type": "date"}, "updated_by": {"type": "keyword"},
+        }},
+        "audit": {"dynamic": "strict", "properties": {
+            "at": {"type": "date"}, "actor": {"type": "keyword"}, "action": {"type": "keyword"},
+            "listing_id": {"type": "keyword"}, "field": {"type": "keyword"},
+            "old": {"type": "object", "enabled": False}, "new": {"type": "object", "enabled": False},
+            "source": {"type": "keyword"}, "detail": {"type": "object", "enabled": False},
+        }},
+        "geocache": {"dynamic": "strict", "properties": {
+            "query": {"type": "keyword"}, "point": {"type": "geo_point"}, "quality": {"type": "keyword"},
+            "at": {"type": "date"},
+        }},
+    }
+
+    def ensure_indices(self) -> None:
+        """Create the support indices if they are missing (safe to call repeatedly)."""
+        for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache")):
+            if not self.es.indices.exists(index=name):
+                try:
+                    self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},
+                                           mappings=self.SUPPORT_MAPPINGS[key])
+                except Exception as exc:  # another process may have created it meanwhile
+                    if "resource_already_exists" not in str(exc):
+                        raise
+
+    def live_index(self) -> str | None:
+        """The physical index behind the listings alias, or None before the first rebuild."""
+        try:
+            found = self.es.indices.get_alias(name=self.listings)
+        except NotFoundError:
+            return None
+        names = sorted(found.body)
+        return names[-1] if names else None
+
+    def drop_everything(self) -> None:
+        """Delete every index of this prefix (tests and `make clean` only)."""
+        self.es.indices.delete(index=f"{self.settings.index_prefix}-*", ignore_unavailable=True,
+                               allow_no_indices=True, expand_wildcards="all")
+
+    # ----- rebuild from sources -------------------------------------------------------------
+    def _new_index_name(self) -> str:
+        # Microsecond stamps sort in creation order; they also order edit stamps across rebuilds.
+        return f"{self.listings}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
+
+    def rebuild(self, records: Iterable[dict], *, actor: str = "ingest",
+                on_indexed: Callable[[int], None] | None = None, refresh: bool = True,
+                check: Callable[[str, int], None] | None = None) -> RebuildResult:
+        """Blue/green rebuild: new index, bulk, re-apply edits, check, swap the alias in one call.
+
+        ``records`` are validated listing records. On any failure the new index is deleted and
+        the alias keeps pointing at the old one. ``check(index, count)`` may raise to refuse a
+        build (for example when far fewer listings came through than are live now).
+        """
+        self.ensure_indices()
+        started = utcnow()
+        name = self._new_index_name()
+        self.es.indices.create(index=name, mappings=self._listing_mappings(),
+                               settings={**documents.SETTINGS, "number_of_replicas": 0, "refresh_interval": "-1"})
+        try:
+            edits = self._all_edits()
+            applied = 0
+            indexed_at = started.isoformat()
+
+            def actions() -> Iterator[dict]:
+                nonlocal applied
+                for record in records:
+                    edit = edits.get(record["id"])
+                    if edit:
+                        record = apply_edit_fields(record, edit["fields"])
+                        applied += 1
+                    doc = self._document(record, edit["fields"] if edit else None, indexed_at)
+                    yield {"_index": name, "_id": doc["id"], "_source": doc}
+
+            count = 0
+            for ok, item in helpers.streaming_bulk(self.es, actions(), chunk_size=1000, raise_on_error=True,
+                                                   max_retries=2):
+                count += 1
+                if on_indexed and count % 500 == 0:
+                    on_indexed(count)
+            if on_indexed:
+                on_indexed(count)
+            self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+            self.es.indices.refresh(index=name)
+            if check:
+                check(name, count)
+            # Edits that arrived while the new index was being built.
+            applied += self._catch_up_edits(name, since=started)
+            previous = self._swap_alias(name)
+            # And any that landed on the old index between the catch-up and the swap.
+            applied += self._catch_up_edits(name, since=started)
+            if refresh:
+                self.es.indices.refresh(index=name)
+        except BaseException:
+            self.es.indices.delete(index=name, ignore_unavailable=True)
+            raise
+        for old in previous:
+            self.es.indices.delete(index=old, ignore_unavailable=True)
+        return RebuildResult(index=name, indexed=count, edits_applied=applied, previous=previous)
+
+    def _listing_mappings(self) -> dict:
+        mappings = copy.deepcopy(documents.LISTING_MAPPINGS)
+        # The validated record rides along, unindexed, so edits can rebuild the document.
+        mappings["properties"]["record"] = {"type": "object", "enabled": False}
+        return mappings
+
+    @staticmethod
+    def _document(record: dict, edit_fields: dict | None, indexed_at: str) -> dict:
+        doc = documents.listing_document(record, indexed_at=indexed_at)
+        doc["record"] = documents._clean(record)
+        if edit_fields:
+            doc["edited_fields"] = sorted(edit_fields)
+            doc["edited_at"] = max(f["at"] for f in edit_fields.values())
+        return doc
+
+    def _swap_alias(self, name: str) -> list[str]:
+        try:
+            current = sorted(self.es.indices.get_alias(name=self.listings).body)
+        except NotFoundError:
+            current = []
+        actions: list[dict] = [{"remove": {"index": old, "alias": self.listings}} for old in current]
+        actions.append({"add": {"index": name, "alias": self.listings, "is_write_index": True}})
+        self.es.indices.update_aliases(actions=actions)
+        return current
+
+    def _all_edits(self) -> dict[str, dict]:
+        if not self.es.indices.exists(index=self.edits):
+            return {}
+        return {hit["_id"]: hit["_source"] for hit in helpers.scan(self.es, index=self.edits,
+                                                                  query={"query": {"match_all": {}}})}
+
+    def _catch_up_edits(self, index: str, since: datetime) -> int:
+        self.es.indices.refresh(index=self.edits)
+        n = 0
+        for hit in helpers.scan(self.es, index=self.edits,
+                                query={"query": {"range": {"updated_at": {"gte": since.isoformat()}}}}):
+            edit = hit["_source"]
+            try:
+                current = self.es.get(index=index, id=edit["listing_id"])
+            except NotFoundError:
+                continue
+            record = apply_edit_fields(current["_source"]["record"], edit["fields"])
+            doc = self._document(record, edit["fields"], current["_source"]["indexed_at"])
+            self.es.index(index=index, id=doc["id"], document=doc)
+            n += 1
+        return n
+
+    # ----- reads ----------------------------------------------------------------------------
+    def get(self, listing_id: str) -> tuple[dict, str]:
+        """The live listing document and its version (for ETag / If-Match)."""
+        try:
+            hit = self.es.get(index=self.listings, id=listing_id)
+        except NotFoundError:
+            raise ListingNotFound(listing_id) from None
+        return hit["_source"], self._version(hit)
+
+    @staticmethod
+    def _version(hit: dict) -> str:
+        # The physical index is part of the version: sequence numbers restart in a new index.
+        return f"{hit['_index'].rsplit('-', 1)[-1]}.{hit['_primary_term']}.{hit['_seq_no']}"
+
+    def count(self) -> int:
+        return int(self.es.count(index=self.listings)["count"])
+
+    # ----- provider edits -------------------------------------------------------------------
+    def edit(self, listing_id: str, changes: dict[str, Any], *, actor: str, if_version: str | None = None,
+             source: str = "api", refresh: bool = True) -> tuple[dict, str]:
+        """Apply record-level field changes to one listing with optimistic concurrency.
+
+        ``changes`` maps paths from ``EDITABLE_FIELDS`` to whole new values. The change is
+        validated as a complete record before anything is written; the live document is
+        written with the engine's sequence numbers (a stale ``if_version`` raises
+        ``VersionConflict``), then the change is kept as a durable edit record and audited.
+        """
+        unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(unknown)}")
+        try:
+            hit = self.es.get(index=self.listings, id=listing_id)
+        except NotFoundError:
+            raise ListingNotFound(listing_id) from None
+        version = self._version(hit)
+        if if_version is not None and if_version != version:
+            raise VersionConflict(version)
+        old_record = hit["_source"]["record"]
+        new_record = model.load_record(apply_edit_fields(old_record, {p: {"value": v} for p, v in changes.items()}))
+        now = utcnow().isoformat()
+        existing = self._edit_fields(listing_id)
+        pending = {p: {"value": documents._clean(get_path(new_record, p)), "at": now, "by": actor, "source": source}
+                   for p in changes}
+        doc = self._document(new_record, {**existing, **pending}, hit["_source"]["indexed_at"])
+        try:
+            resp = self.es.index(index=hit["_index"], id=listing_id, document=doc,
+                                 if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"],
+                                 refresh="wait_for" if refresh else False)
+        except ConflictError:
+            raise VersionConflict(None) from None
+        order = f"{hit['_index']}:{resp['_seq_no']:015d}"
+        for field_change in pending.values():
+            field_change["order"] = order
+        self._save_edit(listing_id, pending, actor=actor)
+        for path in changes:
+            old, new = get_path(old_record, path), pending[path]["value"]
+            if old != new:
+                self.audit("edit", actor=actor, listing_id=listing_id, field=path, old=old, new=new,
+                           source=source)
+        new_version = f"{hit['_index'].rsplit('-', 1)[-1]}.{resp['_primary_term']}.{resp['_seq_no']}"
+        return doc, new_version
+
+    def _edit_fields(self, listing_id: str) -> dict:
+        try:
+            return self.es.get(index=self.edits, id=listing_id)["_source"]["fields"]
+        except NotFoundError:
+            return {}
+
+    def _save_edit(self, listing_id: str, pending: dict[str, dict], *, actor: str) -> None:
+        """Merge field changes into the durable edit record; a later write never loses to an earlier one."""
+        for _attempt in range(50):
+            try:
+                hit = self.es.get(index=self.edits, id=listing_id)
+                stored, seq = hit["_source"]["fields"], {"if_seq_no": hit["_seq_no"],
+                                                        "if_primary_term": hit["_primary_term"]}
+            except NotFoundError:
+                stored, seq = {}, {"op_type": "create"}
+            merged = dict(stored)
+            for path, change in pending.items():
+                if path not in merged or merged[path].get("order", "") < change["order"]:
+                    merged[path] = change
+            body = {"listing_id": listing_id, "fields": merged, "updated_at": utcnow().isoformat(),
+                    "updated_by": actor}
+            try:
+                self.es.index(index=self.edits, id=listing_id, document=body, refresh=True, **seq)
+                return
+            except ConflictError:
+                time.sleep(0.005)
+        raise RuntimeError(f"could not save the edit record for {listing_id}")
+
+    # ----- audit ----------------------------------------------------------------------------
+    def audit(self, action: str, *, actor: str, listing_id: str | None = None, field: str | None = None,
+              old: Any = None, new: Any = None, source: str | None = None, detail: dict | None = None) -> None:
+        """Append one audit event. Never pass participant data here."""
+        self.es.index(index=self.audit_index, document={
+            "at": utcnow().isoformat(), "actor": actor, "action": action, "listing_id": listing_id,
+            "field": field, "old": {"value": old}, "new": {"value": new}, "source": source, "detail": detail,
+        })
+
+    # ----- geocode cache --------------------------------------------------------------------
+    def geocache_get_many(self, keys: list[str]) -> dict[str, dict]:
+        if not keys or not self.es.indices.exists(index=self.geocache):
+            return {}
+        found: dict[str, dict] = {}
+        for i in range(0, len(keys), 1000):
+            resp = self.es.mget(index=self.geocache, ids=keys[i:i + 1000])
+            found.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
+        return found
+
+    def geocache_put_many(self, entries: dict[str, dict]) -> None:
+        if entries:
+            helpers.bulk(self.es, ({"_index": self.geocache, "_id": k, "_source": v} for k, v in entries.items()))
+
+
+def apply_edit_fields(record: dict, fields: dict[str, dict]) -> dict:
+    """A copy of ``record`` with each edited path replaced by its edited value.
+
+    Capacity is the exception: whichever is newer by ``updated_at``, the edit or the source's own
+    figure, wins, so a source that reports fresher beds is not masked by an old edit.
+    """
+    out = copy.deepcopy(record)
+    for path, change in fields.items():
+        value = copy.deepcopy(change["value"])
+        if path == "capacity" and value and out.get("capacity"):
+            source_time = str((out["capacity"] or {}).get("updated_at") or "")
+            if source_time and source_time > str(value.get("updated_at") or ""):
+                continue
+        set_path(out, path, value)
+    return out

@@ -1,0 +1,1 @@
+"""Ingest: outside data -> validated, geocoded, de-duplicated listing records -> the store."""

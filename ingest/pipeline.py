@@ -1,0 +1,169 @@
+"""The ingest pipeline: read -> check coordinates -> validate -> geocode -> dedupe -> rebuild.
+
+Each run is a full blue/green rebuild of the listings index from the sources named, so running
+the same ingest twice gives the same directory. A failure anywhere before the alias swap leaves
+the live directory untouched; provider edits are re-applied by the store.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from marshmallow import ValidationError
+
+from directory import model
+from directory.store import RebuildResult, Store
+from ingest.dedupe import Deduper
+from ingest.geocode import Geocoder
+from ingest.readers import READERS
+from ingest.records import Candidate, Rejection
+
+
+class SourceError(ValueError):
+    pass
+
+
+@dataclass
+class Report:
+    read: int = 0
+    indexed: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    geocoded: Counter = field(default_factory=Counter)
+    by_source: Counter = field(default_factory=Counter)
+    merged: int = 0
+    edits_reapplied: int = 0
+    index: str | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read, "indexed": self.indexed, "rejected": len(self.rejected),
+            "rejections": [vars(r) for r in self.rejected], "warnings": self.warnings,
+            "geocoded": dict(self.geocoded), "by_source": dict(self.by_source),
+            "duplicates_merged": self.merged, "edits_reapplied": self.edits_reapplied,
+            "index": self.index, "seconds": round(self.seconds, 2),
+        }
+
+    def summary(self) -> str:
+        lines = [
+            f"read {self.read}, indexed {self.indexed}, rejected {len(self.rejected)}, "
+            f"duplicates merged {self.merged}, provider edits re-applied {self.edits_reapplied}"
+            f" in {self.seconds:.1f}s",
+            "by source: " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_source.items())),
+            "geocoded: " + ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())),
+        ]
+        if self.index:
+            lines.append(f"live index: {self.index}")
+        for rej in self.rejected[:50]:
+            lines.append(f"  rejected {rej}")
+        if len(self.rejected) > 50:
+            lines.append(f"  ... and {len(self.rejected) - 50} more rejections")
+        for warning in self.warnings[:20]:
+            lines.append(f"  warning {warning}")
+        if len(self.warnings) > 20:
+            lines.append(f"  ... and {len(self.warnings) - 20} more warnings")
+        return "\n".join(lines)
+
+
+def parse_source(spec: str) -> tuple[str, str]:
+    kind, sep, path = spec.partition(":")
+    if not sep or kind not in READERS or not path:
+        raise SourceError(f"source {spec!r} must be KIND:PATH with KIND one of {', '.join(READERS)}")
+    return kind, path
+
+
+def check_coordinates(cand: Candidate) -> None:
+    """Impossible coordinates are dropped (and the record flagged) so they are never indexed as a point."""
+    loc = cand.raw.get("location") or {}
+    lat, lon = loc.get("latitude"), loc.get("longitude")
+    if lat is None and lon is None:
+        return
+    bad = None
+    try:
+        lat_f, lon_f = float(lat), float(lon)
+    except (TypeError, ValueError):
+        bad = "coordinates are not numbers"
+    else:
+        if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+            bad = f"latitude {lat}, longitude {lon} is not a point on Earth"
+        elif lat_f == 0 and lon_f == 0:
+            bad = "coordinates 0,0 are a placeholder"
+    if bad:
+        loc.pop("latitude", None)
+        loc.pop("longitude", None)
+        cand.warnings.append(f"location: {bad}; located from the address instead")
+
+
+def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
+            on_read: Callable[[int], None] | None = None) -> list[dict]:
+    """Read, validate, geocode and dedupe every source; return the records to index."""
+    deduper = Deduper()
+    candidates: list[Candidate] = []
+    for spec in sources:
+        kind, path = parse_source(spec)
+        for item in READERS[kind](path):
+            report.read += 1
+            if on_read:
+                on_read(report.read)
+            if isinstance(item, Rejection):
+                report.rejected.append(item)
+                continue
+            check_coordinates(item)
+            candidates.append(item)
+    geocoder.prefetch([c.raw.get("address") or {} for c in candidates
+                       if (c.raw.get("location") or {}).get("latitude") is None])
+    for cand in candidates:
+        loc = cand.raw.setdefault("location", {})
+        place = geocoder.locate(cand.raw.get("address"), loc.get("latitude"), loc.get("longitude"))
+        if place:
+            loc.update(latitude=place.lat, longitude=place.lon, geocode_quality=place.quality)
+        else:
+            loc["geocode_quality"] = "none"
+        try:
+            record = model.load_record(cand.raw)
+        except ValidationError as exc:
+            for path, message in model.error_messages(exc):
+                report.rejected.append(Rejection(cand.file, cand.ref, path, message))
+            continue
+        report.geocoded[record["location"]["geocode_quality"]] += 1
+        report.warnings.extend(f"{cand.file} [{cand.ref}] {w}" for w in cand.warnings)
+        if deduper.add(record, facility_level=cand.facility_level):
+            report.merged += 1
+    geocoder.flush()
+    records = deduper.records()
+    for record in records:
+        for src in record["sources"]:
+            report.by_source[src["source"]] += 1
+    return records
+
+
+def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "ingest",
+        on_read: Callable[[int], None] | None = None, on_indexed: Callable[[int], None] | None = None,
+        min_ratio: float = 0.0) -> tuple[Report, RebuildResult | None]:
+    """Rebuild the directory from ``sources`` (``KIND:PATH`` each) and report what happened.
+
+    ``min_ratio`` refuses a build that would shrink the live directory below that fraction
+    (a truncated feed should not empty the directory).
+    """
+    started = time.perf_counter()
+    for spec in sources:
+        parse_source(spec)
+    report = Report()
+    records = collect(sources, geocoder, report, on_read=on_read)
+    if not records:
+        raise SourceError("no valid records were read; the live directory was left as it was")
+    live_before = store.count() if min_ratio and store.live_index() else 0
+
+    def check(index: str, count: int) -> None:
+        if live_before and count < min_ratio * live_before:
+            raise SourceError(f"only {count} listings built against {live_before} live; refusing to swap")
+
+    result = store.rebuild(records, actor=actor, on_indexed=on_indexed, check=check)
+    report.indexed, report.edits_reapplied, report.index = result.indexed, result.edits_applied, result.index
+    report.seconds = time.perf_counter() - started
+    store.audit("ingest", actor=actor, source=",".join(sources),
+                detail={k: v for k, v in report.as_dict().items() if k not in ("rejections", "warnings")})
+    return report, result

@@ -1,0 +1,1 @@
+"""Matching: a participant profile -> one Elasticsearch request -> ranked, explained listings."""

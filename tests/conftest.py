@@ -1,0 +1,70 @@
+"""Fixtures. Integration tests run against the real Elasticsearch started by `make es-up`;
+when it is not reachable the run stops with a message instead of skipping anything."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from directory.es import make_client
+from directory.settings import Settings
+from directory.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings.from_env(index_prefix=f"test-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def es(base_settings: Settings) -> Elasticsearch:
+    client = make_client(base_settings)
+    try:
+        client.cluster.health(timeout="5s")
+    except Exception as exc:  # noqa: BLE001 - any failure means the engine is not usable
+        pytest.exit(f"Elasticsearch is not reachable at {base_settings.es_url} ({type(exc).__name__}). "
+                    "Start it with `make es-up` (or run the whole suite with `make test`).", returncode=3)
+    yield client
+    client.indices.delete(index=f"{base_settings.index_prefix}*", ignore_unavailable=True,
+                          allow_no_indices=True, expand_wildcards="all")
+    client.close()
+
+
+@pytest.fixture
+def settings(base_settings: Settings) -> Settings:
+    """Each test gets its own index prefix, so tests never see each other's data."""
+    return base_settings.with_(index_prefix=f"{base_settings.index_prefix}-{uuid.uuid4().hex[:6]}")
+
+
+@pytest.fixture
+def store(es: Elasticsearch, settings: Settings) -> Store:
+    s = Store(es, settings)
+    s.ensure_indices()
+    yield s
+    s.drop_everything()
+
+
+@pytest.fixture
+def app(es: Elasticsearch, settings: Settings, store: Store):
+    from api.app import create_app
+
+    application = create_app(settings, es=es)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def shared() -> Path:
+    assert SHARED.is_dir(), f"the shared data folder is missing: {SHARED}"
+    return SHARED

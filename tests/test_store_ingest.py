@@ -1,0 +1,204 @@
+"""Against the real engine: mapping, alias swap, idempotent re-ingest, failures, edits surviving rebuilds."""
+from pathlib import Path
+
+import pytest
+
+from directory.store import VersionConflict
+from ingest import pipeline
+from ingest.geocode import Geocoder
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.es
+
+SEED = f"seed:{ROOT / 'seed_data'}"
+
+
+def ingest(store, *sources, **kw):
+    geocoder = Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many)
+    report, result = pipeline.run(list(sources), store, geocoder, **kw)
+    return report
+
+
+def snapshot(store):
+    store.es.indices.refresh(index=store.listings)
+    hits = store.es.search(index=store.listings, size=2000, sort=[{"id": "asc"}],
+                           source_excludes=["indexed_at", "record", "capacity.updated_at"])["hits"]["hits"]
+    return [h["_source"] for h in hits]
+
+
+def strip_none(value):
+    if isinstance(value, dict):
+        return {k: strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_none(v) for v in value]
+    return value
+
+
+def provider_csv(tmp_path: Path, rows: str) -> str:
+    path = tmp_path / "provider.csv"
+    path.write_text("listing_id,organization_name,service_name,needs,hours,postal_code,city,latitude,longitude,"
+                    "capacity_available,capacity_maximum,capacity_updated_at,insurance\n" + rows)
+    return f"provider:{path}"
+
+
+def test_mapping_and_alias_point_at_one_physical_index(store):
+    report = ingest(store, SEED)
+    assert report.indexed >= 200 and not report.rejected
+    aliases = store.es.indices.get_alias(name=store.listings).body
+    assert list(aliases) == [report.index]
+    mapping = store.es.indices.get_mapping(index=store.listings)[report.index]["mappings"]["properties"]
+    assert mapping["location"]["properties"]["point"]["type"] == "geo_point"
+    assert mapping["age"]["type"] == "integer_range"
+    assert mapping["hours"]["properties"]["open"]["type"] == "integer_range"
+    assert mapping["needs"]["type"] == "keyword"
+
+
+def test_seed_is_queryable_by_parent_need_open_minute_and_distance(store):
+    ingest(store, SEED)
+    es, idx = store.es, store.listings
+    parent = es.count(index=idx, query={"term": {"needs": "substance_use"}})["count"]
+    leaf = es.count(index=idx, query={"term": {"needs": "substance_use.withdrawal_management"}})["count"]
+    assert parent > leaf > 0
+    always = es.count(index=idx, query={"term": {"hours.always_open": True}})["count"]
+    sunday_3am = 6 * 1440 + 180
+    open_then = es.count(index=idx, query={"term": {"hours.open": sunday_3am}})["count"]
+    assert open_then >= always > 0
+    near = es.count(index=idx, query={"geo_distance": {"distance": "3mi",
+                                                        "location.point": {"lat": 41.7637, "lon": -72.6851}}})
+    assert near["count"] > 20
+    age_ok = es.count(index=idx, query={"term": {"age": 34}})["count"]
+    assert 0 < age_ok < store.count()
+
+
+def test_re_running_the_same_ingest_gives_the_same_directory(store):
+    ingest(store, SEED)
+    first = snapshot(store)
+    report = ingest(store, SEED)
+    assert snapshot(store) == first
+    assert len(store.es.indices.get(index=f"{store.listings}-*").body) == 1  # the old index was removed
+    assert report.indexed == len(first)
+
+
+def test_bad_records_are_reported_while_good_ones_load(store, tmp_path):
+    source = provider_csv(tmp_path, (
+        "p1,Good,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,,,,\n"
+        "p2,Bad Coords,Shelter,shelter,24/7,06106,Hartford,100,-72.69,,,,\n"
+        "p3,Bad Hours,Food,food,Mo 25:00-26:00,06106,Hartford,,,,,,\n"
+        "p4,Bad Insurance,Clinic,primary care,,06106,Hartford,,,,,,gold plan\n"
+        "p5,Bad Capacity,Shelter,shelter,,06106,Hartford,,,9,5,,\n"))
+    report = ingest(store, source)
+    assert report.indexed == 2
+    rejected = {(r.ref, r.field) for r in report.rejected}
+    assert rejected == {("p3", "hours_text"), ("p4", "eligibility.insurance[0]"), ("p5", "capacity.available")}
+    doc, _ = store.get("p2")  # latitude 100 was dropped and the ZIP centroid used instead
+    assert doc["location"]["geocode_quality"] == "zip_centroid"
+    assert 41 < doc["location"]["point"]["lat"] < 42
+    assert any("not a point on Earth" in w for w in report.warnings)
+
+
+def test_a_failure_mid_ingest_leaves_the_live_alias_untouched(store, monkeypatch):
+    ingest(store, SEED)
+    live, before = store.live_index(), snapshot(store)
+    real_document = store._document
+    calls = {"n": 0}
+
+    def exploding(record, edits, indexed_at):
+        calls["n"] += 1
+        if calls["n"] == 150:
+            raise RuntimeError("disk on fire")
+        return real_document(record, edits, indexed_at)
+
+    monkeypatch.setattr(store, "_document", exploding)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        ingest(store, SEED)
+    assert store.live_index() == live
+    assert snapshot(store) == before
+    assert list(store.es.indices.get(index=f"{store.listings}-*").body) == [live]  # half-built index deleted
+
+
+def test_a_build_that_shrinks_the_directory_too_much_is_refused(store, tmp_path):
+    ingest(store, SEED)
+    live = store.live_index()
+    tiny = provider_csv(tmp_path, "p1,Good,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,,,,\n")
+    with pytest.raises(pipeline.SourceError, match="refusing"):
+        ingest(store, tiny, min_ratio=0.5)
+    assert store.live_index() == live
+
+
+def test_no_valid_records_never_replaces_the_directory(store, tmp_path):
+    ingest(store, SEED)
+    live = store.live_index()
+    bad = provider_csv(tmp_path, "p1,Bad,Thing,flying lessons,,06106,Hartford,,,,,,\n")
+    with pytest.raises(pipeline.SourceError):
+        ingest(store, bad)
+    assert store.live_index() == live
+
+
+def test_provider_edits_and_capacity_survive_a_rebuild(store, tmp_path):
+    source = provider_csv(tmp_path, (
+        "p1,Harbor House,Shelter,shelter,Mo-Fr 17:00-08:00,06106,Hartford,41.76,-72.69,2,20,"
+        "2020-01-01T00:00:00+00:00,medicaid\n"))
+    ingest(store, source)
+    doc, version = store.get("p1")
+    changes = {
+        "hours_text": "24/7", "phones": [{"number": "(860) 555-0111", "type": "voice"}], "languages": ["en", "es"],
+        "service.description": "Low-barrier shelter", "service.status": "temporarily_closed",
+        "access.walk_in": True, "access.appointment_required": False,
+        "eligibility.insurance": ["medicaid", "uninsured"], "eligibility.moud_accepted": ["methadone"],
+        "eligibility.sobriety_required": False, "eligibility.offence_exclusions": [],
+        "eligibility.genders": ["female"], "eligibility.veterans_only": False,
+        "eligibility.service_area_towns": ["Hartford"], "eligibility.id_required": False,
+        "service.minimum_age": 18, "service.maximum_age": 64, "service.eligibility_description": "Adults",
+        "capacity": {"available": 7, "maximum": 20, "unit": "beds", "accepting_new_clients": True,
+                     "updated_at": "2026-11-26T12:00:00+00:00", "updated_by": "provider@example.org"},
+    }
+    edited, new_version = store.edit("p1", changes, actor="provider@example.org", if_version=version)
+    assert new_version != version
+    with pytest.raises(VersionConflict):
+        store.edit("p1", {"languages": ["en"]}, actor="someone", if_version=version)
+
+    report = ingest(store, source)  # rebuild from the unchanged source
+    assert report.edits_reapplied == 1
+    after, _ = store.get("p1")
+    for path, value in changes.items():
+        node = after["record"]
+        for part in path.split("."):
+            node = node[part]
+        assert strip_none(node) == value, path
+    assert after["hours"]["always_open"] is True
+    assert after["status"] == "temporarily_closed"
+    assert after["capacity"]["available"] == 7 and after["capacity"]["status"] == "available"
+    assert after["eligibility"]["moud_accepted"] == ["methadone"]
+    assert sorted(after["edited_fields"]) == sorted(changes)
+
+
+def test_a_newer_capacity_from_the_source_wins_over_an_older_edit(store, tmp_path):
+    row = "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,{a},20,{t},\n"
+    ingest(store, provider_csv(tmp_path, row.format(a=2, t="2026-11-01T00:00:00+00:00")))
+    store.edit("p1", {"capacity": {"available": 5, "maximum": 20, "unit": "beds",
+                                   "updated_at": "2026-11-02T00:00:00+00:00"}}, actor="p")
+    ingest(store, provider_csv(tmp_path, row.format(a=9, t="2026-11-03T00:00:00+00:00")))
+    assert store.get("p1")[0]["capacity"]["available"] == 9
+
+
+def test_connecticut_federal_lists(store, shared):
+    report = ingest(store, SEED, f"federal:{shared / 'facilities/ct'}")
+    assert report.read == 212 + 190 + 210 + 48 + 33 + 350
+    assert not report.rejected
+    assert report.by_source["samhsa-su"] == 190 and report.by_source["hrsa-fqhc"] == 350
+    both = store.es.count(index=store.listings, query={"bool": {"filter": [
+        {"term": {"sources.source": "samhsa-su"}}, {"term": {"sources.source": "samhsa-mh"}}]}})["count"]
+    assert both >= 38  # the lists share at least 38 facilities by name and street
+    assert report.indexed == report.read - report.merged
+    apt = store.es.search(index=store.listings, query={"bool": {"filter": [
+        {"term": {"sources.source": "samhsa-otp2017"}}, {"term": {"eligibility.moud_accepted": "methadone"}}]}})
+    assert apt["hits"]["total"]["value"] >= 30
+
+
+def test_hsds_feeds_load_end_to_end(store, shared):
+    report = ingest(store, f"hsds3-json:{shared / 'hsds3-spec-examples/json'}",
+                    f"hsds3-csv:{shared / 'hsds3-spec-examples/csv'}", f"hsds1-csv:{FIXTURES / 'hsds1'}")
+    assert not report.rejected
+    doc, _ = store.get("hsds3:e94c9f38-1e8f-4564-91d4-d53501ab1765")
+    assert doc["location"]["point"] is None and doc["location"]["geocode_quality"] == "none"
+    assert {s["source"] for s in doc["sources"]} == {"hsds3", "hsds3-csv"}  # one listing, both feeds

@@ -1,0 +1,37 @@
+from directory import taxonomy
+
+
+def test_everyday_and_spanish_words_resolve_to_codes():
+    assert taxonomy.resolve("detox") == ["substance_use.withdrawal_management"]
+    assert taxonomy.resolve("Desintoxicación") == ["substance_use.withdrawal_management"]
+    assert taxonomy.resolve("sober house") == ["housing.recovery_residence"]
+    assert taxonomy.resolve("Suboxone") == ["substance_use.moud_prescriber"]
+    assert "housing" in taxonomy.resolve("vivienda")
+    assert taxonomy.resolve("narcan") == ["substance_use.harm_reduction.naloxone"]
+
+
+def test_codes_resolve_to_themselves_and_unknown_words_to_nothing():
+    assert taxonomy.resolve("mental_health.crisis") == ["mental_health.crisis"]
+    assert taxonomy.resolve("zzz quux") == []
+
+
+def test_phrases_inside_longer_text():
+    assert taxonomy.resolve("need a detox bed tonight") == ["housing.emergency_shelter",
+                                                            "substance_use.withdrawal_management"]
+
+
+def test_ancestors_are_stored_with_leaves():
+    assert taxonomy.with_ancestors(["substance_use.harm_reduction.naloxone"]) == [
+        "substance_use", "substance_use.harm_reduction", "substance_use.harm_reduction.naloxone"]
+    assert taxonomy.leaves(["housing", "housing.emergency_shelter"]) == ["housing.emergency_shelter"]
+
+
+def test_open_eligibility_terms_map():
+    assert taxonomy.open_eligibility_to_codes("Emergency Shelter") == ["housing.emergency_shelter"]
+
+
+def test_every_top_level_need_of_the_issue_exists():
+    assert set(taxonomy.TOP_LEVEL) == {"housing", "healthcare", "substance_use", "mental_health", "employment",
+                                       "basic_needs", "legal_aid"}
+    tree = taxonomy.as_tree()
+    assert sum(len(n["children"]) for n in tree) >= 25
