@@ -58,10 +58,11 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
         "Errors are application/problem+json with the failing fields in `errors`.")}})
 
-    from api import health, ingest_cli, listings, seed_cli
+    from api import health, ingest_cli, listings, match, seed_cli
 
     api.register_blueprint(health.blp)
     api.register_blueprint(listings.blp)
+    api.register_blueprint(match.blp)
     ingest_cli.init_app(app)
     seed_cli.init_app(app)
 

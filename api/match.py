@@ -1,0 +1,148 @@
+"""Matching endpoints: match a participant profile, the officer's nearby mode, and the taxonomy."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from api.app import runtime
+from api.problem import problem
+from directory import hours, taxonomy
+from directory.model import GENDERS, INSURANCE, MOUD, OFFENCE_EXCLUSIONS
+from matching.profile import LocationError, NeedError, Profile, resolve_location, resolve_needs
+from matching.query import fresh_since
+from matching.service import NEARBY_GROUPS, match, nearby_body
+
+blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Matching and search")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LocationSchema(_Strict):
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    zip = fields.String(validate=validate.Regexp(r"^\d{5}(-\d{4})?$", error="must be a 5-digit ZIP code"))
+    text = fields.String(validate=validate.Length(min=2, max=200))
+
+    @validates_schema
+    def _one(self, data: dict, **_) -> None:
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("lat and lon go together", "lat" if "lat" not in data else "lon")
+        if not data:
+            raise ValidationError("give lat and lon, zip, or text")
+
+
+class MatchRequestSchema(_Strict):
+    location = fields.Nested(LocationSchema, required=True)
+    needs = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                        validate=validate.Length(min=1, max=10))
+    age = fields.Integer(validate=validate.Range(0, 120))
+    gender = fields.String(validate=validate.OneOf(GENDERS))
+    insurance = fields.List(fields.String(validate=validate.OneOf(INSURANCE)), validate=validate.Length(max=7))
+    moud = fields.String(validate=validate.OneOf(MOUD), metadata={
+        "description": "Medication for opioid use disorder the participant is on"})
+    currently_using = fields.Boolean(metadata={"description": "True excludes programs that require sobriety"})
+    offences = fields.List(fields.String(validate=validate.OneOf(OFFENCE_EXCLUSIONS)),
+                           validate=validate.Length(max=5), metadata={"description": "Exclusions that apply"})
+    veteran = fields.Boolean()
+    has_id = fields.Boolean()
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), validate=validate.Length(max=5))
+    urgency = fields.String(load_default="this_week", validate=validate.OneOf(("now", "today", "this_week")))
+    max_miles = fields.Float(validate=validate.Range(0.1, 150))
+    include_full = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+    diversify = fields.Boolean(load_default=True)
+    query = fields.String(validate=validate.Length(max=200))
+
+
+class TaxonomyNodeSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    name_es = fields.String()
+    words = fields.List(fields.String())
+    words_es = fields.List(fields.String())
+    open_eligibility = fields.List(fields.String())
+    children = fields.List(fields.Nested(lambda: TaxonomyNodeSchema()))
+
+
+class NearbyQuerySchema(_Strict):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    need = fields.String(required=True, validate=validate.OneOf(sorted(NEARBY_GROUPS)))
+    radius = fields.Float(load_default=5.0, validate=validate.Range(0.1, 50))
+    limit = fields.Integer(load_default=5, validate=validate.Range(1, 20))
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _location(loc: dict):
+    return resolve_location(lat=loc.get("lat"), lon=loc.get("lon"), zip_code=loc.get("zip"), near=loc.get("text"))
+
+
+@blp.route("/match", methods=["POST"])
+@blp.arguments(MatchRequestSchema)
+@blp.response(200)
+@blp.alt_response(422, description="Invalid profile; `errors` names the fields")
+def match_view(body: dict):
+    """Rank listings for a participant profile, with reasons and cautions. The profile is never stored or logged."""
+    try:
+        needs = resolve_needs(body["needs"])
+    except NeedError as exc:
+        return problem(422, str(exc), errors=[{"field": "needs", "message": f"unknown need {t!r}"} for t in exc.unknown])
+    try:
+        point = _location(body["location"])
+    except LocationError as exc:
+        return problem(422, str(exc), errors=[{"field": "location", "message": str(exc)}])
+    profile = Profile(
+        needs=needs, point=point, age=body.get("age"), gender=body.get("gender"), insurance=body.get("insurance") or [],
+        moud=body.get("moud"), currently_using=body.get("currently_using"), offences=body.get("offences") or [],
+        veteran=body.get("veteran"), has_id=body.get("has_id"), languages=body.get("languages") or [],
+        urgency=body["urgency"], max_miles=body.get("max_miles"), include_full=body["include_full"],
+        limit=body["limit"], diversify=body["diversify"], query=body.get("query"))
+    rt = runtime()
+    out = match(rt.es, rt.store.listings, profile, now_utc(), rt.settings.capacity_fresh_hours)
+    out["needs"] = needs
+    out["location"] = {"lat": point.lat, "lon": point.lon, "resolved_by": point.resolved_by, "label": point.label}
+    return out
+
+
+@blp.route("/nearby")
+@blp.arguments(NearbyQuerySchema, location="query")
+@blp.response(200)
+def nearby_view(args: dict):
+    """Officer quick mode: the nearest listings open now that have room or take walk-ins."""
+    rt = runtime()
+    now = now_utc()
+    point = resolve_location(lat=args["lat"], lon=args["lon"])
+    fresh = fresh_since(now, rt.settings.capacity_fresh_hours)
+    body = nearby_body(point, NEARBY_GROUPS[args["need"]], hours.minute_of_week(now), args["radius"], args["limit"],
+                       fresh)
+    resp = rt.es.search(index=rt.store.listings, body=body)
+    items = []
+    for hit in resp["hits"]["hits"]:
+        d = hit["_source"]
+        phones = (d.get("phones") or {}).get("items") or []
+        cap = d.get("capacity") or {}
+        items.append({
+            "id": d["id"], "name": d["name"], "org": d["organization"]["name"],
+            "address": f"{d['address'].get('address_1') or ''}, {d['address'].get('city') or ''}".strip(", "),
+            "phone": phones[0]["number"] if phones else None, "miles": round(hit["sort"][0], 2),
+            "lat": d["location"]["point"]["lat"], "lon": d["location"]["point"]["lon"],
+            "walk_in": bool((d.get("access") or {}).get("walk_in")), "open_24_7": d["hours"].get("always_open"),
+            "beds": cap.get("available") if cap.get("status") == "available" and
+            (cap.get("updated_at") or "") >= fresh else None,
+        })
+    return {"need": args["need"], "results": items, "took_ms": resp["took"]}
+
+
+@blp.route("/taxonomy")
+@blp.response(200, TaxonomyNodeSchema(many=True))
+def taxonomy_view():
+    """The need taxonomy with everyday and Spanish words."""
+    return taxonomy.as_tree()

@@ -1,0 +1,49 @@
+"""Every ranking weight in one place.
+
+The match score is a sum of these signals (Elasticsearch ``function_score`` with ``score_mode:
+sum``); a typed query adds its text relevance on top. Hard constraints are filters, not weights:
+a definitely ineligible listing never appears, whatever its score.
+
+Eligibility that is *not stated* is not penalised directly (function scores cannot be negative):
+instead a listing earns ``ELIGIBILITY_CONFIRMED`` for each relevant dimension it states and
+satisfies, so unknowns rank a little lower, as the design asks.
+"""
+
+# Distance: Gaussian decay on the site's point. Within OFFSET miles there is no decay; at
+# OFFSET + SCALE miles the distance signal is worth DECAY of its full weight.
+DISTANCE = 4.0
+DISTANCE_OFFSET_MILES = 0.5
+DISTANCE_SCALE_MILES = 4.0
+DISTANCE_DECAY = 0.5
+
+# Capacity, only when confirmed within Settings.capacity_fresh_hours (else it counts as unknown).
+CAPACITY_AVAILABLE = 3.0
+CAPACITY_WAITLIST = 1.0
+# Capacity that is unknown or stale gets nothing; full is filtered out unless asked for.
+
+# Urgency "now": open at this minute (or 24/7), and walk-in accepted.
+OPEN_NOW_URGENT = 2.5
+WALK_IN_URGENT = 1.5
+# Urgency "today": open at some point in the rest of today is not expressible without scripts,
+# so "today" rewards walk-in and open-now at half weight.
+URGENCY_TODAY_FACTOR = 0.5
+
+# A listing whose leaf need is exactly what was asked for beats one that only matches a parent.
+EXACT_NEED = 2.0
+
+# Each preferred language (other than English) the staff speaks.
+LANGUAGE_MATCH = 1.5
+
+# Per eligibility dimension that the listing states and the participant satisfies.
+ELIGIBILITY_CONFIRMED = 0.4
+
+# Located only to a ZIP or town centroid: the distance is uncertain. A small bonus for exact sites.
+PRECISE_LOCATION = 0.3
+
+# Organisation diversity: at most this many listings of one organisation in the top TOP_N.
+MAX_PER_ORG_IN_TOP = 2
+TOP_N = 5
+
+# How many candidates to fetch per requested result, so diversity re-ranking has room.
+CANDIDATE_FACTOR = 3
+MAX_CANDIDATES = 150

@@ -1,0 +1,162 @@
+"""Matching against the real engine on a small directory built for each semantic rule."""
+import json
+
+import pytest
+
+from ingest import pipeline
+from ingest.geocode import Geocoder
+
+pytestmark = pytest.mark.es
+
+HEADER = ("listing_id,organization_id,organization_name,service_name,needs,hours,latitude,longitude,city,postal_code,"
+          "genders,insurance,moud_accepted,sobriety_required,offence_exclusions,veterans_only,walk_in,languages,"
+          "capacity_available,capacity_maximum,accepting_new_clients,capacity_updated_at,min_age,max_age,status\n")
+ROWS = [
+    # id, org, org name, service, needs, hours, lat, lon, genders, insurance, moud, sober, offences, vets, walk, langs,
+    # avail, max, accepting, updated, min, max, status
+    "d1,o1,Alpha Detox,Detox,detox,24/7,41.765,-72.685,Hartford,06106,male;female,medicaid,methadone;buprenorphine,no,none,no,yes,en;es,3,20,yes,now-2h,18,,active",
+    "d2,o2,Bravo Detox,Detox,detox,24/7,41.766,-72.684,Hartford,06106,,,,,,,,en,,,,,,,active",
+    "d3,o3,Charlie Detox,Detox,detox,24/7,41.764,-72.686,Hartford,06106,male;female,medicaid,buprenorphine,no,none,no,yes,en,2,10,yes,now-1h,18,,active",
+    "d4,o4,Delta Detox,Detox,detox,24/7,41.763,-72.683,Hartford,06106,male;female,medicaid,methadone,no,none,no,yes,en,0,10,no,now-1h,18,,active",
+    "d5,o5,Echo Detox,Detox,detox,24/7,41.762,-72.682,Hartford,06106,male;female,medicaid,methadone,no,none,no,yes,en,0,10,no,now-40h,18,,active",
+    "d6,o6,Far Detox,Detox,detox,24/7,41.30,-72.92,New Haven,06510,male;female,medicaid,methadone,no,none,no,yes,en,5,10,yes,now-1h,18,,active",
+    "d7,o7,Closed Detox,Detox,detox,24/7,41.765,-72.685,Hartford,06106,male;female,medicaid,methadone,no,none,no,yes,en,5,10,yes,now-1h,18,,temporarily_closed",
+    "d8,o8,Women Detox,Detox,detox,24/7,41.765,-72.686,Hartford,06106,female,medicaid,methadone,no,none,no,yes,en,5,10,yes,now-1h,18,,active",
+    "d9,o9,Youth Detox,Detox,detox,24/7,41.765,-72.687,Hartford,06106,male;female,medicaid,methadone,no,none,no,yes,en,5,10,yes,now-1h,13,17,active",
+    "h1,o10,Sober One,Sober house,sober house,24/7,41.77,-72.68,Hartford,06106,male,uninsured,buprenorphine,yes,none,no,no,en,2,8,yes,now-1h,18,,active",
+    "h2,o11,Shelter Arson,Shelter,shelter,24/7,41.77,-72.68,Hartford,06106,male,uninsured,,no,arson,no,yes,en,10,50,yes,now-1h,18,,active",
+    "h3,o12,Vets Only,Shelter,shelter,24/7,41.77,-72.68,Hartford,06106,male,uninsured,,no,none,yes,yes,en,10,50,yes,now-1h,18,,active",
+    "h4,o13,Open Shelter,Shelter,shelter,24/7,41.771,-72.681,Hartford,06106,male,uninsured,,no,none,no,yes,en,10,50,yes,now-1h,18,,active",
+    "r1,o20,Big Recovery,Coaching A,recovery coach,24/7,41.765,-72.685,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r2,o20,Big Recovery,Coaching B,recovery coach,24/7,41.7651,-72.685,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r3,o20,Big Recovery,Coaching C,recovery coach,24/7,41.7652,-72.685,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r4,o21,Small Recovery,Coaching,recovery coach,24/7,41.80,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r5,o22,Other Recovery,Coaching,recovery coach,24/7,41.82,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r6,o23,Third Recovery,Coaching,recovery coach,24/7,41.84,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+]
+
+
+@pytest.fixture
+def loaded(store, tmp_path):
+    path = tmp_path / "rules.csv"
+    path.write_text(HEADER + "\n".join(ROWS) + "\n")
+    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
+    assert not report.rejected, report.rejected
+    return store
+
+
+def post(client, **profile):
+    body = {"location": {"lat": 41.7637, "lon": -72.6851}, **profile}
+    resp = client.post("/api/v1/match", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def ids(out):
+    return [r["listing_id"] for r in out["results"]]
+
+
+def test_definitely_ineligible_never_appears_unknown_does_with_cautions(client, loaded):
+    out = post(client, needs=["detox"], age=34, gender="male", insurance=["medicaid"], moud="methadone", limit=20)
+    got = ids(out)
+    assert "d3" not in got  # buprenorphine only: definitely no methadone
+    assert "d4" not in got  # full, confirmed an hour ago
+    assert "d7" not in got  # temporarily closed
+    assert "d8" not in got and "d9" not in got  # women only; ages 13-17
+    assert {"d1", "d2", "d5", "d6"} <= set(got)
+    assert got.index("d1") < got.index("d2")  # stated and eligible ranks above not stated
+    d2 = next(r for r in out["results"] if r["listing_id"] == "d2")
+    assert "Insurance accepted not stated" in d2["cautions"]
+    assert any("methadone" in c for c in d2["cautions"])
+    d1 = out["results"][got.index("d1")]
+    assert d1["capacity"]["status"] == "available" and d1["capacity"]["fresh"]
+    assert any("Accepts people on methadone" == r for r in d1["reasons"])
+    assert d1["distance"]["miles"] < 1 and d1["distance"]["km"] > d1["distance"]["miles"]
+
+
+def test_stale_full_counts_as_unknown_and_is_flagged(client, loaded):
+    out = post(client, needs=["detox"], moud="methadone", limit=20)
+    d5 = next(r for r in out["results"] if r["listing_id"] == "d5")
+    assert d5["capacity"]["status"] == "unknown" and d5["capacity"]["reported_status"] == "full"
+    assert any("not confirmed" in c for c in d5["cautions"])
+
+
+def test_include_full_brings_back_full_programs(client, loaded):
+    assert "d4" in ids(post(client, needs=["detox"], include_full=True, limit=20))
+
+
+def test_radius_sobriety_offences_veterans(client, loaded):
+    assert "d6" not in ids(post(client, needs=["detox"], max_miles=10, limit=20))
+    housing = ids(post(client, needs=["housing"], currently_using=True, offences=["arson"], veteran=False, limit=20))
+    assert housing == ["h4"]
+    assert "h3" in ids(post(client, needs=["housing"], veteran=True, limit=20))
+
+
+def test_spanish_speaking_staff_rank_higher(client, loaded):
+    out = post(client, needs=["desintoxicación"], languages=["es"], limit=3)
+    assert ids(out)[0] == "d1"
+    assert "Staff speak Spanish" in out["results"][0]["reasons"]
+
+
+def test_at_most_two_of_one_organisation_in_the_top_five(client, loaded):
+    out = post(client, needs=["recovery_support"], limit=6)
+    orgs = [r["organization"]["id"] for r in out["results"]]
+    assert orgs[:5].count("o20") == 2 and orgs[5] == "o20"  # the third moves down, it is not hidden
+    undiversified = post(client, needs=["recovery_support"], limit=5, diversify=False)
+    assert [r["organization"]["id"] for r in undiversified["results"]][:3] == ["o20"] * 3
+
+
+def test_one_engine_request_per_match(client, loaded, es, monkeypatch):
+    calls = []
+    real = es.perform_request
+
+    def counting(method, path, *a, **kw):
+        calls.append(path)
+        return real(method, path, *a, **kw)
+
+    monkeypatch.setattr(es, "perform_request", counting)
+    post(client, needs=["detox"], limit=10)
+    assert len(calls) == 1 and calls[0].endswith("/_search")
+
+
+def test_nearby_officer_mode(client, loaded):
+    resp = client.get("/api/v1/nearby?lat=41.7637&lon=-72.6851&need=shelter")
+    out = resp.get_json()
+    assert resp.status_code == 200
+    assert {r["id"] for r in out["results"]} == {"h2", "h3", "h4"}  # open 24/7 shelters that take walk-ins
+    assert all(r["walk_in"] and r["open_24_7"] for r in out["results"])
+    assert out["results"] == sorted(out["results"], key=lambda r: r["miles"])
+
+
+def test_taxonomy_endpoint(client):
+    tree = client.get("/api/v1/taxonomy").get_json()
+    assert {n["code"] for n in tree} >= {"housing", "substance_use"}
+
+
+@pytest.mark.parametrize("body,field,status", [
+    ({"location": {"zip": "06106"}, "needs": []}, "needs", 422),
+    ({"location": {"zip": "06106"}, "needs": ["flying lessons"]}, "needs", 422),
+    ({"location": {"lat": 100, "lon": 0}, "needs": ["detox"]}, "location.lat", 422),
+    ({"location": {"zip": "06106"}, "needs": ["detox"], "max_miles": 1000}, "max_miles", 422),
+    ({"location": {"zip": "06106"}, "needs": ["detox"], "limit": 500}, "limit", 422),
+    ({"location": {"zip": "06106"}, "needs": ["detox"], "age": "old"}, "age", 422),
+    ({"location": {"zip": "06106"}, "needs": ["detox"], "shoe_size": 9}, "shoe_size", 422),
+    ({"location": {"text": "Atlantis"}, "needs": ["detox"]}, "location", 422),
+    ({"needs": ["detox"]}, "location", 422),
+])
+def test_bad_profiles_are_problems_naming_the_field(client, loaded, body, field, status):
+    resp = client.post("/api/v1/match", json=body)
+    assert resp.status_code == status and resp.mimetype == "application/problem+json"
+    assert field in [e["field"] for e in resp.get_json()["errors"]]
+
+
+def test_malformed_json_and_oversized_bodies(client, loaded):
+    bad = client.post("/api/v1/match", data="{not json", content_type="application/json")
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    big = client.post("/api/v1/match", data=json.dumps({"needs": ["x" * 70000]}), content_type="application/json")
+    assert big.status_code == 413 and big.mimetype == "application/problem+json"
+
+
+def test_misspelled_town_resolves(client, loaded):
+    resp = client.post("/api/v1/match", json={"location": {"text": "Harford"}, "needs": ["detox"]})
+    assert resp.status_code == 200 and resp.get_json()["location"]["resolved_by"] == "town"
