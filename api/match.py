@@ -11,7 +11,8 @@ from api.problem import problem
 from directory import hours, taxonomy
 from directory.model import GENDERS, INSURANCE, MOUD, OFFENCE_EXCLUSIONS
 from matching.profile import LocationError, NeedError, Profile, resolve_location, resolve_needs
-from matching.query import fresh_since
+from matching.explain import explain
+from matching.query import MAX_PAGE_SIZE, browse_body, fresh_since
 from matching.service import NEARBY_GROUPS, match, nearby_body
 
 blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Matching and search")
@@ -146,3 +147,70 @@ def nearby_view(args: dict):
 def taxonomy_view():
     """The need taxonomy with everyday and Spanish words."""
     return taxonomy.as_tree()
+
+
+class BrowseQuerySchema(_Strict):
+    q = fields.String(validate=validate.Length(max=200))
+    need = fields.List(fields.String(), load_default=list)
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    zip = fields.String(validate=validate.Regexp(r"^\d{5}$", error="must be a 5-digit ZIP code"))
+    near = fields.String(validate=validate.Length(min=2, max=200))
+    radius = fields.Float(validate=validate.Range(0.1, 150))
+    open_now = fields.Boolean()
+    language = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), load_default=list)
+    insurance = fields.List(fields.String(validate=validate.OneOf(INSURANCE)), load_default=list)
+    age = fields.Integer(validate=validate.Range(0, 120))
+    walk_in = fields.Boolean()
+    capacity = fields.List(fields.String(validate=validate.OneOf(("available", "waitlist", "full", "unknown"))),
+                           load_default=list)
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(("relevance", "distance")))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 200))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE))
+
+    @validates_schema
+    def _pairs(self, data: dict, **_) -> None:
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("lat and lon go together", "lat" if "lat" not in data else "lon")
+        if data.get("sort") == "distance" and not ({"lat", "zip", "near"} & set(data)):
+            raise ValidationError("sorting by distance needs a location (lat/lon, zip or near)", "sort")
+
+
+@blp.route("/services")
+@blp.arguments(BrowseQuerySchema, location="query")
+@blp.response(200)
+def browse_view(args: dict):
+    """Browse the directory: free text (expanded through everyday and Spanish words), filters and facets."""
+    try:
+        needs = resolve_needs(args["need"]) if args["need"] else []
+    except NeedError as exc:
+        return problem(422, str(exc), errors=[{"field": "need", "message": f"unknown need {t!r}"} for t in exc.unknown])
+    try:
+        point = resolve_location(lat=args.get("lat"), lon=args.get("lon"), zip_code=args.get("zip"),
+                                 near=args.get("near"))
+    except LocationError as exc:
+        return problem(422, str(exc), errors=[{"field": "near" if args.get("near") else "zip", "message": str(exc)}])
+    rt = runtime()
+    now = now_utc()
+    fresh = fresh_since(now, rt.settings.capacity_fresh_hours)
+    body = browse_body(q=args.get("q"), needs=needs, point=point,
+                       radius_miles=args.get("radius") or (10.0 if point else None),
+                       open_minute=hours.minute_of_week(now) if args.get("open_now") else None,
+                       languages=args["language"], insurance=args["insurance"], age=args.get("age"),
+                       walk_in=args.get("walk_in"), capacity_status=args["capacity"], fresh_since_iso=fresh,
+                       sort=args["sort"], page=args["page"], page_size=args["page_size"])
+    resp = rt.es.search(index=rt.store.listings, body=body)
+    profile = Profile(needs=needs, point=point)
+    results = [explain(h["_source"], profile, now, rt.settings.capacity_fresh_hours, h.get("_score"))
+               for h in resp["hits"]["hits"]]
+    aggs = resp["aggregations"]
+    return {
+        "total": resp["hits"]["total"]["value"], "page": args["page"], "page_size": args["page_size"],
+        "took_ms": resp["took"], "results": results,
+        "facets": {
+            "needs": [{"code": b["key"], "name": taxonomy.BY_CODE[b["key"]].name, "count": b["doc_count"]}
+                      for b in aggs["needs"]["buckets"] if b["key"] in taxonomy.BY_CODE],
+            "towns": [{"town": b["key"], "count": b["doc_count"]} for b in aggs["towns"]["buckets"]],
+            "capacity": {k: v["doc_count"] for k, v in aggs["capacity"]["buckets"].items()},
+        },
+    }

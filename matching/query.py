@@ -146,3 +146,78 @@ def match_body(p: Profile, now: datetime, fresh_hours: float, size: int) -> dict
         "sort": ["_score", {"id": "asc"}],
     }
     return body
+
+
+MAX_PAGE_SIZE = 50
+
+
+def browse_body(*, q: str | None, needs: list[str], point=None, radius_miles: float | None = None,
+                open_minute: int | None = None, languages: list[str] | None = None,
+                insurance: list[str] | None = None, age: int | None = None, walk_in: bool | None = None,
+                capacity_status: list[str] | None = None, fresh_since_iso: str | None = None,
+                sort: str = "relevance", page: int = 1, page_size: int = 20) -> dict:
+    """Browse and filter the directory, with facet counts by need, town and capacity status.
+
+    Facets are computed over the query *before* the facet filters, as post_filter, so a case
+    manager sees how many listings each other choice would give.
+    """
+    base: list[dict] = [ACTIVE]
+    if point and radius_miles:
+        base.append({"geo_distance": {"distance": f"{radius_miles}mi",
+                                      "location.point": {"lat": point.lat, "lon": point.lon}}})
+    if open_minute is not None:
+        base.append({"term": {"hours.open": open_minute}})
+    if languages:
+        base.append({"terms": {"languages": languages}})
+    if insurance:
+        base.append(_unknown_or("eligibility.insurance_known",
+                                {"terms": {"eligibility.insurance": accepted_insurance(insurance)}}))
+    if age is not None:
+        base.append(_missing_or("age", {"term": {"age": age}}))
+    if walk_in is not None:
+        base.append({"term": {"access.walk_in": walk_in}})
+    query: dict = {"bool": {"filter": base}}
+    if q:
+        query["bool"]["must"] = [text_query(q)]
+    post: list[dict] = []
+    if needs:
+        post.append({"terms": {"needs": needs}})
+    if capacity_status:
+        status_clauses = []
+        for status in capacity_status:
+            if status == "unknown":
+                status_clauses.append({"bool": {"should": [
+                    {"bool": {"must_not": {"exists": {"field": "capacity.status"}}}},
+                    {"term": {"capacity.status": "unknown"}},
+                    {"range": {"capacity.updated_at": {"lt": fresh_since_iso}}}], "minimum_should_match": 1}})
+            else:
+                status_clauses.append({"bool": {"filter": [{"term": {"capacity.status": status}},
+                                                           {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}})
+        post.append({"bool": {"should": status_clauses, "minimum_should_match": 1}})
+    body: dict = {
+        "query": query,
+        "from": (page - 1) * page_size,
+        "size": page_size,
+        "track_total_hits": True,
+        "_source": {"excludes": ["record", "need_words", "schedules"]},
+        "aggs": {
+            "needs": {"terms": {"field": "needs", "size": 60}},
+            "towns": {"terms": {"field": "address.town", "size": 30}},
+            "capacity": {"filters": {"filters": {
+                "available": {"bool": {"filter": [{"term": {"capacity.status": "available"}},
+                                                  {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}},
+                "waitlist": {"bool": {"filter": [{"term": {"capacity.status": "waitlist"}},
+                                                 {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}},
+                "full": {"bool": {"filter": [{"term": {"capacity.status": "full"}},
+                                             {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}},
+            }}},
+        },
+    }
+    if post:
+        body["post_filter"] = {"bool": {"filter": post}}
+    if sort == "distance" and point:
+        body["sort"] = [{"_geo_distance": {"location.point": {"lat": point.lat, "lon": point.lon}, "unit": "mi",
+                                           "order": "asc"}}, {"id": "asc"}]
+    else:
+        body["sort"] = ["_score", {"name.raw": "asc"}, {"id": "asc"}]
+    return body

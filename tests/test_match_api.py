@@ -160,3 +160,30 @@ def test_malformed_json_and_oversized_bodies(client, loaded):
 def test_misspelled_town_resolves(client, loaded):
     resp = client.post("/api/v1/match", json={"location": {"text": "Harford"}, "needs": ["detox"]})
     assert resp.status_code == 200 and resp.get_json()["location"]["resolved_by"] == "town"
+
+
+def test_browse_with_spanish_text_facets_and_distance_sort(client, loaded):
+    resp = client.get("/api/v1/services?q=desintoxicación&lat=41.7637&lon=-72.6851&sort=distance&page_size=50")
+    out = resp.get_json()
+    assert resp.status_code == 200
+    got = [r["listing_id"] for r in out["results"]]
+    assert set(got) == {"d1", "d2", "d3", "d4", "d5", "d8", "d9"}  # active detox within 10 miles
+    miles = [r["distance"]["miles"] for r in out["results"]]
+    assert miles == sorted(miles)
+    assert {f["code"]: f["count"] for f in out["facets"]["needs"]}["substance_use.withdrawal_management"] == 7
+
+
+def test_browse_capacity_filter_uses_freshness_and_facets_ignore_it(client, loaded):
+    out = client.get("/api/v1/services?need=detox&capacity=full&lat=41.7637&lon=-72.6851").get_json()
+    assert [r["listing_id"] for r in out["results"]] == ["d4"]  # d5 is full but stale: unknown
+    assert out["facets"]["capacity"]["available"] >= 3  # facets count the whole query, not the post filter
+    unknown = client.get("/api/v1/services?need=detox&capacity=unknown&lat=41.7637&lon=-72.6851").get_json()
+    assert {"d2", "d5"} <= {r["listing_id"] for r in unknown["results"]}
+
+
+def test_browse_pagination_is_capped(client, loaded):
+    resp = client.get("/api/v1/services?page_size=51")
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "page_size"
+    page2 = client.get("/api/v1/services?page_size=5&page=2").get_json()
+    page1 = client.get("/api/v1/services?page_size=5&page=1").get_json()
+    assert not {r["listing_id"] for r in page1["results"]} & {r["listing_id"] for r in page2["results"]}
