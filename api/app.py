@@ -51,6 +51,11 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
     )
+    # Load the offline place tables now, not on the first officer's request.
+    from ingest.geocode import town_centroids, zip_centroids
+
+    zip_centroids()
+    town_centroids()
     client = es or make_client(settings)
     app.extensions["lead"] = Runtime(settings=settings, es=client, store=Store(client, settings))
 

@@ -144,8 +144,11 @@ def _clean(value: Any) -> Any:
 
 
 def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
-    """Build the search document for one validated listing record (see ``directory.model``)."""
-    rec = _clean(record)
+    """Build the search document for one validated, JSON-ready listing record (``model.load_record``).
+
+    The record is not modified; the document shares its leaf values.
+    """
+    rec = record
     service, org, loc = rec["service"], rec["organization"], rec["location"]
     address = rec.get("address") or {}
     elig = rec.get("eligibility") or {}

@@ -224,8 +224,13 @@ class ListingRecordSchema(_Base):
                 raise ValidationError(str(exc)) from exc
 
     @post_load
-    def _leaf_needs(self, data: dict, **_: Any) -> dict:
+    def _finish(self, data: dict, **_: Any) -> dict:
         data["needs"] = taxonomy.leaves(data["needs"])
+        # Records leave validation JSON-ready: dates become ISO strings once, here.
+        service, capacity = data["service"], data.get("capacity")
+        for holder, key in ((service, "assured_date"), (service, "last_modified"), (capacity, "updated_at")):
+            if holder and holder.get(key) is not None:
+                holder[key] = holder[key].isoformat()
         return data
 
 

@@ -172,8 +172,9 @@ class Store:
                     yield {"_index": name, "_id": doc["id"], "_source": doc}
 
             count = 0
-            for ok, item in helpers.streaming_bulk(self.es, actions(), chunk_size=1000, raise_on_error=True,
-                                                   max_retries=2):
+            # Two bulk requests in flight: documents are built while the engine indexes the last chunk.
+            for ok, item in helpers.parallel_bulk(self.es, actions(), thread_count=2, chunk_size=1000,
+                                                  queue_size=2, raise_on_error=True):
                 count += 1
                 if on_indexed and count % 500 == 0:
                     on_indexed(count)
@@ -206,7 +207,7 @@ class Store:
     @staticmethod
     def _document(record: dict, edit_fields: dict | None, indexed_at: str) -> dict:
         doc = documents.listing_document(record, indexed_at=indexed_at)
-        doc["record"] = documents._clean(record)
+        doc["record"] = record
         if edit_fields:
             doc["edited_fields"] = sorted(edit_fields)
             doc["edited_at"] = max(f["at"] for f in edit_fields.values())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 
@@ -68,6 +69,9 @@ NEEDS: tuple[Need, ...] = (
     _n("healthcare.hiv_hepatitis", "HIV and hepatitis testing and care", "VIH y hepatitis",
        "hiv, hepatitis, hep c, prep, std testing, sti testing", "vih, sida, hepatitis, prueba de vih",
        "hiv treatment, std/sti treatment & prevention, disease screening"),
+    _n("healthcare.hospital", "Hospital emergency department", "Sala de emergencias",
+       "hospital, emergency room, er, emergency department, ed", "hospital, sala de emergencias, emergencia",
+       "emergency room care, hospital care"),
     _n("healthcare.pharmacy", "Pharmacy", "Farmacia", "pharmacy, prescriptions, medication, drugstore",
        "farmacia, receta, medicamentos", "prescription assistance, medications"),
     _n("substance_use", "Substance use", "Uso de sustancias",
@@ -176,12 +180,17 @@ def is_code(code: str) -> bool:
 
 def with_ancestors(codes: Iterable[str]) -> list[str]:
     """Every code with all its ancestors, sorted, without duplicates. Unknown codes raise."""
+    return list(_with_ancestors(tuple(sorted(set(codes)))))
+
+
+@lru_cache(maxsize=4096)
+def _with_ancestors(codes: tuple[str, ...]) -> tuple[str, ...]:
     out: set[str] = set()
     for code in codes:
         if code not in BY_CODE:
             raise KeyError(code)
         out.update(BY_CODE[code].ancestors)
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 def leaves(codes: Iterable[str]) -> list[str]:
@@ -211,12 +220,16 @@ def resolve(term: str) -> list[str]:
 
 def expansion_terms(codes: Iterable[str]) -> list[str]:
     """Everyday and Spanish words for these needs and their descendants, for text queries."""
-    codes = set(codes)
+    return list(_expansion_terms(tuple(sorted(set(codes)))))
+
+
+@lru_cache(maxsize=4096)
+def _expansion_terms(codes: tuple[str, ...]) -> tuple[str, ...]:
     words: set[str] = set()
     for need in NEEDS:
         if any(need.code == c or need.code.startswith(c + ".") for c in codes):
             words.update((need.name, need.name_es, *need.words, *need.words_es))
-    return sorted(words)
+    return tuple(sorted(words))
 
 
 def open_eligibility_to_codes(term: str) -> list[str]:

@@ -6,7 +6,12 @@ the live directory untouched; provider edits are re-applied by the store.
 """
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -19,6 +24,9 @@ from ingest.dedupe import Deduper
 from ingest.geocode import Geocoder
 from ingest.readers import READERS
 from ingest.records import Candidate, Rejection
+
+
+log = logging.getLogger(__name__)
 
 
 class SourceError(ValueError):
@@ -37,6 +45,7 @@ class Report:
     edits_reapplied: int = 0
     index: str | None = None
     seconds: float = 0.0
+    phases: dict = field(default_factory=dict)  # seconds spent in read, geocode, validate, dedupe, index
 
     def as_dict(self) -> dict:
         return {
@@ -45,6 +54,7 @@ class Report:
             "geocoded": dict(self.geocoded), "by_source": dict(self.by_source),
             "duplicates_merged": self.merged, "edits_reapplied": self.edits_reapplied,
             "index": self.index, "seconds": round(self.seconds, 2),
+            "phases": {k: round(v, 2) for k, v in self.phases.items()},
         }
 
     def summary(self) -> str:
@@ -97,11 +107,53 @@ def check_coordinates(cand: Candidate) -> None:
         cand.warnings.append(f"location: {bad}; located from the address instead")
 
 
+# Validation is the costliest step of a large ingest; above this many records it is spread over
+# worker processes (one per core), in chunks, keeping the input order.
+PARALLEL_MIN_RECORDS = 4000
+CHUNK = 1000
+
+Validated = tuple[dict | None, list[tuple[str, str]]]
+
+
+def validate_chunk(raws: list[dict]) -> list[Validated]:
+    """Validate raw records; each result is (record, []) or (None, [(field, message), ...])."""
+    out: list[Validated] = []
+    for raw in raws:
+        try:
+            out.append((model.load_record(raw), []))
+        except ValidationError as exc:
+            out.append((None, model.error_messages(exc)))
+    return out
+
+
+def validate_all(raws: list[dict]) -> list[Validated]:
+    workers = os.cpu_count() or 1
+    if len(raws) < PARALLEL_MIN_RECORDS or workers < 2:
+        return validate_chunk(raws)
+    chunks = [raws[i:i + CHUNK] for i in range(0, len(raws), CHUNK)]
+    # spawn, not fork: the parent holds engine connections and threads.
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return [item for chunk in pool.map(validate_chunk, chunks) for item in chunk]
+    except BrokenProcessPool:
+        # Workers cannot start when the main program is not importable (a script on stdin, say).
+        log.warning("validation workers could not start; validating in this process")
+        return validate_chunk(raws)
+
+
 def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             on_read: Callable[[int], None] | None = None) -> list[dict]:
     """Read, validate, geocode and dedupe every source; return the records to index."""
     deduper = Deduper()
     candidates: list[Candidate] = []
+    tick = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        report.phases[name] = report.phases.get(name, 0.0) + now - tick
+        tick = now
+
     for spec in sources:
         kind, path = parse_source(spec)
         for item in READERS[kind](path):
@@ -113,6 +165,7 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
                 continue
             check_coordinates(item)
             candidates.append(item)
+    phase("read")
     geocoder.prefetch([c.raw.get("address") or {} for c in candidates
                        if (c.raw.get("location") or {}).get("latitude") is None])
     for cand in candidates:
@@ -122,10 +175,12 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             loc.update(latitude=place.lat, longitude=place.lon, geocode_quality=place.quality)
         else:
             loc["geocode_quality"] = "none"
-        try:
-            record = model.load_record(cand.raw)
-        except ValidationError as exc:
-            for path, message in model.error_messages(exc):
+    phase("geocode")
+    validated = validate_all([c.raw for c in candidates])
+    phase("validate")
+    for cand, (record, errors) in zip(candidates, validated):
+        if errors:
+            for path, message in errors:
                 report.rejected.append(Rejection(cand.file, cand.ref, path, message))
             continue
         report.geocoded[record["location"]["geocode_quality"]] += 1
@@ -134,6 +189,7 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             report.merged += 1
     geocoder.flush()
     records = deduper.records()
+    phase("dedupe")
     for record in records:
         for src in record["sources"]:
             report.by_source[src["source"]] += 1
@@ -161,7 +217,9 @@ def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "i
         if live_before and count < min_ratio * live_before:
             raise SourceError(f"only {count} listings built against {live_before} live; refusing to swap")
 
+    tick = time.perf_counter()
     result = store.rebuild(records, actor=actor, on_indexed=on_indexed, check=check)
+    report.phases["index"] = time.perf_counter() - tick
     report.indexed, report.edits_reapplied, report.index = result.indexed, result.edits_applied, result.index
     report.seconds = time.perf_counter() - started
     store.audit("ingest", actor=actor, source=",".join(sources),

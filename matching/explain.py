@@ -176,17 +176,20 @@ LANGUAGE_NAMES = {"es": "Spanish", "pt": "Portuguese", "pl": "Polish", "fr": "Fr
                   "ar": "Arabic", "zh": "Chinese", "vi": "Vietnamese", "en": "English"}
 
 
-def diversify(results: list[dict], *, limit: int) -> list[dict]:
-    """At most MAX_PER_ORG_IN_TOP listings of one organisation in the top TOP_N; the rest move down."""
-    top: list[dict] = []
-    deferred: list[dict] = []
+def diversify(results: list, *, limit: int, org=lambda r: r["organization"]["id"]) -> list:
+    """At most MAX_PER_ORG_IN_TOP listings of one organisation in the top TOP_N; the rest move down.
+
+    ``org`` reads the organisation id of an item (a result or a raw engine hit).
+    """
+    top: list = []
+    deferred: list = []
     per_org: dict[str, int] = {}
     for r in results:
-        org = r["organization"]["id"]
-        if len(top) < W.TOP_N and per_org.get(org, 0) >= W.MAX_PER_ORG_IN_TOP:
+        org_id = org(r)
+        if len(top) < W.TOP_N and per_org.get(org_id, 0) >= W.MAX_PER_ORG_IN_TOP:
             deferred.append(r)
             continue
-        per_org[org] = per_org.get(org, 0) + 1
+        per_org[org_id] = per_org.get(org_id, 0) + 1
         top.append(r)
     # Deferred listings keep their relative order, right after the top slots.
     ordered = top[:W.TOP_N] + deferred + top[W.TOP_N:]

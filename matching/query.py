@@ -12,6 +12,10 @@ from matching import weights as W
 from matching.profile import Profile
 
 ACTIVE = {"term": {"status": "active"}}
+# What explaining a result reads; everything else stays in the engine.
+RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
+                 "location", "capacity", "hours.open", "hours.always_open", "hours.text", "access", "languages",
+                 "needs", "needs_leaf", "age", "eligibility"]
 METERS_PER_MILE = 1609.344
 # Needs for which medication for opioid use disorder decides a placement.
 MOUD_RELEVANT = ("housing", "substance_use.withdrawal_management", "substance_use.residential",
@@ -142,7 +146,7 @@ def match_body(p: Profile, now: datetime, fresh_hours: float, size: int) -> dict
         "track_total_hits": True,
         "query": {"function_score": {"query": base, "functions": scoring_functions(p, now, fresh_hours),
                                      "score_mode": "sum", "boost_mode": "sum" if p.query else "replace"}},
-        "_source": {"excludes": ["record", "need_words", "schedules"]},
+        "_source": RESULT_FIELDS,
         "sort": ["_score", {"id": "asc"}],
     }
     return body

@@ -29,8 +29,11 @@ def match(es: Elasticsearch, index: str, profile: Profile, now: datetime, fresh_
     """Ranked, explained listings for a participant profile."""
     size = min(W.MAX_CANDIDATES, max(profile.limit * W.CANDIDATE_FACTOR, W.TOP_N * 3))
     resp = es.search(index=index, body=match_body(profile, now, fresh_hours, size))
-    results = [explain(h["_source"], profile, now, fresh_hours, h["_score"]) for h in resp["hits"]["hits"]]
-    results = diversify(results, limit=profile.limit) if profile.diversify else results[:profile.limit]
+    hits = resp["hits"]["hits"]
+    # Diversify on the raw hits, then explain only what is returned.
+    hits = diversify(hits, limit=profile.limit, org=lambda h: h["_source"]["organization"]["id"]) \
+        if profile.diversify else hits[:profile.limit]
+    results = [explain(h["_source"], profile, now, fresh_hours, h["_score"]) for h in hits]
     return {"total": resp["hits"]["total"]["value"], "took_ms": resp["took"], "results": results}
 
 

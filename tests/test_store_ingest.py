@@ -183,9 +183,12 @@ def test_a_newer_capacity_from_the_source_wins_over_an_older_edit(store, tmp_pat
 
 def test_connecticut_federal_lists(store, shared):
     report = ingest(store, SEED, f"federal:{shared / 'facilities/ct'}")
-    assert report.read == 212 + 190 + 210 + 48 + 33 + 350
+    assert report.read == 212 + 190 + 210 + 48 + 33 + 350 + 41  # 41 hospitals
     assert not report.rejected
     assert report.by_source["samhsa-su"] == 190 and report.by_source["hrsa-fqhc"] == 350
+    psych = store.es.count(index=store.listings, query={"bool": {"filter": [
+        {"term": {"sources.source": "hospitals"}}, {"term": {"needs": "mental_health.psychiatric"}}]}})["count"]
+    assert psych >= 1
     both = store.es.count(index=store.listings, query={"bool": {"filter": [
         {"term": {"sources.source": "samhsa-su"}}, {"term": {"sources.source": "samhsa-mh"}}]}})["count"]
     assert both >= 38  # the lists share at least 38 facilities by name and street

@@ -51,6 +51,10 @@ def _facility(*, source: str, file: Path, line: int, org: str | None, service: s
     org = text(org)
     if not org:
         return Rejection(str(file), f"row {line}", "name", "facility name is missing")
+    warnings = []
+    if text(phone) and sum(c.isdigit() for c in phone) < 7:
+        warnings.append(f"phone {phone!r} is not a phone number; left out")
+        phone = None
     site = (street, city, state, zip_code)
     listing_id = stable_id(org, service, *site, prefix=source)
     try:
@@ -71,7 +75,7 @@ def _facility(*, source: str, file: Path, line: int, org: str | None, service: s
         "sources": [{"source": source, "source_id": f"row {line}", "file": file.name}],
         **extra,
     }
-    return Candidate(raw=record, file=str(file), ref=f"row {line}", facility_level=True)
+    return Candidate(raw=record, file=str(file), ref=f"row {line}", facility_level=True, warnings=warnings)
 
 
 def read_substance_use(file: Path) -> Iterator[ReadItem]:
@@ -133,6 +137,21 @@ def read_health_centers(file: Path) -> Iterator[ReadItem]:
                         eligibility={"insurance": ["medicaid", "medicare", "private", "uninsured", "sliding_fee"]})
 
 
+def read_hospitals(file: Path) -> Iterator[ReadItem]:
+    """Hospitals: an emergency department for general hospitals, psychiatric care for psychiatric ones."""
+    for line, r in _rows(file):
+        kind = (r.get("Hospital.Type") or "").upper()
+        if "PSYCHIATRIC" in kind:
+            needs, service = ["mental_health.psychiatric", "mental_health.crisis"], "Psychiatric hospital"
+        elif "REHABILITATION" in kind or "LONG TERM" in kind:
+            continue  # not a place a LEAD participant is referred to
+        else:
+            needs, service = ["healthcare.hospital"], "Hospital emergency department"
+        yield _facility(source="hospitals", file=file, line=line, org=r["Name"], service=service, needs=needs,
+                        street=r["Address"], street2=r.get("Address_2"), city=r["City"], state=r["State"],
+                        zip_code=r["Zipcode"], lat=r["Latitude"], lon=r["Longitude"])
+
+
 # File name endings (national and ``ct_`` lists alike) -> reader.
 FEDERAL_FILES: dict[str, Callable[[Path], Iterator[ReadItem]]] = {
     "SubstanceUseTreatment_Geocoded.csv": read_substance_use,
@@ -140,11 +159,12 @@ FEDERAL_FILES: dict[str, Callable[[Path], Iterator[ReadItem]]] = {
     "OpioidTreatmentProgram_Geocoded.csv": read_opioid_treatment,
     "otp_directory_2017_with_service_codes.csv": read_otp_directory_2017,
     "FQHC_Geocoded.csv": read_health_centers,
+    "Hospitals_Geocoded.csv": read_hospitals,
 }
 
 
 def read_federal_dir(path: str | Path) -> Iterator[ReadItem]:
-    """Every recognised federal list in a folder (hospital and HUD lists are not directory listings)."""
+    """Every recognised federal list in a folder (HUD addresses have no names or services: skipped)."""
     path = Path(path)
     found = False
     for suffix, reader in FEDERAL_FILES.items():
