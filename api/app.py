@@ -12,6 +12,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from api.problem import from_http_exception, problem
+from directory.accounts import Accounts
 from directory.es import make_client
 from directory.settings import Settings
 from directory.store import Store
@@ -25,6 +26,7 @@ class Runtime:
     settings: Settings
     es: Elasticsearch
     store: Store
+    accounts: Accounts
 
 
 def runtime() -> Runtime:
@@ -50,6 +52,11 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="lead_session",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
     )
     # Load the offline place tables now, not on the first officer's request.
     from ingest.geocode import town_centroids, zip_centroids
@@ -57,19 +64,35 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
     zip_centroids()
     town_centroids()
     client = es or make_client(settings)
-    app.extensions["lead"] = Runtime(settings=settings, es=client, store=Store(client, settings))
+    store = Store(client, settings)
+    app.extensions["lead"] = Runtime(settings=settings, es=client, store=store,
+                                     accounts=Accounts(client, settings, audit=store.audit))
 
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
         "Errors are application/problem+json with the failing fields in `errors`.")}})
 
-    from api import health, ingest_cli, listings, match, seed_cli
+    from api import admin, bedboard, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
 
-    api.register_blueprint(health.blp)
-    api.register_blueprint(listings.blp)
-    api.register_blueprint(match.blp)
+    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, bedboard.blp, admin.blp):
+        api.register_blueprint(blueprint)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.register_blueprint(web.web)
     ingest_cli.init_app(app)
     seed_cli.init_app(app)
+    users_cli.init_app(app)
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if resp.mimetype in ("application/json", "application/problem+json"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
 
     @app.errorhandler(EngineConnectionError)
     @app.errorhandler(ConnectionTimeout)

@@ -5,6 +5,7 @@ from flask import Response, jsonify
 from flask_smorest import Blueprint
 
 from api.app import runtime
+from api.auth import EVERYONE, require, user
 from api.problem import problem
 from directory.store import ListingNotFound
 
@@ -20,6 +21,7 @@ def public_listing(doc: dict) -> dict:
 
 
 @blp.route("/services/<string:listing_id>")
+@require(*EVERYONE)
 @blp.response(200)
 @blp.alt_response(404, description="No such listing")
 def get_listing(listing_id: str) -> Response:
@@ -28,6 +30,8 @@ def get_listing(listing_id: str) -> Response:
         doc, version = runtime().store.get(listing_id)
     except ListingNotFound:
         return problem(404, f"No listing {listing_id!r}.")
+    if user().role == "provider" and not user().can_edit(doc["organization"]["id"]):
+        return problem(403, "Providers see their own organisation's listings.")
     resp = jsonify(public_listing(doc))
     resp.headers["ETag"] = f'"{version}"'
     return resp

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.app import runtime
+from api.auth import EVERYONE, READERS, require, user
 from api.problem import problem
 from directory import hours, taxonomy
 from directory.model import GENDERS, INSURANCE, MOUD, OFFENCE_EXCLUSIONS
@@ -87,6 +88,7 @@ def _location(loc: dict):
 
 
 @blp.route("/match", methods=["POST"])
+@require(*READERS)
 @blp.arguments(MatchRequestSchema)
 @blp.response(200)
 @blp.alt_response(422, description="Invalid profile; `errors` names the fields")
@@ -114,6 +116,7 @@ def match_view(body: dict):
 
 
 @blp.route("/nearby")
+@require(*READERS)
 @blp.arguments(NearbyQuerySchema, location="query")
 @blp.response(200)
 def nearby_view(args: dict):
@@ -143,6 +146,7 @@ def nearby_view(args: dict):
 
 
 @blp.route("/taxonomy")
+@require(*EVERYONE)
 @blp.response(200, TaxonomyNodeSchema(many=True))
 def taxonomy_view():
     """The need taxonomy with everyday and Spanish words."""
@@ -177,6 +181,7 @@ class BrowseQuerySchema(_Strict):
 
 
 @blp.route("/services")
+@require(*EVERYONE)
 @blp.arguments(BrowseQuerySchema, location="query")
 @blp.response(200)
 def browse_view(args: dict):
@@ -198,7 +203,8 @@ def browse_view(args: dict):
                        open_minute=hours.minute_of_week(now) if args.get("open_now") else None,
                        languages=args["language"], insurance=args["insurance"], age=args.get("age"),
                        walk_in=args.get("walk_in"), capacity_status=args["capacity"], fresh_since_iso=fresh,
-                       sort=args["sort"], page=args["page"], page_size=args["page_size"])
+                       sort=args["sort"], page=args["page"], page_size=args["page_size"],
+                       organizations=user().organizations if user().role == "provider" else None)
     resp = rt.es.search(index=rt.store.listings, body=body)
     profile = Profile(needs=needs, point=point)
     results = [explain(h["_source"], profile, now, rt.settings.capacity_fresh_hours, h.get("_score"))

@@ -6,6 +6,14 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
 
+def _parse_bool(raw: str) -> bool:
+    if raw.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     es_url: str = "http://127.0.0.1:9200"
@@ -19,6 +27,8 @@ class Settings:
     geocoder: str = ""
     geocoder_user_agent: str = "lead-directory"
     max_body_bytes: int = 64 * 1024
+    # Session cookies only over HTTPS (browsers treat http://127.0.0.1 as secure, so local use works).
+    secure_cookies: bool = True
     secret_key: str = field(default="dev-only-change-me", repr=False)
 
     @classmethod
@@ -32,7 +42,7 @@ class Settings:
                 continue
             kind = type(getattr(cls, f.name, f.default)) if f.default is not None else str
             try:
-                values[f.name] = kind(raw)
+                values[f.name] = _parse_bool(raw) if kind is bool else kind(raw)
             except ValueError as exc:
                 raise ValueError(f"LEAD_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update(overrides)

@@ -92,6 +92,7 @@ class Store:
         self.edits = f"{p}-edits"
         self.audit_index = f"{p}-audit"
         self.geocache = f"{p}-geocache"
+        self.capacity_history_index = f"{p}-capacity-history"
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -106,6 +107,11 @@ class Store:
             "old": {"type": "object", "enabled": False}, "new": {"type": "object", "enabled": False},
             "source": {"type": "keyword"}, "detail": {"type": "object", "enabled": False},
         }},
+        "capacity_history": {"dynamic": "strict", "properties": {
+            "listing_id": {"type": "keyword"}, "organization_id": {"type": "keyword"}, "at": {"type": "date"},
+            "by": {"type": "keyword"}, "kind": {"type": "keyword"},
+            "old": {"type": "object", "enabled": False}, "new": {"type": "object", "enabled": False},
+        }},
         "geocache": {"dynamic": "strict", "properties": {
             "query": {"type": "keyword"}, "point": {"type": "geo_point"}, "quality": {"type": "keyword"},
             "at": {"type": "date"},
@@ -114,7 +120,8 @@ class Store:
 
     def ensure_indices(self) -> None:
         """Create the support indices if they are missing (safe to call repeatedly)."""
-        for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache")):
+        for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache"),
+                          (self.capacity_history_index, "capacity_history")):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},
@@ -343,6 +350,34 @@ class Store:
             "at": utcnow().isoformat(), "actor": actor, "action": action, "listing_id": listing_id,
             "field": field, "old": {"value": old}, "new": {"value": new}, "source": source, "detail": detail,
         })
+
+    def record_capacity(self, listing_id: str, organization_id: str, *, old: dict | None, new: dict | None,
+                        actor: str, kind: str) -> None:
+        """Keep one capacity change (kind: update or confirm) in the capacity history."""
+        self.es.index(index=self.capacity_history_index, refresh=True, document={
+            "listing_id": listing_id, "organization_id": organization_id, "at": utcnow().isoformat(),
+            "by": actor, "kind": kind, "old": {"value": old}, "new": {"value": new}})
+
+    def capacity_history(self, listing_id: str, size: int = 200) -> list[dict]:
+        resp = self.es.search(index=self.capacity_history_index, size=size, query={"term": {"listing_id": listing_id}},
+                              sort=[{"at": "desc"}])
+        return [{"at": h["_source"]["at"], "by": h["_source"]["by"], "kind": h["_source"]["kind"],
+                 "old": h["_source"]["old"]["value"], "new": h["_source"]["new"]["value"]}
+                for h in resp["hits"]["hits"]]
+
+    def audit_events(self, *, listing_id: str | None = None, actor: str | None = None, action: str | None = None,
+                     since: str | None = None, size: int = 100) -> list[dict]:
+        filters: list[dict] = []
+        for field_name, value in (("listing_id", listing_id), ("actor", actor), ("action", action)):
+            if value:
+                filters.append({"term": {field_name: value}})
+        if since:
+            filters.append({"range": {"at": {"gte": since}}})
+        self.es.indices.refresh(index=self.audit_index)
+        resp = self.es.search(index=self.audit_index, size=size, query={"bool": {"filter": filters}},
+                              sort=[{"at": "desc"}])
+        return [{**h["_source"], "old": h["_source"]["old"]["value"], "new": h["_source"]["new"]["value"]}
+                for h in resp["hits"]["hits"]]
 
     # ----- geocode cache --------------------------------------------------------------------
     def geocache_get_many(self, keys: list[str]) -> dict[str, dict]:

@@ -100,9 +100,13 @@ def main() -> int:
     from api.app import create_app
 
     app = create_app()
-    store = app.extensions["lead"].store
+    store, accounts = app.extensions["lead"].store, app.extensions["lead"].accounts
+    if accounts.get("eval-runner") is None:
+        accounts.create("eval-runner", "case_manager", actor="eval")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {accounts.reset_token('eval-runner', actor='eval')}"
     scenarios = json.loads(SCENARIOS.read_text(encoding="utf-8"))
-    result = run(app.test_client(), store, scenarios)
+    result = run(client, store, scenarios)
     print(f"{'scenario':<40} {'P@5':>5} {'NDCG@10':>8}  notes")
     for r in result["rows"]:
         notes = "; ".join(filter(None, [

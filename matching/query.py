@@ -159,13 +159,16 @@ def browse_body(*, q: str | None, needs: list[str], point=None, radius_miles: fl
                 open_minute: int | None = None, languages: list[str] | None = None,
                 insurance: list[str] | None = None, age: int | None = None, walk_in: bool | None = None,
                 capacity_status: list[str] | None = None, fresh_since_iso: str | None = None,
-                sort: str = "relevance", page: int = 1, page_size: int = 20) -> dict:
+                sort: str = "relevance", page: int = 1, page_size: int = 20,
+                organizations: list[str] | None = None) -> dict:
     """Browse and filter the directory, with facet counts by need, town and capacity status.
 
     Facets are computed over the query *before* the facet filters, as post_filter, so a case
     manager sees how many listings each other choice would give.
     """
     base: list[dict] = [ACTIVE]
+    if organizations is not None:  # a provider sees its own organisations' listings
+        base = [{"terms": {"organization.id": organizations}}]
     if point and radius_miles:
         base.append({"geo_distance": {"distance": f"{radius_miles}mi",
                                       "location.point": {"lat": point.lat, "lon": point.lon}}})

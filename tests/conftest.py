@@ -60,7 +60,36 @@ def app(es: Elasticsearch, settings: Settings, store: Store):
 
 
 @pytest.fixture
-def client(app):
+def accounts(app):
+    return app.extensions["lead"].accounts
+
+
+@pytest.fixture
+def client_as(app, accounts):
+    """A test client signed in with a bearer token of a new account of this role."""
+    made: dict[tuple, object] = {}
+
+    def make(role: str, organizations: tuple[str, ...] = ()):
+        key = (role, organizations)
+        if key not in made:
+            name = f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+            _, token = accounts.create(name, role, organizations=list(organizations))
+            c = app.test_client()
+            c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            c.username = name
+            made[key] = c
+        return made[key]
+    return make
+
+
+@pytest.fixture
+def client(client_as):
+    """Signed in as a case manager, the main user of search and match."""
+    return client_as("case_manager")
+
+
+@pytest.fixture
+def anonymous(app):
     return app.test_client()
 
 

@@ -51,7 +51,8 @@ def _closed_port() -> int:
 def test_engine_unavailable_is_503_with_retry_after(settings):
     down = settings.with_(es_url=f"http://127.0.0.1:{_closed_port()}", es_timeout=1.0)
     app = create_app(down, es=make_client(down))
-    resp = app.test_client().get("/api/v1/services/seed-00001")
+    token = {"Authorization": "Bearer lead.ZGVtby1vZmZpY2Vy.abcd1234.secret"}  # checking it needs the engine
+    resp = app.test_client().get("/api/v1/services/seed-00001", headers=token)
     assert resp.status_code == 503 and resp.headers["Retry-After"]
     assert resp.mimetype == "application/problem+json"
     ready = app.test_client().get("/readyz")

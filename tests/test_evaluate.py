@@ -20,11 +20,10 @@ def test_ndcg():
 
 
 @pytest.mark.es
-def test_every_scenario_on_the_seed_returns_nothing_ineligible_or_forbidden(store):
+def test_every_scenario_on_the_seed_returns_nothing_ineligible_or_forbidden(store, client):
     """The invariant half of `make eval`, on every run: 0 ineligible, 0 never-list listings."""
     import json
 
-    from api.app import create_app
     from ingest import pipeline
     from ingest.geocode import Geocoder
     from matching.evaluate import SCENARIOS, run
@@ -32,12 +31,11 @@ def test_every_scenario_on_the_seed_returns_nothing_ineligible_or_forbidden(stor
     from tests.conftest import ROOT
 
     pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(store.settings, es=store.es)
     scenarios = json.loads(SCENARIOS.read_text(encoding="utf-8"))
     assert len(scenarios) >= 40
     tops = {c.split(".")[0] for sc in scenarios for c in resolve_needs(sc["profile"]["needs"])}
     assert tops == {"housing", "healthcare", "substance_use", "mental_health", "employment", "basic_needs",
                     "legal_aid"}
-    result = run(app.test_client(), store, scenarios)
+    result = run(client, store, scenarios)
     assert result["ineligible_returned"] == 0, [r["ineligible"] for r in result["rows"] if r["ineligible"]]
     assert result["never_violations"] == 0, [r["never_shown"] for r in result["rows"] if r["never_shown"]]

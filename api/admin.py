@@ -1,0 +1,100 @@
+"""Admin: the audit trail and accounts; and /api/v1/me for everyone."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from api.app import runtime
+from api.auth import EVERYONE, require, user
+from api.problem import problem
+from directory.accounts import ROLES, AccountError
+
+blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Audit trail and accounts")
+
+
+class AuditQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    listing_id = fields.String()
+    actor = fields.String()
+    action = fields.String()
+    since = fields.AwareDateTime()
+    size = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class NewUserSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    username = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    organizations = fields.List(fields.String(), load_default=list)
+    display_name = fields.String()
+    password = fields.String(validate=validate.Length(min=12, max=200), load_only=True)
+
+
+@blp.route("/audit")
+@require("admin")
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200)
+def audit(args: dict):
+    """Changes to directory data, capacity, ingest runs and accounts: who, when, field, old and new."""
+    since = args["since"].isoformat() if args.get("since") else None
+    events = runtime().store.audit_events(listing_id=args.get("listing_id"), actor=args.get("actor"),
+                                          action=args.get("action"), since=since, size=args["size"])
+    return {"events": events}
+
+
+@blp.route("/me")
+@require(*EVERYONE)
+@blp.response(200)
+def me():
+    """The signed-in account."""
+    return user().public()
+
+
+@blp.route("/users")
+@require("admin")
+@blp.response(200)
+def list_users():
+    """Every account (no secrets)."""
+    return {"users": [u.public() for u in runtime().accounts.list()]}
+
+
+@blp.route("/users", methods=["POST"])
+@require("admin")
+@blp.arguments(NewUserSchema)
+@blp.response(201)
+def create_user(body: dict):
+    """Create an account; the response carries its API token, shown this once."""
+    try:
+        created, token = runtime().accounts.create(
+            body["username"], body["role"], organizations=body["organizations"], password=body.get("password"),
+            display_name=body.get("display_name"), actor=user().username)
+    except AccountError as exc:
+        return problem(422, str(exc), errors=[{"field": "username" if "username" in str(exc) else "role",
+                                               "message": str(exc)}])
+    return {**created.public(), "token": token}
+
+
+@blp.route("/users/<string:username>/disable", methods=["POST"])
+@require("admin")
+@blp.response(200)
+def disable_user(username: str):
+    """Disable an account: its tokens and sessions stop working at once."""
+    try:
+        return runtime().accounts.set_disabled(username, True, actor=user().username).public()
+    except AccountError as exc:
+        return problem(404, str(exc))
+
+
+@blp.route("/users/<string:username>/token", methods=["POST"])
+@require("admin")
+@blp.response(200)
+def reset_token(username: str):
+    """Revoke the account's tokens and issue a new one, shown this once."""
+    try:
+        return {"username": username, "token": runtime().accounts.reset_token(username, actor=user().username)}
+    except AccountError as exc:
+        return problem(404, str(exc))

@@ -1,0 +1,196 @@
+"""Providers keep their listings and beds true: edits and capacity with ETag / If-Match."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import jsonify, request
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from api.app import runtime
+from api.auth import require, user
+from api.listings import public_listing
+from api.problem import problem
+from directory import hours
+from directory.model import (CAPACITY_UNITS, GENDERS, INSURANCE, MOUD, OFFENCE_EXCLUSIONS, SERVICE_STATUS,
+                             PhoneSchema)
+from directory.store import ListingNotFound, VersionConflict
+
+blp = Blueprint("provider", __name__, url_prefix="/api/v1", description="Provider updates and capacity")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _choices(values: tuple[str, ...]) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(values)), allow_none=True)
+
+
+# API field -> record path. ``null`` sets a field to "not stated".
+EDIT_PATHS = {
+    "hours": "hours_text", "phones": "phones", "languages": "languages", "description": "service.description",
+    "eligibility_description": "service.eligibility_description", "status": "service.status",
+    "min_age": "service.minimum_age", "max_age": "service.maximum_age",
+    "walk_in": "access.walk_in", "appointment_required": "access.appointment_required",
+    "genders": "eligibility.genders", "insurance": "eligibility.insurance", "moud_accepted": "eligibility.moud_accepted",
+    "sobriety_required": "eligibility.sobriety_required", "offence_exclusions": "eligibility.offence_exclusions",
+    "veterans_only": "eligibility.veterans_only", "service_area_towns": "eligibility.service_area_towns",
+    "id_required": "eligibility.id_required",
+}
+
+
+class ListingEditSchema(_Strict):
+    hours = fields.String(allow_none=True, validate=validate.Length(max=500),
+                          metadata={"description": "'24/7' or 'Mo-Fr 08:00-17:00; Sa 09:00-12:00'"})
+    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), allow_none=True)
+    description = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    eligibility_description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    status = fields.String(validate=validate.OneOf(SERVICE_STATUS))
+    min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    max_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    walk_in = fields.Boolean(allow_none=True)
+    appointment_required = fields.Boolean(allow_none=True)
+    genders = _choices(GENDERS)
+    insurance = _choices(INSURANCE)
+    moud_accepted = _choices(MOUD)
+    sobriety_required = fields.Boolean(allow_none=True)
+    offence_exclusions = _choices(OFFENCE_EXCLUSIONS)
+    veterans_only = fields.Boolean(allow_none=True)
+    service_area_towns = fields.List(fields.String(validate=validate.Length(min=2, max=60)), allow_none=True)
+    id_required = fields.Boolean(allow_none=True)
+
+    @validates_schema
+    def _check(self, data: dict, **_) -> None:
+        if not data:
+            raise ValidationError("send at least one field to change")
+        if data.get("hours"):
+            try:
+                hours.parse_hours(data["hours"])
+            except hours.HoursError as exc:
+                raise ValidationError(str(exc), "hours") from exc
+
+
+class CapacitySchema(_Strict):
+    available = fields.Integer(required=True, allow_none=True, validate=validate.Range(0, 100000))
+    maximum = fields.Integer(allow_none=True, validate=validate.Range(0, 100000))
+    unit = fields.String(load_default="beds", validate=validate.OneOf(CAPACITY_UNITS))
+    waitlist = fields.Integer(allow_none=True, validate=validate.Range(0, 100000))
+    wait_days = fields.Integer(allow_none=True, validate=validate.Range(0, 3650))
+    accepting_new_clients = fields.Boolean(allow_none=True)
+
+    @validates_schema
+    def _bounds(self, data: dict, **_) -> None:
+        a, m = data.get("available"), data.get("maximum")
+        if a is not None and m is not None and a > m:
+            raise ValidationError("available is above maximum", "available")
+
+
+def _if_match(required: bool) -> tuple[str | None, object | None]:
+    raw = request.headers.get("If-Match")
+    if not raw:
+        if required:
+            return None, problem(428, "Send If-Match with the ETag you read, so a stale write cannot overwrite "
+                                      "someone else's change.", errors=[{"field": "If-Match", "message": "required"}])
+        return None, None
+    return raw.strip().removeprefix("W/").strip('"'), None
+
+
+def _own_listing(listing_id: str):
+    """The live listing, if this caller may change it; else the problem response to return."""
+    try:
+        doc, version = runtime().store.get(listing_id)
+    except ListingNotFound:
+        return None, None, problem(404, f"No listing {listing_id!r}.")
+    if not user().can_edit(doc["organization"]["id"]):
+        return None, None, problem(403, "You may change only your own organisation's listings.")
+    return doc, version, None
+
+
+def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_kind: str | None = None):
+    rt = runtime()
+    doc, _, error = _own_listing(listing_id)
+    if error:
+        return error
+    old_capacity = (doc.get("record") or {}).get("capacity")
+    try:
+        new_doc, version = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version)
+    except VersionConflict as exc:
+        current = exc.current or rt.store.get(listing_id)[1]
+        return problem(412, "The listing changed since you read it; read it again and re-apply your change.",
+                       headers={"ETag": f'"{current}"'})
+    except ValidationError as exc:
+        from directory.model import error_messages
+
+        return problem(422, "The change would make the listing invalid.",
+                       errors=[{"field": f, "message": m} for f, m in error_messages(exc)])
+    if capacity_kind:
+        rt.store.record_capacity(listing_id, new_doc["organization"]["id"], old=old_capacity,
+                                 new=new_doc["record"].get("capacity"), actor=user().username, kind=capacity_kind)
+    resp = jsonify(public_listing(new_doc))
+    resp.headers["ETag"] = f'"{version}"'
+    return resp
+
+
+@blp.route("/services/<string:listing_id>", methods=["PATCH"])
+@require("admin", "provider")
+@blp.arguments(ListingEditSchema)
+@blp.response(200)
+@blp.alt_response(412, description="If-Match is stale: nothing was changed")
+@blp.alt_response(428, description="If-Match is missing")
+def edit_listing(changes: dict, listing_id: str):
+    """Change a listing's hours, phones, eligibility, languages, description, access or status."""
+    version, error = _if_match(required=True)
+    if error:
+        return error
+    return _write(listing_id, {EDIT_PATHS[k]: v for k, v in changes.items()}, if_version=version)
+
+
+@blp.route("/services/<string:listing_id>/capacity", methods=["PUT"])
+@require("admin", "provider")
+@blp.arguments(CapacitySchema)
+@blp.response(200)
+@blp.alt_response(412, description="If-Match is stale: nothing was changed")
+def put_capacity(body: dict, listing_id: str):
+    """Post open beds or slots in one small call; search and match reflect it when this returns."""
+    version, error = _if_match(required=True)
+    if error:
+        return error
+    capacity = {**body, "updated_at": datetime.now(timezone.utc).isoformat(), "updated_by": user().username}
+    return _write(listing_id, {"capacity": capacity}, if_version=version, capacity_kind="update")
+
+
+@blp.route("/services/<string:listing_id>/capacity/confirm", methods=["POST"])
+@require("admin", "provider")
+@blp.response(200)
+def confirm_capacity(listing_id: str):
+    """"Still accurate": refresh the confirmation time without changing the numbers."""
+    version, _ = _if_match(required=False)
+    doc, _, error = _own_listing(listing_id)
+    if error:
+        return error
+    current = (doc.get("record") or {}).get("capacity")
+    if not current:
+        return problem(409, "This listing has no capacity to confirm yet; post it with PUT .../capacity first.")
+    capacity = {**current, "updated_at": datetime.now(timezone.utc).isoformat(), "updated_by": user().username}
+    return _write(listing_id, {"capacity": capacity}, if_version=version, capacity_kind="confirm")
+
+
+@blp.route("/services/<string:listing_id>/capacity/history")
+@require("admin", "case_manager", "provider")
+@blp.response(200)
+def capacity_history(listing_id: str):
+    """Every capacity change and confirmation: who, when, old and new."""
+    rt = runtime()
+    try:
+        doc, _ = rt.store.get(listing_id)
+    except ListingNotFound:
+        return problem(404, f"No listing {listing_id!r}.")
+    if user().role == "provider" and not user().can_edit(doc["organization"]["id"]):
+        # Another organisation's history is private; do not confirm it exists.
+        return problem(404, f"No listing {listing_id!r}.")
+    cap = (doc.get("record") or {}).get("capacity") or {}
+    return {"listing_id": listing_id, "last_confirmed_at": cap.get("updated_at"),
+            "last_confirmed_by": cap.get("updated_by"), "history": rt.store.capacity_history(listing_id)}

@@ -1,0 +1,238 @@
+"""Accounts and roles, stored in ``<prefix>-users`` with secrets only as strong hashes.
+
+- Passwords (web sign-in) are hashed with scrypt (Werkzeug's default method).
+- API tokens are 256-bit random secrets shown once; the store keeps their SHA-256 (a slow hash
+  adds nothing for secrets of that entropy). A token names its account, so checking it costs one
+  document read, done on every request: a disabled account loses access at once.
+- Repeated failed sign-ins lock the account for a while.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from directory.settings import Settings
+
+ROLES = ("admin", "case_manager", "officer", "provider")
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+
+MAPPING = {"dynamic": "strict", "properties": {
+    "username": {"type": "keyword"}, "role": {"type": "keyword"}, "organizations": {"type": "keyword"},
+    "display_name": {"type": "keyword"}, "password_hash": {"type": "keyword", "index": False},
+    "tokens": {"type": "object", "enabled": False}, "disabled": {"type": "boolean"},
+    "failed_logins": {"type": "integer"}, "locked_until": {"type": "date"},
+    "created_at": {"type": "date"}, "updated_at": {"type": "date"},
+}}
+
+
+class AccountError(ValueError):
+    """Bad account data (unknown role, provider without organisation, taken username...)."""
+
+
+class LoginLocked(Exception):
+    def __init__(self, until: datetime):
+        super().__init__("too many failed sign-ins")
+        self.until = until
+
+
+@dataclass
+class User:
+    username: str
+    role: str
+    organizations: list[str] = field(default_factory=list)
+    display_name: str | None = None
+    disabled: bool = False
+
+    def can_edit(self, organization_id: str) -> bool:
+        return self.role == "admin" or (self.role == "provider" and organization_id in self.organizations)
+
+    def public(self) -> dict:
+        return {"username": self.username, "role": self.role, "organizations": self.organizations,
+                "display_name": self.display_name, "disabled": self.disabled}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _encode_name(username: str) -> str:
+    return base64.urlsafe_b64encode(username.encode()).decode().rstrip("=")
+
+
+def _decode_name(text: str) -> str:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+
+
+class Accounts:
+    """Accounts in Elasticsearch. Every change is audited through ``audit`` (a Store method)."""
+
+    def __init__(self, es: Elasticsearch, settings: Settings, audit=None):
+        self.es = es
+        self.index = f"{settings.index_prefix}-users"
+        self._audit = audit or (lambda *a, **k: None)
+
+    def ensure_index(self) -> None:
+        if not self.es.indices.exists(index=self.index):
+            try:
+                self.es.indices.create(index=self.index, mappings=MAPPING,
+                                       settings={"number_of_shards": 1, "number_of_replicas": 0})
+            except Exception as exc:  # created meanwhile by another process
+                if "resource_already_exists" not in str(exc):
+                    raise
+
+    def _get(self, username: str) -> tuple[dict, dict] | None:
+        try:
+            hit = self.es.get(index=self.index, id=username)
+        except NotFoundError:
+            return None
+        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+
+    @staticmethod
+    def _user(doc: dict) -> User:
+        return User(doc["username"], doc["role"], list(doc.get("organizations") or []), doc.get("display_name"),
+                    bool(doc.get("disabled")))
+
+    # ----- administration ---------------------------------------------------------------------
+    def create(self, username: str, role: str, *, organizations: list[str] | None = None,
+               password: str | None = None, display_name: str | None = None, actor: str = "system") -> tuple[User, str]:
+        """Create an account; returns the user and its first API token (shown once)."""
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise AccountError("username must be 3-64 characters: lower-case letters, digits, . _ @ -")
+        if role not in ROLES:
+            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        organizations = sorted(set(organizations or []))
+        if role == "provider" and not organizations:
+            raise AccountError("a provider account must be bound to at least one organisation")
+        if password is not None and len(password) < 12:
+            raise AccountError("passwords must have at least 12 characters")
+        self.ensure_index()
+        token, token_entry = self._new_token(username)
+        now = _now().isoformat()
+        doc = {"username": username, "role": role, "organizations": organizations, "display_name": display_name,
+               "password_hash": generate_password_hash(password) if password else None, "tokens": {"items": [token_entry]},
+               "disabled": False, "failed_logins": 0, "locked_until": None, "created_at": now, "updated_at": now}
+        try:
+            self.es.index(index=self.index, id=username, document=doc, op_type="create", refresh=True)
+        except ConflictError:
+            raise AccountError(f"the username {username!r} is taken") from None
+        self._audit("account.create", actor=actor, field="account", new={"username": username, "role": role,
+                                                                          "organizations": organizations})
+        return self._user(doc), token
+
+    def _new_token(self, username: str) -> tuple[str, dict]:
+        secret = secrets.token_urlsafe(32)
+        token_id = secrets.token_hex(4)
+        return (f"lead.{_encode_name(username)}.{token_id}.{secret}",
+                {"id": token_id, "sha256": _digest(secret), "created_at": _now().isoformat()})
+
+    def _update(self, username: str, change, *, retries: int = 20) -> dict:
+        for _ in range(retries):
+            found = self._get(username)
+            if not found:
+                raise AccountError(f"no account {username!r}")
+            doc, seq = found
+            change(doc)
+            doc["updated_at"] = _now().isoformat()
+            try:
+                self.es.index(index=self.index, id=username, document=doc, refresh=True, **seq)
+                return doc
+            except ConflictError:
+                continue
+        raise AccountError(f"could not update {username!r}: too much contention")
+
+    def reset_token(self, username: str, *, actor: str = "system") -> str:
+        """Revoke every token of the account and issue a new one (shown once)."""
+        token, entry = self._new_token(username)
+        self._update(username, lambda d: d.update(tokens={"items": [entry]}))
+        self._audit("account.reset_token", actor=actor, field="account", new={"username": username})
+        return token
+
+    def set_disabled(self, username: str, disabled: bool, *, actor: str = "system") -> User:
+        doc = self._update(username, lambda d: d.update(disabled=disabled))
+        self._audit("account.disable" if disabled else "account.enable", actor=actor, field="account",
+                    new={"username": username})
+        return self._user(doc)
+
+    def set_password(self, username: str, password: str, *, actor: str = "system") -> None:
+        if len(password) < 12:
+            raise AccountError("passwords must have at least 12 characters")
+        hashed = generate_password_hash(password)
+        self._update(username, lambda d: d.update(password_hash=hashed, failed_logins=0, locked_until=None))
+        self._audit("account.password", actor=actor, field="account", new={"username": username})
+
+    def list(self) -> list[User]:
+        if not self.es.indices.exists(index=self.index):
+            return []
+        resp = self.es.search(index=self.index, size=1000, sort=[{"username": "asc"}],
+                              source_excludes=["password_hash", "tokens"])
+        return [self._user(h["_source"]) for h in resp["hits"]["hits"]]
+
+    def get(self, username: str) -> User | None:
+        found = self._get(username)
+        return self._user(found[0]) if found else None
+
+    # ----- authentication ---------------------------------------------------------------------
+    def authenticate_token(self, token: str) -> User | None:
+        """The active account a bearer token belongs to, or None."""
+        parts = token.split(".")
+        if len(parts) != 4 or parts[0] != "lead":
+            return None
+        try:
+            username = _decode_name(parts[1])
+        except (ValueError, UnicodeDecodeError):
+            return None
+        found = self._get(username) if USERNAME.match(username) else None
+        if not found or found[0].get("disabled"):
+            return None
+        digest = _digest(parts[3])
+        for entry in (found[0].get("tokens") or {}).get("items", []):
+            if entry["id"] == parts[2] and hmac.compare_digest(entry["sha256"], digest):
+                return self._user(found[0])
+        return None
+
+    def authenticate_password(self, username: str, password: str) -> User | None:
+        """Check a password, counting failures; raises LoginLocked while the account is locked."""
+        username = username.strip().lower()
+        found = self._get(username) if USERNAME.match(username) else None
+        if not found:
+            check_password_hash(_DUMMY_HASH, password)  # same cost whether or not the account exists
+            return None
+        doc, _ = found
+        locked = doc.get("locked_until")
+        if locked and datetime.fromisoformat(locked) > _now():
+            raise LoginLocked(datetime.fromisoformat(locked))
+        ok = bool(doc.get("password_hash")) and check_password_hash(doc["password_hash"], password)
+        if ok and not doc.get("disabled"):
+            if doc.get("failed_logins"):
+                self._update(username, lambda d: d.update(failed_logins=0, locked_until=None))
+            return self._user(doc)
+
+        def fail(d: dict[str, Any]) -> None:
+            d["failed_logins"] = int(d.get("failed_logins") or 0) + 1
+            if d["failed_logins"] >= MAX_FAILED_LOGINS:
+                d["locked_until"] = (_now() + timedelta(minutes=LOCK_MINUTES)).isoformat()
+                d["failed_logins"] = 0
+
+        doc = self._update(username, fail)
+        if doc.get("locked_until") and datetime.fromisoformat(doc["locked_until"]) > _now():
+            self._audit("account.locked", actor=username, field="account", new={"username": username})
+        return None
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
