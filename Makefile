@@ -43,6 +43,7 @@ load-ct: es-up
 	$(BIN)/lead ingest run seed:seed_data federal:$(SHARED)/facilities/ct
 
 run: seed
+	$(BIN)/lead users demo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'api.app:create_app()'
 
 serve: $(STAMP)

@@ -42,6 +42,9 @@ class ProblemApi(Api):
 
 def create_app(settings: Settings | None = None, es: Elasticsearch | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    # The engine client's DEBUG log carries whole request and response bodies: participant profiles
+    # and account documents. Whatever the root level, it never goes below INFO.
+    logging.getLogger("elastic_transport.node").setLevel(logging.INFO)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -128,7 +128,8 @@ def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_k
                        errors=[{"field": f, "message": m} for f, m in error_messages(exc)])
     if capacity_kind:
         rt.store.record_capacity(listing_id, new_doc["organization"]["id"], old=old_capacity,
-                                 new=new_doc["record"].get("capacity"), actor=user().username, kind=capacity_kind)
+                                 new=new_doc["record"].get("capacity"), actor=user().username, kind=capacity_kind,
+                                 version=version)
     resp = jsonify(public_listing(new_doc))
     resp.headers["ETag"] = f'"{version}"'
     return resp

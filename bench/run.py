@@ -66,6 +66,15 @@ def ingest(settings: Settings, sources: list[str]) -> dict:
             "phases": {k: round(v, 2) for k, v in report.phases.items()}}
 
 
+def bench_token(settings: Settings) -> str:
+    from directory.accounts import Accounts
+
+    accounts = Accounts(make_client(settings), settings)
+    if accounts.get("bench-runner") is None:
+        accounts.create("bench-runner", "case_manager", actor="bench")
+    return accounts.reset_token("bench-runner", actor="bench")
+
+
 def start_server(settings: Settings) -> subprocess.Popen:
     env = {**os.environ, "LEAD_INDEX_PREFIX": settings.index_prefix, "LEAD_ES_URL": settings.es_url}
     proc = subprocess.Popen(
@@ -113,7 +122,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def load(kind: str, bodies: list, clients: int) -> dict:
+def load(kind: str, bodies: list, clients: int, token: str) -> dict:
     """Send every request once, spread over ``clients`` threads with keep-alive connections."""
     lat: list[float] = []
     took: list[float] = []
@@ -130,11 +139,13 @@ def load(kind: str, bodies: list, clients: int) -> dict:
                     return
                 body = queue.pop()
             t0 = time.perf_counter()
+            auth = {"Authorization": f"Bearer {token}"}
             if kind == "match":
                 resp = http.request("POST", f"http://127.0.0.1:{PORT}/api/v1/match", body=json.dumps(body),
-                                    headers={"Content-Type": "application/json"}, timeout=10)
+                                    headers={"Content-Type": "application/json", **auth}, timeout=10)
             else:
-                resp = http.request("GET", f"http://127.0.0.1:{PORT}/api/v1/nearby", fields=body, timeout=10)
+                resp = http.request("GET", f"http://127.0.0.1:{PORT}/api/v1/nearby", fields=body, headers=auth,
+                                    timeout=10)
             elapsed = (time.perf_counter() - t0) * 1000
             with lock:
                 if resp.status != 200:
@@ -164,11 +175,13 @@ def latency(settings: Settings, n_requests: int) -> list[dict]:
     match_bodies = profiles(rng, n_requests, points)
     nearby_bodies = [{"lat": str(la), "lon": str(lo), "need": rng.choice(NEARBY)}
                      for la, lo in (rng.choice(points) for _ in range(n_requests))]
+    token = bench_token(settings)
     proc = start_server(settings)
     try:
-        load("match", match_bodies[:30], 2)  # warm-up: caches, JIT, connections
-        load("nearby", nearby_bodies[:30], 2)
-        return [load(kind, bodies, clients) for kind, bodies in (("match", match_bodies), ("nearby", nearby_bodies))
+        load("match", match_bodies[:30], 2, token)  # warm-up: caches, JIT, connections
+        load("nearby", nearby_bodies[:30], 2, token)
+        return [load(kind, bodies, clients, token) for kind, bodies in (("match", match_bodies),
+                                                                        ("nearby", nearby_bodies))
                 for clients in (1, 4)]
     finally:
         proc.terminate()

@@ -109,7 +109,7 @@ class Store:
         }},
         "capacity_history": {"dynamic": "strict", "properties": {
             "listing_id": {"type": "keyword"}, "organization_id": {"type": "keyword"}, "at": {"type": "date"},
-            "by": {"type": "keyword"}, "kind": {"type": "keyword"},
+            "by": {"type": "keyword"}, "kind": {"type": "keyword"}, "order": {"type": "keyword"},
             "old": {"type": "object", "enabled": False}, "new": {"type": "object", "enabled": False},
         }},
         "geocache": {"dynamic": "strict", "properties": {
@@ -352,15 +352,21 @@ class Store:
         })
 
     def record_capacity(self, listing_id: str, organization_id: str, *, old: dict | None, new: dict | None,
-                        actor: str, kind: str) -> None:
-        """Keep one capacity change (kind: update or confirm) in the capacity history."""
+                        actor: str, kind: str, version: str) -> None:
+        """Keep one capacity change (kind: update or confirm) in the capacity history.
+
+        ``version`` is the listing version the change produced; it orders the history the way the
+        engine ordered the writes, which the clock of concurrent requests cannot.
+        """
+        stamp, term, seq = version.split(".")
         self.es.index(index=self.capacity_history_index, refresh=True, document={
             "listing_id": listing_id, "organization_id": organization_id, "at": utcnow().isoformat(),
-            "by": actor, "kind": kind, "old": {"value": old}, "new": {"value": new}})
+            "by": actor, "kind": kind, "order": f"{stamp}.{int(term):06d}.{int(seq):015d}",
+            "old": {"value": old}, "new": {"value": new}})
 
     def capacity_history(self, listing_id: str, size: int = 200) -> list[dict]:
         resp = self.es.search(index=self.capacity_history_index, size=size, query={"term": {"listing_id": listing_id}},
-                              sort=[{"at": "desc"}])
+                              sort=[{"order": "desc"}, {"at": "desc"}])
         return [{"at": h["_source"]["at"], "by": h["_source"]["by"], "kind": h["_source"]["kind"],
                  "old": h["_source"]["old"]["value"], "new": h["_source"]["new"]["value"]}
                 for h in resp["hits"]["hits"]]
