@@ -36,13 +36,23 @@ class NewUserSchema(Schema):
 
 @blp.route("/audit")
 @require("admin")
-@blp.arguments(AuditQuerySchema, location="query")
+@blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
 @blp.response(200)
 def audit(args: dict):
     """Changes to directory data, capacity, ingest runs and accounts: who, when, field, old and new."""
     since = args["since"].isoformat() if args.get("since") else None
     events = runtime().store.audit_events(listing_id=args.get("listing_id"), actor=args.get("actor"),
                                           action=args.get("action"), since=since, size=args["size"])
+    # Each event also in the shape of an HSDS ``metadata`` row.
+    for e in events:
+        new = e.get("new")
+        e["metadata"] = {
+            "resource_id": e.get("listing_id") or (new.get("username") if isinstance(new, dict) else None),
+            "resource_type": "service_at_location" if e.get("listing_id") else
+            ("account" if e["action"].startswith("account") else "directory"),
+            "last_action_date": e["at"], "last_action_type": e["action"], "field_name": e.get("field"),
+            "previous_value": e.get("old"), "replacement_value": e.get("new"), "updated_by": e["actor"],
+        }
     return {"events": events}
 
 

@@ -117,7 +117,7 @@ def match_view(body: dict):
 
 @blp.route("/nearby")
 @require(*READERS)
-@blp.arguments(NearbyQuerySchema, location="query")
+@blp.arguments(NearbyQuerySchema, location="query", unknown=RAISE)
 @blp.response(200)
 def nearby_view(args: dict):
     """Officer quick mode: the nearest listings open now that have room or take walk-ins."""
@@ -182,7 +182,7 @@ class BrowseQuerySchema(_Strict):
 
 @blp.route("/services")
 @require(*EVERYONE)
-@blp.arguments(BrowseQuerySchema, location="query")
+@blp.arguments(BrowseQuerySchema, location="query", unknown=RAISE)
 @blp.response(200)
 def browse_view(args: dict):
     """Browse the directory: free text (expanded through everyday and Spanish words), filters and facets."""

@@ -189,3 +189,26 @@ def test_browse_pagination_is_capped(client, loaded):
     page2 = client.get("/api/v1/services?page_size=5&page=2").get_json()
     page1 = client.get("/api/v1/services?page_size=5&page=1").get_json()
     assert not {r["listing_id"] for r in page1["results"]} & {r["listing_id"] for r in page2["results"]}
+
+
+@pytest.mark.parametrize("raw", [
+    "[]", "null", "42", '"text"', '{"location": "06106", "needs": ["detox"]}',
+    '{"location": {"zip": "06106"}, "needs": [123]}', '{"location": {"zip": "06106"}, "needs": "detox"}',
+    '{"location": {"zip": "061"}, "needs": ["detox"]}', '{"location": {"lat": 41.7}, "needs": ["detox"]}',
+    '{"location": {"zip": "06106"}, "needs": ["detox"], "age": -1}',
+    '{"location": {"zip": "06106"}, "needs": ["detox"], "urgency": "yesterday"}',
+    '{"location": {"zip": "06106"}, "needs": ["detox"], "limit": null}',
+    '{"location": {"zip": "06106"}, "needs": ["detox"], "languages": ["spanish"]}',
+    '{"location": {"zip": "00000"}, "needs": ["detox"]}',
+    '{"location": {"lat": "NaN", "lon": 1}, "needs": ["detox"]}',
+])
+def test_odd_bodies_are_client_errors_never_500(client, loaded, raw):
+    resp = client.post("/api/v1/match", data=raw, content_type="application/json")
+    assert 400 <= resp.status_code < 500 and resp.mimetype == "application/problem+json", (raw, resp.status_code)
+
+
+@pytest.mark.parametrize("query", ["lat=abc&lon=1&need=detox", "lat=41&lon=-72&need=unicorns", "lat=41&lon=-72",
+                                   "lat=41&lon=-72&need=detox&radius=0", "lat=41&lon=-72&need=detox&extra=1"])
+def test_odd_nearby_queries_are_422(client, loaded, query):
+    resp = client.get(f"/api/v1/nearby?{query}")
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"

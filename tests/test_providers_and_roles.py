@@ -277,6 +277,10 @@ def test_audit_trail_of_edits_capacity_ingest_and_accounts(seeded, as_role):
     assert {"edit", "ingest", "account.create"} <= actions
     lang = next(e for e in events if e["action"] == "edit" and e["field"] == "languages")
     assert lang["actor"] == provider.username and lang["new"] == ["en"] and lang["old"] == ["en", "es"]
+    assert lang["metadata"] == {"resource_id": OWN, "resource_type": "service_at_location",
+                                "last_action_date": lang["at"], "last_action_type": "edit", "field_name": "languages",
+                                "previous_value": ["en", "es"], "replacement_value": ["en"],
+                                "updated_by": provider.username}
     assert any(e["field"] == "capacity" and e["new"]["available"] == 3 for e in events)
     only = admin.get(f"/api/v1/audit?listing_id={OWN}").get_json()["events"]
     assert only and all(e["listing_id"] == OWN for e in only)
