@@ -217,7 +217,10 @@ class Generator:
         walk_in = needs.startswith(("basic_needs", "substance_use.harm", "mental_health.crisis",
                                     "housing.emergency", "substance_use.moud", "substance_use.recovery"))
         row["walk_in"] = self._yn(walk_in if not self._maybe(0.15) else not walk_in, unknown=0.1)
-        row["appointment_required"] = self._yn(not walk_in and not self._maybe(0.2), unknown=0.15)
+        # A walk-in program never also needs an appointment (kept in this order so the seed's
+        # random sequence, and so every other column, stays as it was).
+        appointment = not walk_in and not self._maybe(0.2)
+        row["appointment_required"] = self._yn(appointment and row["walk_in"] != "yes", unknown=0.15)
         # Ages
         if not self._maybe(0.25):
             row["min_age"] = "18"
