@@ -21,7 +21,7 @@ body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#111}
 main{max-width:28rem;margin:3rem auto;padding:1.5rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002}
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}
 input{width:100%;box-sizing:border-box;padding:.8rem;font-size:1rem;border:1px solid #999;border-radius:8px}
-button{margin-top:1.2rem;width:100%;padding:.9rem;font-size:1.1rem;border:0;border-radius:8px;background:#0b5;color:#fff}
+button{margin-top:1.2rem;width:100%;padding:.9rem;font-size:1.1rem;border:0;border-radius:8px;background:#06703a;color:#fff}
 .error{background:#fde8e8;color:#900;padding:.6rem;border-radius:8px}
 </style></head><body><main>
 <h1>{{ title }}</h1>
