@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={"security": [{"bearer": []}]},
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -12,6 +12,7 @@ blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 
 @blp.route("/healthz")
+@blp.doc(security=[])
 @blp.response(200)
 def healthz():
     """The process is up (no dependency is checked)."""
@@ -19,6 +20,7 @@ def healthz():
 
 
 @blp.route("/readyz")
+@blp.doc(security=[])
 @blp.response(200)
 @blp.alt_response(503, description="The engine is unreachable or the directory is not loaded")
 def readyz():

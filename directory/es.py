@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from directory.settings import Settings
 
@@ -13,4 +14,6 @@ def make_client(settings: Settings) -> Elasticsearch:
         request_timeout=settings.es_timeout,
         retry_on_timeout=False,
         max_retries=1,
+        # orjson encodes bulk bodies about a quarter faster than the standard library (make bench).
+        serializer=OrjsonSerializer(),
     )
