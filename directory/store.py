@@ -67,9 +67,9 @@ def set_path(record: dict, path: str, value: Any) -> None:
     node = record
     parts = path.split(".")
     for part in parts[:-1]:
-        node = node.setdefault(part, {}) if isinstance(node.get(part), dict) else node.setdefault(part, {})
-        if node is None:
-            raise ValueError(path)
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
     node[parts[-1]] = value
 
 
@@ -192,15 +192,17 @@ class Store:
             if check:
                 check(name, count)
             # Edits that arrived while the new index was being built.
-            applied += self._catch_up_edits(name, since=started)
+            self._catch_up_edits(name, since=started)
             previous = self._swap_alias(name)
-            # And any that landed on the old index between the catch-up and the swap.
-            applied += self._catch_up_edits(name, since=started)
-            if refresh:
-                self.es.indices.refresh(index=name)
         except BaseException:
             self.es.indices.delete(index=name, ignore_unavailable=True)
             raise
+        # The new index is live from here on: never delete it. Edits that landed on the old index
+        # between the catch-up and the swap are applied now; an edit still in flight against the
+        # old index notices the swap itself (see ``edit``).
+        self._catch_up_edits(name, since=started)
+        if refresh:
+            self.es.indices.refresh(index=name)
         for old in previous:
             self.es.indices.delete(index=old, ignore_unavailable=True)
         return RebuildResult(index=name, indexed=count, edits_applied=applied, previous=previous)
@@ -237,20 +239,35 @@ class Store:
                                                                   query={"query": {"match_all": {}}})}
 
     def _catch_up_edits(self, index: str, since: datetime) -> int:
+        """Re-apply edit records changed since ``since`` to the listings in ``index``."""
         self.es.indices.refresh(index=self.edits)
         n = 0
         for hit in helpers.scan(self.es, index=self.edits,
                                 query={"query": {"range": {"updated_at": {"gte": since.isoformat()}}}}):
-            edit = hit["_source"]
-            try:
-                current = self.es.get(index=index, id=edit["listing_id"])
-            except NotFoundError:
-                continue
-            record = apply_edit_fields(current["_source"]["record"], edit["fields"])
-            doc = self._document(record, edit["fields"], current["_source"]["indexed_at"])
-            self.es.index(index=index, id=doc["id"], document=doc)
-            n += 1
+            n += self._reapply(index, hit["_source"]["listing_id"])
         return n
+
+    def _reapply(self, index: str, listing_id: str) -> int:
+        """Apply the durable edit record of one listing to its document in ``index``.
+
+        Written with the document's sequence number and retried on conflict, so a provider edit
+        landing at the same moment is never overwritten by an older view of the listing.
+        """
+        for _attempt in range(20):
+            fields = self._edit_fields(listing_id)
+            try:
+                current = self.es.get(index=index, id=listing_id)
+            except NotFoundError:
+                return 0
+            record = apply_edit_fields(current["_source"]["record"], fields)
+            doc = self._document(record, fields, current["_source"]["indexed_at"])
+            try:
+                self.es.index(index=index, id=listing_id, document=doc, if_seq_no=current["_seq_no"],
+                              if_primary_term=current["_primary_term"])
+                return 1
+            except ConflictError:
+                continue
+        raise RuntimeError(f"could not re-apply the edits of {listing_id}")
 
     # ----- reads ----------------------------------------------------------------------------
     def get(self, listing_id: str) -> tuple[dict, str]:
@@ -302,10 +319,16 @@ class Store:
                                  refresh="wait_for" if refresh else False)
         except ConflictError:
             raise VersionConflict(None) from None
+        except NotFoundError:
+            # A rebuild swapped the alias and removed the index this listing was read from.
+            raise VersionConflict(None) from None
         order = f"{hit['_index']}:{resp['_seq_no']:015d}"
         for field_change in pending.values():
             field_change["order"] = order
         self._save_edit(listing_id, pending, actor=actor)
+        if self.live_index() != hit["_index"]:
+            # A rebuild went live while this edit was being written: carry it over.
+            self._reapply(self.live_index(), listing_id)
         for path in changes:
             old, new = get_path(old_record, path), pending[path]["value"]
             if old != new:

@@ -205,3 +205,30 @@ def test_hsds_feeds_load_end_to_end(store, shared):
     doc, _ = store.get("hsds3:e94c9f38-1e8f-4564-91d4-d53501ab1765")
     assert doc["location"]["point"] is None and doc["location"]["geocode_quality"] == "none"
     assert {s["source"] for s in doc["sources"]} == {"hsds3", "hsds3-csv"}  # one listing, both feeds
+
+
+def test_an_edit_made_while_a_rebuild_runs_is_in_the_new_directory(store, tmp_path):
+    source = provider_csv(tmp_path, "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,2,20,,\n"
+                                    "p2,Other House,Shelter,shelter,24/7,06106,Hartford,41.77,-72.69,,,,\n")
+    ingest(store, source)
+    _, version = store.get("p1")
+    edited = []
+
+    def edit_mid_rebuild(count):
+        if not edited:  # the old index is still live: the edit lands there and in the edit records
+            edited.append(store.edit("p1", {"languages": ["en", "es"]}, actor="provider", if_version=version))
+
+    geocoder = Geocoder()
+    pipeline.run([source], store, geocoder, on_indexed=edit_mid_rebuild)
+    assert edited and edited[0][0]["record"]["languages"] == ["en", "es"]
+    doc, _ = store.get("p1")
+    assert doc["languages"] == ["en", "es"] and doc["edited_fields"] == ["languages"]
+
+
+def test_a_version_read_before_a_rebuild_is_stale_after_it(store, tmp_path):
+    source = provider_csv(tmp_path, "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,,,,\n")
+    ingest(store, source)
+    _, before = store.get("p1")
+    ingest(store, source)
+    with pytest.raises(VersionConflict):
+        store.edit("p1", {"languages": ["en"]}, actor="provider", if_version=before)
