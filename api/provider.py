@@ -13,7 +13,7 @@ from api.listings import public_listing
 from api.problem import problem
 from directory import hours
 from directory.model import (CAPACITY_UNITS, GENDERS, INSURANCE, MOUD, OFFENCE_EXCLUSIONS, SERVICE_STATUS,
-                             PhoneSchema)
+                             PhoneSchema, error_messages)
 from directory.store import ListingNotFound, VersionConflict
 
 blp = Blueprint("provider", __name__, url_prefix="/api/v1", description="Provider updates and capacity")
@@ -109,25 +109,35 @@ def _own_listing(listing_id: str):
     return doc, version, None
 
 
+class _Forbidden(Exception):
+    pass
+
+
 def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_kind: str | None = None):
     rt = runtime()
-    doc, _, error = _own_listing(listing_id)
-    if error:
-        return error
-    old_capacity = (doc.get("record") or {}).get("capacity")
+    seen: dict = {}
+
+    def authorize(current: dict) -> None:
+        if not user().can_edit(current["organization"]["id"]):
+            raise _Forbidden
+        seen["old_capacity"] = (current.get("record") or {}).get("capacity")
+
     try:
-        new_doc, version = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version)
+        new_doc, version = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version,
+                                         authorize=authorize)
+    except ListingNotFound:
+        return problem(404, f"No listing {listing_id!r}.")
+    except _Forbidden:
+        return problem(403, "You may change only your own organisation's listings.")
     except VersionConflict as exc:
         current = exc.current or rt.store.get(listing_id)[1]
         return problem(412, "The listing changed since you read it; read it again and re-apply your change.",
                        headers={"ETag": f'"{current}"'})
     except ValidationError as exc:
-        from directory.model import error_messages
-
         return problem(422, "The change would make the listing invalid.",
                        errors=[{"field": f, "message": m} for f, m in error_messages(exc)])
     if capacity_kind:
-        rt.store.record_capacity(listing_id, new_doc["organization"]["id"], old=old_capacity,
+        rt.store.record_capacity(listing_id, new_doc["organization"]["id"], old=seen["old_capacity"],
                                  new=new_doc["record"].get("capacity"), actor=user().username, kind=capacity_kind,
                                  version=version)
     resp = jsonify(public_listing(new_doc))

@@ -6,7 +6,6 @@ field layout is defined; ``matching/`` reads the same names.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from directory import hours, taxonomy
@@ -127,20 +126,6 @@ def capacity_status(capacity: dict | None) -> str:
     if accepting is True:
         return "available"
     return "unknown"
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return _iso(value)
 
 
 def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:

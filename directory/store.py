@@ -288,13 +288,15 @@ class Store:
 
     # ----- provider edits -------------------------------------------------------------------
     def edit(self, listing_id: str, changes: dict[str, Any], *, actor: str, if_version: str | None = None,
-             source: str = "api", refresh: bool = True) -> tuple[dict, str]:
+             source: str = "api", refresh: bool = True,
+             authorize: Callable[[dict], None] | None = None) -> tuple[dict, str]:
         """Apply record-level field changes to one listing with optimistic concurrency.
 
         ``changes`` maps paths from ``EDITABLE_FIELDS`` to whole new values. The change is
         validated as a complete record before anything is written; the live document is
         written with the engine's sequence numbers (a stale ``if_version`` raises
         ``VersionConflict``), then the change is kept as a durable edit record and audited.
+        ``authorize(current_document)`` runs first and may raise to refuse the change.
         """
         unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
         if unknown:
@@ -303,6 +305,8 @@ class Store:
             hit = self.es.get(index=self.listings, id=listing_id)
         except NotFoundError:
             raise ListingNotFound(listing_id) from None
+        if authorize:
+            authorize(hit["_source"])
         version = self._version(hit)
         if if_version is not None and if_version != version:
             raise VersionConflict(version)
@@ -310,7 +314,7 @@ class Store:
         new_record = model.load_record(apply_edit_fields(old_record, {p: {"value": v} for p, v in changes.items()}))
         now = utcnow().isoformat()
         existing = self._edit_fields(listing_id)
-        pending = {p: {"value": documents._clean(get_path(new_record, p)), "at": now, "by": actor, "source": source}
+        pending = {p: {"value": get_path(new_record, p), "at": now, "by": actor, "source": source}
                    for p in changes}
         doc = self._document(new_record, {**existing, **pending}, hit["_source"]["indexed_at"])
         try:
