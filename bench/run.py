@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from directory.es import make_client
 from directory.settings import Settings
 from directory.store import Store
 from ingest import pipeline
-from ingest.geocode import Geocoder, _data_rows
+from ingest.geocode import Geocoder, data_rows
 from ingest.synthetic import Generator, statewide_places, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +170,7 @@ def load(kind: str, bodies: list, clients: int, token: str) -> dict:
 
 def latency(settings: Settings, n_requests: int) -> list[dict]:
     rng = random.Random(42)
-    points = [(float(r["Y"]), float(r["X"])) for r in _data_rows("ct_zcta_centroids.csv")]
+    points = [(float(r["Y"]), float(r["X"])) for r in data_rows("ct_zcta_centroids.csv")]
     match_bodies = profiles(rng, n_requests, points)
     nearby_bodies = [{"lat": str(la), "lon": str(lo), "need": rng.choice(NEARBY)}
                      for la, lo in (rng.choice(points) for _ in range(n_requests))]

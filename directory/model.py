@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import (EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load,
+from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, pre_load,
                          validate, validates, validates_schema)
 
 from directory import hours, taxonomy
@@ -265,5 +265,3 @@ def error_messages(exc: ValidationError) -> list[tuple[str, str]]:
     walk(exc.messages, "")
     return out
 
-
-__all__ = ["EXCLUDE", "load_record", "error_messages", "normalise_zip", "LISTING_RECORD"]

@@ -33,7 +33,7 @@ class Place:
     quality: str
 
 
-def _data_rows(name: str) -> list[dict[str, str]]:
+def data_rows(name: str) -> list[dict[str, str]]:
     with resources.files("ingest").joinpath("data", name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -47,7 +47,7 @@ def zip_centroids() -> dict[str, tuple[float, float, str, str]]:
     for z in zipcodes.list_all():
         if z.get("lat") and z.get("long"):
             table[z["zip_code"]] = (float(z["lat"]), float(z["long"]), z["city"].upper(), z["state"])
-    for row in _data_rows("ct_zcta_centroids.csv"):
+    for row in data_rows("ct_zcta_centroids.csv"):
         zip5 = row["GEOID"].zfill(5)
         city = table.get(zip5, (0, 0, "", "CT"))[2]
         table[zip5] = (float(row["Y"]), float(row["X"]), city, "CT")
@@ -56,9 +56,9 @@ def zip_centroids() -> dict[str, tuple[float, float, str, str]]:
 
 @lru_cache(maxsize=1)
 def town_variants() -> dict[str, str]:
-    variants = {fold(r["name"]).upper(): r["real.town.name"].upper() for r in _data_rows("ct_town_variants.csv")}
+    variants = {fold(r["name"]).upper(): r["real.town.name"].upper() for r in data_rows("ct_town_variants.csv")}
     variants.update({fold(k).upper(): v for k, v in EXTRA_TOWN_VARIANTS.items()})
-    for row in _data_rows("ct_towns.csv"):
+    for row in data_rows("ct_towns.csv"):
         variants.setdefault(fold(row["real.town.name"]).upper(), row["real.town.name"].upper())
     return variants
 
@@ -69,7 +69,7 @@ def town_centroids() -> dict[tuple[str, str], tuple[float, float]]:
     import zipcodes
 
     sums: dict[tuple[str, str], list[float]] = {}
-    pops = {r["GEOID"].zfill(5): float(r["POP"] or 0) for r in _data_rows("ct_zcta_centroids.csv")}
+    pops = {r["GEOID"].zfill(5): float(r["POP"] or 0) for r in data_rows("ct_zcta_centroids.csv")}
     table = zip_centroids()
     for z in zipcodes.list_all():
         if z["zip_code"] not in table or z.get("zip_code_type") not in ("STANDARD", "UNIQUE", None):

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterator
 
-from ingest.geocode import _data_rows
+from ingest.geocode import data_rows
 from ingest.readers.provider_csv import COLUMNS
 
 # Real ZIPs and real streets of the seed towns (area code, town, ZIP, streets).
@@ -133,7 +133,7 @@ class Generator:
         self.now_token = now_token
         self.phone_counter: dict[str, int] = {}
         self.centroids = {r["GEOID"].zfill(5): (float(r["Y"]), float(r["X"]))
-                          for r in _data_rows("ct_zcta_centroids.csv")}
+                          for r in data_rows("ct_zcta_centroids.csv")}
         self.used_names: set[str] = set()
         self.used_addresses: set[str] = set()
 
@@ -322,7 +322,7 @@ def statewide_places() -> tuple:
     import zipcodes  # noqa: PLC0415 - only the benchmark needs the city names
 
     out = []
-    for row in _data_rows("ct_zcta_centroids.csv"):
+    for row in data_rows("ct_zcta_centroids.csv"):
         zip5 = row["GEOID"].zfill(5)
         found = zipcodes.matching(zip5)
         town = found[0]["city"].title() if found else "Hartford"

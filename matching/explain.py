@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from directory import hours, taxonomy
 from directory.model import INSURANCE_LABELS
 from matching import weights as W
 from matching.profile import Profile
+from matching.query import MOUD_RELEVANT
 
 KM_PER_MILE = 1.609344
 
@@ -124,8 +125,7 @@ def explain(doc: dict, p: Profile, now: datetime, fresh_hours: float, score: flo
         else:
             cautions.append("Insurance accepted not stated")
     needs_moud_check = any(c.startswith(r) or r.startswith(c) for c in doc.get("needs_leaf") or []
-                           for r in ("housing", "substance_use.withdrawal_management", "substance_use.residential",
-                                     "substance_use.intensive_outpatient", "substance_use.outpatient"))
+                           for r in MOUD_RELEVANT)
     if p.moud and needs_moud_check:
         if elig.get("moud_known"):
             reasons.append(f"Accepts people on {p.moud}")
@@ -195,5 +195,3 @@ def diversify(results: list, *, limit: int, org=lambda r: r["organization"]["id"
     ordered = top[:W.TOP_N] + deferred + top[W.TOP_N:]
     return ordered[:limit]
 
-
-__all__ = ["explain", "diversify", "capacity_view", "miles_between", "timedelta"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from directory import taxonomy
-from ingest.records import (Candidate, ReadItem, Rejection, blank, drop_none, integer, items, number, stable_id,
+from ingest.records import (Candidate, ReadItem, Rejection, drop_none, integer, items, number, stable_id,
                             text, yes_no)
 
 COLUMNS: tuple[str, ...] = (
@@ -152,5 +152,3 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
         "sample": bool(_cell(row, "sample", yes_no)),
     }
 
-
-__all__ = ["COLUMNS", "read_provider_path", "row_to_record", "template_header", "blank"]
