@@ -50,10 +50,11 @@ serve: $(STAMP)
 	$(BIN)/flask --app api.app:create_app run --host $(HOST) --port $(PORT) --debug
 
 test: es-up
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 eval: seed
-	$(BIN)/python -m matching.evaluate
+	$(BIN)/python -m bench.evaluate
 
 bench: es-up
 	$(BIN)/python -m bench.run

@@ -1,12 +1,12 @@
 """Admin: the audit trail and accounts; and /api/v1/me for everyone."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from api.app import runtime
 from api.auth import EVERYONE, require, user
-from api.problem import problem
+from api.problem import documents_errors, problem
+from api.runtime import Blueprint, runtime
+from api.schemas import AuditSchema, CreatedUserSchema, TokenSchema, UserSchema, UsersSchema
 from directory.accounts import ROLES, AccountError
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Audit trail and accounts")
@@ -37,7 +37,8 @@ class NewUserSchema(Schema):
 @blp.route("/audit")
 @require("admin")
 @blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
-@blp.response(200)
+@blp.response(200, AuditSchema)
+@documents_errors(blp, 401, 403, 422)
 def audit(args: dict):
     """Changes to directory data, capacity, ingest runs and accounts: who, when, field, old and new."""
     since = args["since"].isoformat() if args.get("since") else None
@@ -58,7 +59,8 @@ def audit(args: dict):
 
 @blp.route("/me")
 @require(*EVERYONE)
-@blp.response(200)
+@blp.response(200, UserSchema)
+@documents_errors(blp, 401)
 def me():
     """The signed-in account."""
     return user().public()
@@ -66,7 +68,8 @@ def me():
 
 @blp.route("/users")
 @require("admin")
-@blp.response(200)
+@blp.response(200, UsersSchema)
+@documents_errors(blp, 401, 403)
 def list_users():
     """Every account (no secrets)."""
     return {"users": [u.public() for u in runtime().accounts.list()]}
@@ -75,9 +78,16 @@ def list_users():
 @blp.route("/users", methods=["POST"])
 @require("admin")
 @blp.arguments(NewUserSchema)
-@blp.response(201)
+@blp.response(201, CreatedUserSchema)
+@documents_errors(blp, 400, 401, 403, 415, 422)
 def create_user(body: dict):
-    """Create an account; the response carries its API token, shown this once."""
+    """Create an account; the response carries its API token, shown this once. A provider is bound to
+    organisations that exist in the directory (see GET /api/v1/organizations)."""
+    missing = sorted(set(body["organizations"]) - runtime().store.organization_ids(body["organizations"]))
+    if missing:
+        return problem(422, f"No organisation {', '.join(map(repr, missing))} in the directory; "
+                            "see GET /api/v1/organizations.",
+                       errors=[{"field": "organizations", "message": f"unknown organisation {m!r}"} for m in missing])
     try:
         created, token = runtime().accounts.create(
             body["username"], body["role"], organizations=body["organizations"], password=body.get("password"),
@@ -90,7 +100,8 @@ def create_user(body: dict):
 
 @blp.route("/users/<string:username>/disable", methods=["POST"])
 @require("admin")
-@blp.response(200)
+@blp.response(200, UserSchema)
+@documents_errors(blp, 401, 403, 404)
 def disable_user(username: str):
     """Disable an account: its tokens and sessions stop working at once."""
     try:
@@ -101,7 +112,8 @@ def disable_user(username: str):
 
 @blp.route("/users/<string:username>/token", methods=["POST"])
 @require("admin")
-@blp.response(200)
+@blp.response(200, TokenSchema)
+@documents_errors(blp, 401, 403, 404)
 def reset_token(username: str):
     """Revoke the account's tokens and issue a new one, shown this once."""
     try:

@@ -1,46 +1,44 @@
 """The Flask app factory."""
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
 
-from elastic_transport import ConnectionError as EngineConnectionError
-from elastic_transport import ConnectionTimeout
-from elasticsearch import ApiError, Elasticsearch
-from flask import Flask, current_app
+from flask import Flask, request
+from flask_compress import Compress
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api.problem import from_http_exception, problem
+from api.problem import PROBLEM, ProblemSchema, from_http_exception, problem
+from api.runtime import Runtime
+from directory import places
 from directory.accounts import Accounts
-from directory.es import make_client
+from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
 from directory.store import Store
+from matching.service import SearchService
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """What a request needs, built once per app: settings, the engine client and the store."""
-    settings: Settings
-    es: Elasticsearch
-    store: Store
-    accounts: Accounts
-
-
-def runtime() -> Runtime:
-    return current_app.extensions["lead"]
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api with every HTTP error rendered as problem+json."""
+    """flask-smorest's Api with every HTTP error rendered, and documented, as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException):  # noqa: D102 - flask-smorest hook
         return from_http_exception(error)
 
+    def _register_responses(self):  # noqa: D102 - flask-smorest hook: error responses are problem+json
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
-def create_app(settings: Settings | None = None, es: Elasticsearch | None = None) -> Flask:
+
+def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN001 - a directory.es client
     settings = settings or Settings.from_env()
     # The engine client's DEBUG log carries whole request and response bodies: participant profiles
     # and account documents. Whatever the root level, it never goes below INFO.
@@ -61,30 +59,56 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="lead_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
+        COMPRESS_MIMETYPES=["application/json", "application/problem+json", "text/html", "text/css",
+                            "text/javascript", "application/javascript", "image/svg+xml"],
+        COMPRESS_MIN_SIZE=600,
+        COMPRESS_ALGORITHM=["gzip", "deflate"],
     )
     # Load the offline place tables now, not on the first officer's request.
-    from ingest.geocode import town_centroids, zip_centroids
-
-    zip_centroids()
-    town_centroids()
+    places.load()
     client = es or make_client(settings)
     store = Store(client, settings)
-    app.extensions["lead"] = Runtime(settings=settings, es=client, store=store,
-                                     accounts=Accounts(client, settings, audit=store.audit))
+    app.extensions["lead"] = Runtime(settings=settings, store=store,
+                                     accounts=Accounts(client, settings, audit=store.audit),
+                                     search=SearchService(store, settings))
+    Compress(app)
 
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
-        "Errors are application/problem+json with the failing fields in `errors`.")}})
+        "Errors are application/problem+json with the failing fields in `errors`. Send "
+        "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import admin, bedboard, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
+    from api import admin, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
 
-    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, bedboard.blp, admin.blp):
+    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, admin.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.register_blueprint(web.web)
     ingest_cli.init_app(app)
     seed_cli.init_app(app)
     users_cli.init_app(app)
+
+    @app.before_request
+    def json_bodies():
+        """A body must be JSON, and valid JSON, before any view reads it: each failure has its own message."""
+        if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
+            return None
+        has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
+        if not has_body:
+            return None
+        if not request.is_json:
+            sent = request.mimetype or "no Content-Type"
+            return problem(415, f"Send the body as JSON with 'Content-Type: application/json' (got {sent}).",
+                           errors=[{"field": "Content-Type", "message": "must be application/json"}])
+        try:
+            json.loads(request.get_data(cache=True))
+        except RecursionError:
+            return problem(400, "The JSON body is nested too deeply.", errors=[{"field": "body",
+                                                                               "message": "nested too deeply"}])
+        except ValueError as exc:
+            return problem(400, f"The body is not valid JSON: {exc}.", errors=[{"field": "body",
+                                                                              "message": "not valid JSON"}])
+        return None
 
     @app.after_request
     def security_headers(resp):
@@ -98,14 +122,15 @@ def create_app(settings: Settings | None = None, es: Elasticsearch | None = None
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
-    @app.errorhandler(EngineConnectionError)
-    @app.errorhandler(ConnectionTimeout)
     def engine_unavailable(exc: Exception):
         log.warning("search engine unavailable: %s", type(exc).__name__)
         return problem(503, "The search engine is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
-    @app.errorhandler(ApiError)
-    def engine_error(exc: ApiError):
+    for exc_class in ENGINE_UNAVAILABLE:
+        app.register_error_handler(exc_class, engine_unavailable)
+
+    @app.errorhandler(ENGINE_ERROR)
+    def engine_error(exc):  # noqa: ANN001 - the engine client's ApiError
         log.error("search engine error %s: %s", exc.meta.status if exc.meta else "?", exc.message)
         status = 503 if exc.meta and exc.meta.status in (429, 503) else 502
         return problem(status, "The search engine could not answer this request.", headers={"Retry-After": "5"})

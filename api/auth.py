@@ -6,15 +6,16 @@ from typing import Callable
 
 from flask import g, request
 
-from api.app import runtime
 from api.problem import problem
-from directory.accounts import User
+from api.runtime import runtime
+from directory.accounts import AccountDisabled, User
 
 READERS = ("admin", "case_manager", "officer")
 EVERYONE = ("admin", "case_manager", "officer", "provider")
 
 
 def bearer_user() -> User | None:
+    """The account of the bearer token sent, or None; raises ``AccountDisabled``."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -32,7 +33,11 @@ def require(*roles: str) -> Callable:
     def wrap(view: Callable) -> Callable:
         @wraps(view)
         def inner(*args, **kwargs):
-            user = bearer_user()
+            try:
+                user = bearer_user()
+            except AccountDisabled:
+                return problem(403, "This account is disabled; ask an administrator to enable it again.",
+                               title="Account disabled")
             if user is None:
                 return unauthorized()
             if user.role not in roles:

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from api.app import runtime
+from api.runtime import runtime
 from ingest import pipeline
 from ingest.geocode import Geocoder
 from ingest.readers.provider_csv import template_header

@@ -1,37 +1,35 @@
-"""Reading one listing."""
+"""Reading one listing, and the organisations in the directory."""
 from __future__ import annotations
 
-from flask import Response, jsonify
-from flask_smorest import Blueprint
-
-from api.app import runtime
 from api.auth import EVERYONE, require, user
-from api.problem import problem
+from api.problem import documents_errors, problem
+from api.runtime import Blueprint, request_language, runtime
+from api.schemas import ListingSchema, OrganizationsSchema
 from directory.store import ListingNotFound
 
 blp = Blueprint("listings", __name__, url_prefix="/api/v1", description="Directory listings")
 
 
-def public_listing(doc: dict) -> dict:
-    """A listing document as the API shows it (the internal record copy left out)."""
-    out = {k: v for k, v in doc.items() if k != "record"}
-    out["phones"] = (doc.get("phones") or {}).get("items", [])
-    out["schedules"] = (doc.get("schedules") or {}).get("items", [])
-    return out
-
-
 @blp.route("/services/<string:listing_id>")
 @require(*EVERYONE)
-@blp.response(200)
-@blp.alt_response(404, description="No such listing")
-def get_listing(listing_id: str) -> Response:
-    """One listing: a service at a location, with hours, eligibility, capacity and provenance."""
+@blp.response(200, ListingSchema, headers={"ETag": {"description": "Send it back in If-Match to change the listing",
+                                                     "schema": {"type": "string"}}})
+@documents_errors(blp, 401, 403, 404)
+def get_listing(listing_id: str):
+    """One listing: a service at a location, with hours, who it serves, eligibility, capacity and provenance."""
     try:
-        doc, version = runtime().store.get(listing_id)
+        view, etag, organization_id = runtime().search.listing(listing_id, request_language())
     except ListingNotFound:
         return problem(404, f"No listing {listing_id!r}.")
-    if user().role == "provider" and not user().can_edit(doc["organization"]["id"]):
+    if user().role == "provider" and not user().can_edit(organization_id):
         return problem(403, "Providers see their own organisation's listings.")
-    resp = jsonify(public_listing(doc))
-    resp.headers["ETag"] = f'"{version}"'
-    return resp
+    return view, 200, {"ETag": f'"{etag}"'}
+
+
+@blp.route("/organizations")
+@require("admin")
+@blp.response(200, OrganizationsSchema)
+@documents_errors(blp, 401, 403)
+def list_organizations():
+    """Every organisation in the directory, with how many listings it has (to bind provider accounts)."""
+    return {"organizations": runtime().search.organizations()}

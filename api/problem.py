@@ -4,10 +4,54 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM = "application/problem+json"
+
+
+class FieldErrorSchema(Schema):
+    field = fields.String(required=True, metadata={"description": "Path of the failing field, e.g. needs[0]"})
+    message = fields.String(required=True)
+    accepted = fields.List(fields.String(), metadata={"description": "The values this field accepts"})
+    did_you_mean = fields.List(fields.String(), metadata={"description": "Accepted values closest to the one sent"})
+
+
+class ProblemSchema(Schema):
+    """The body of every error response."""
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.List(fields.Nested(FieldErrorSchema), metadata={"description": "One entry per failing field"})
+    current_etag = fields.String(metadata={"description": "412: the listing's current ETag"})
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The request is malformed (for example, not valid JSON)",
+    401: "No valid credentials",
+    403: "This role or organisation may not do this",
+    404: "Not found",
+    409: "The request conflicts with the listing's state",
+    412: "If-Match is stale: nothing was changed",
+    413: "The body or query is too large",
+    415: "The body is not JSON",
+    422: "Invalid fields; `errors` names each one",
+    428: "If-Match is missing",
+    429: "Too many attempts",
+    503: "The search engine is unavailable; retry after Retry-After seconds",
+}
+
+
+def documents_errors(blp, *codes: int):  # noqa: ANN001 - a flask-smorest Blueprint
+    """Declare these error responses (problem+json) on a view."""
+    def wrap(view):  # noqa: ANN001
+        for code in codes:
+            view = blp.alt_response(code, schema=ProblemSchema, content_type=PROBLEM,
+                                    description=ERROR_DESCRIPTIONS[code])(view)
+        return view
+    return wrap
 
 
 def problem(status: int, detail: str | None = None, *, title: str | None = None,
@@ -42,13 +86,26 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict]:
                 path = f"{prefix}.{name}" if prefix else name
             out.extend(flatten_messages(sub, path))
     elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
-        out.extend({"field": prefix or "body", "message": m} for m in messages)
+        out.extend(_field_error(prefix or "body", m) for m in messages)
     elif isinstance(messages, list):
         for i, sub in enumerate(messages):
             out.extend(flatten_messages(sub, f"{prefix}[{i}]"))
     else:
-        out.append({"field": prefix or "body", "message": str(messages)})
+        out.append(_field_error(prefix or "body", str(messages)))
     return out
+
+
+def _field_error(field: str, message: str) -> dict:
+    """A field error; vocabulary messages ('accepted values are a, b; did you mean 'c'?') also carry
+    the accepted values and suggestions as lists."""
+    entry: dict[str, Any] = {"field": field, "message": message}
+    if "accepted values are " in message:
+        accepted = message.split("accepted values are ", 1)[1].split(";", 1)[0]
+        entry["accepted"] = [v.strip() for v in accepted.split(",")]
+        if "did you mean " in message:
+            guesses = message.split("did you mean ", 1)[1].rstrip("?")
+            entry["did_you_mean"] = [g.strip(" '\"") for g in guesses.split(" or ")]
+    return entry
 
 
 def from_http_exception(error: HTTPException) -> Response:

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import jsonify, request
-from flask_smorest import Blueprint
+from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from api.app import runtime
 from api.auth import require, user
-from api.listings import public_listing
-from api.problem import problem
-from directory import hours
-from directory.model import (CAPACITY_UNITS, GENDERS, INSURANCE, MOUD, OFFENCE_EXCLUSIONS, SERVICE_STATUS,
-                             PhoneSchema, error_messages)
+from api.problem import documents_errors, problem
+from api.runtime import Blueprint, request_language, runtime
+from api.schemas import CapacityHistorySchema, ListingSchema
+from directory import eligibility, hours
+from directory.model import CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema, error_messages
 from directory.store import ListingNotFound, VersionConflict
+from directory.vocabulary import LANGUAGES, Choice
 
 blp = Blueprint("provider", __name__, url_prefix="/api/v1", description="Provider updates and capacity")
 
@@ -24,43 +23,40 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-def _choices(values: tuple[str, ...]) -> fields.List:
-    return fields.List(fields.String(validate=validate.OneOf(values)), allow_none=True)
+def _edit_field(dim: eligibility.Dimension) -> fields.Field:
+    """The edit field of one eligibility column (``null`` sets it to "not stated")."""
+    if dim.kind == "range":
+        return fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    if dim.kind in ("requires", "only_for"):
+        return fields.Boolean(allow_none=True, metadata={"description": dim.label.en})
+    item = Choice(dim.vocabulary) if dim.vocabulary else fields.String(validate=validate.Length(min=2, max=60))
+    return fields.List(item, allow_none=True, validate=validate.Length(max=200), metadata={"description": dim.label.en})
 
 
 # API field -> record path. ``null`` sets a field to "not stated".
 EDIT_PATHS = {
     "hours": "hours_text", "phones": "phones", "languages": "languages", "description": "service.description",
     "eligibility_description": "service.eligibility_description", "status": "service.status",
-    "min_age": "service.minimum_age", "max_age": "service.maximum_age",
     "walk_in": "access.walk_in", "appointment_required": "access.appointment_required",
-    "genders": "eligibility.genders", "insurance": "eligibility.insurance", "moud_accepted": "eligibility.moud_accepted",
-    "sobriety_required": "eligibility.sobriety_required", "offence_exclusions": "eligibility.offence_exclusions",
-    "veterans_only": "eligibility.veterans_only", "service_area_towns": "eligibility.service_area_towns",
-    "id_required": "eligibility.id_required",
+    **{column: path for dim in eligibility.DIMENSIONS for column, path in zip(dim.columns, dim.listing_paths)},
 }
 
+_EditFields = _Strict.from_dict({
+    "hours": fields.String(allow_none=True, validate=validate.Length(max=500),
+                           metadata={"description": "'24/7' or 'Mo-Fr 08:00-17:00; Sa 09:00-12:00'"}),
+    "phones": fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10)),
+    "languages": fields.List(Choice(LANGUAGES), allow_none=True, validate=validate.Length(max=20)),
+    "description": fields.String(allow_none=True, validate=validate.Length(max=4000)),
+    "eligibility_description": fields.String(allow_none=True, validate=validate.Length(max=2000)),
+    "status": fields.String(validate=validate.OneOf(SERVICE_STATUS)),
+    "walk_in": fields.Boolean(allow_none=True),
+    "appointment_required": fields.Boolean(allow_none=True),
+    **{column: _edit_field(dim) for dim in eligibility.DIMENSIONS for column in dim.columns},
+}, name="_EditFields")
 
-class ListingEditSchema(_Strict):
-    hours = fields.String(allow_none=True, validate=validate.Length(max=500),
-                          metadata={"description": "'24/7' or 'Mo-Fr 08:00-17:00; Sa 09:00-12:00'"})
-    phones = fields.List(fields.Nested(PhoneSchema), validate=validate.Length(max=10))
-    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), allow_none=True)
-    description = fields.String(allow_none=True, validate=validate.Length(max=4000))
-    eligibility_description = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    status = fields.String(validate=validate.OneOf(SERVICE_STATUS))
-    min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
-    max_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
-    walk_in = fields.Boolean(allow_none=True)
-    appointment_required = fields.Boolean(allow_none=True)
-    genders = _choices(GENDERS)
-    insurance = _choices(INSURANCE)
-    moud_accepted = _choices(MOUD)
-    sobriety_required = fields.Boolean(allow_none=True)
-    offence_exclusions = _choices(OFFENCE_EXCLUSIONS)
-    veterans_only = fields.Boolean(allow_none=True)
-    service_area_towns = fields.List(fields.String(validate=validate.Length(min=2, max=60)), allow_none=True)
-    id_required = fields.Boolean(allow_none=True)
+
+class ListingEditSchema(_EditFields):
+    """The fields a provider may change; eligibility fields come from the eligibility table."""
 
     @validates_schema
     def _check(self, data: dict, **_) -> None:
@@ -71,8 +67,6 @@ class ListingEditSchema(_Strict):
                 hours.parse_hours(data["hours"])
             except hours.HoursError as exc:
                 raise ValidationError(str(exc), "hours") from exc
-
-
 class CapacitySchema(_Strict):
     available = fields.Integer(required=True, allow_none=True, validate=validate.Range(0, 100000))
     maximum = fields.Integer(allow_none=True, validate=validate.Range(0, 100000))
@@ -123,8 +117,7 @@ def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_k
         seen["old_capacity"] = (current.get("record") or {}).get("capacity")
 
     try:
-        new_doc, version = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version,
-                                         authorize=authorize)
+        done = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version, authorize=authorize)
     except ListingNotFound:
         return problem(404, f"No listing {listing_id!r}.")
     except _Forbidden:
@@ -132,25 +125,28 @@ def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_k
     except VersionConflict as exc:
         current = exc.current or rt.store.get(listing_id)[1]
         return problem(412, "The listing changed since you read it; read it again and re-apply your change.",
-                       headers={"ETag": f'"{current}"'})
+                       headers={"ETag": f'"{current}"'}, current_etag=current)
     except ValidationError as exc:
         return problem(422, "The change would make the listing invalid.",
                        errors=[{"field": f, "message": m} for f, m in error_messages(exc)])
     if capacity_kind:
-        rt.store.record_capacity(listing_id, new_doc["organization"]["id"], old=seen["old_capacity"],
-                                 new=new_doc["record"].get("capacity"), actor=user().username, kind=capacity_kind,
-                                 version=version)
-    resp = jsonify(public_listing(new_doc))
-    resp.headers["ETag"] = f'"{version}"'
-    return resp
+        rt.store.record_capacity(listing_id, done.doc["organization"]["id"], old=seen["old_capacity"],
+                                 new=done.doc["record"].get("capacity"), actor=user().username, kind=capacity_kind,
+                                 order=done.order)
+    return rt.search.view(done.doc, request_language()), 200, {"ETag": f'"{done.etag}"'}
+
+
+ETAG_HEADER = {"ETag": {"description": "The listing's new ETag", "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+            "description": "The ETag read with the listing; a stale one gets 412 and changes nothing"}
 
 
 @blp.route("/services/<string:listing_id>", methods=["PATCH"])
 @require("admin", "provider")
 @blp.arguments(ListingEditSchema)
-@blp.response(200)
-@blp.alt_response(412, description="If-Match is stale: nothing was changed")
-@blp.alt_response(428, description="If-Match is missing")
+@blp.doc(parameters=[IF_MATCH])
+@blp.response(200, ListingSchema, headers=ETAG_HEADER)
+@documents_errors(blp, 400, 401, 403, 404, 412, 415, 422, 428)
 def edit_listing(changes: dict, listing_id: str):
     """Change a listing's hours, phones, eligibility, languages, description, access or status."""
     version, error = _if_match(required=True)
@@ -162,8 +158,9 @@ def edit_listing(changes: dict, listing_id: str):
 @blp.route("/services/<string:listing_id>/capacity", methods=["PUT"])
 @require("admin", "provider")
 @blp.arguments(CapacitySchema)
-@blp.response(200)
-@blp.alt_response(412, description="If-Match is stale: nothing was changed")
+@blp.doc(parameters=[IF_MATCH])
+@blp.response(200, ListingSchema, headers=ETAG_HEADER)
+@documents_errors(blp, 400, 401, 403, 404, 412, 415, 422, 428)
 def put_capacity(body: dict, listing_id: str):
     """Post open beds or slots in one small call; search and match reflect it when this returns."""
     version, error = _if_match(required=True)
@@ -175,23 +172,26 @@ def put_capacity(body: dict, listing_id: str):
 
 @blp.route("/services/<string:listing_id>/capacity/confirm", methods=["POST"])
 @require("admin", "provider")
-@blp.response(200)
+@blp.response(200, ListingSchema, headers=ETAG_HEADER)
+@documents_errors(blp, 401, 403, 404, 409, 412)
 def confirm_capacity(listing_id: str):
-    """"Still accurate": refresh the confirmation time without changing the numbers."""
+    """"Still accurate": refresh the confirmation time without changing the numbers (If-Match optional)."""
     version, _ = _if_match(required=False)
-    doc, _, error = _own_listing(listing_id)
+    doc, read_version, error = _own_listing(listing_id)
     if error:
         return error
     current = (doc.get("record") or {}).get("capacity")
     if not current:
         return problem(409, "This listing has no capacity to confirm yet; post it with PUT .../capacity first.")
     capacity = {**current, "updated_at": datetime.now(timezone.utc).isoformat(), "updated_by": user().username}
-    return _write(listing_id, {"capacity": capacity}, if_version=version, capacity_kind="confirm")
+    # Confirm exactly the figures read here: a change landing in between makes this a 412, never a revert.
+    return _write(listing_id, {"capacity": capacity}, if_version=version or read_version, capacity_kind="confirm")
 
 
 @blp.route("/services/<string:listing_id>/capacity/history")
 @require("admin", "case_manager", "provider")
-@blp.response(200)
+@blp.response(200, CapacityHistorySchema)
+@documents_errors(blp, 401, 403, 404)
 def capacity_history(listing_id: str):
     """Every capacity change and confirmation: who, when, old and new."""
     rt = runtime()

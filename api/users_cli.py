@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from api.app import runtime
+from api.runtime import runtime
 from directory.accounts import ROLES, AccountError
 
 users_group = AppGroup("users", help="Accounts and API tokens.")

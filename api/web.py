@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, redirect, render_template_string, request, session, url_for
 
-from api.app import runtime
+from api.runtime import runtime
 from api.problem import problem
 from directory.accounts import LoginLocked
 

@@ -30,7 +30,8 @@ from directory.es import make_client
 from directory.settings import Settings
 from directory.store import Store
 from ingest import pipeline
-from ingest.geocode import Geocoder, data_rows
+from ingest.geocode import Geocoder
+from directory.places import data_rows
 from ingest.synthetic import Generator, statewide_places, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent

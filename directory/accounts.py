@@ -40,6 +40,10 @@ class AccountError(ValueError):
     """Bad account data (unknown role, provider without organisation, taken username...)."""
 
 
+class AccountDisabled(Exception):
+    """Valid credentials of an account an administrator has disabled."""
+
+
 class LoginLocked(Exception):
     def __init__(self, until: datetime):
         super().__init__("too many failed sign-ins")
@@ -189,7 +193,8 @@ class Accounts:
 
     # ----- authentication ---------------------------------------------------------------------
     def authenticate_token(self, token: str) -> User | None:
-        """The active account a bearer token belongs to, or None."""
+        """The active account a bearer token belongs to, or None; raises ``AccountDisabled`` for a
+        valid token of a disabled account, so the caller can say so."""
         parts = token.split(".")
         if len(parts) != 4 or parts[0] != "lead":
             return None
@@ -198,11 +203,13 @@ class Accounts:
         except (ValueError, UnicodeDecodeError):
             return None
         found = self._get(username) if USERNAME.match(username) else None
-        if not found or found[0].get("disabled"):
+        if not found:
             return None
         digest = _digest(parts[3])
         for entry in (found[0].get("tokens") or {}).get("items", []):
             if entry["id"] == parts[2] and hmac.compare_digest(entry["sha256"], digest):
+                if found[0].get("disabled"):
+                    raise AccountDisabled(username)
                 return self._user(found[0])
         return None
 

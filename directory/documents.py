@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory import hours, taxonomy
+from directory import eligibility, hours, places, taxonomy
 
 # The engine here has no analysis-common plugin: only built-in analyzers. ``standard`` with
 # an English stop list keeps "the"/"and" out of relevance; everyday words and Spanish terms
@@ -32,6 +32,21 @@ _BOOL = {"type": "boolean"}
 _INT = {"type": "integer"}
 _DATE = {"type": "date"}
 _STORED = {"type": "object", "enabled": False}
+
+def _eligibility_mapping() -> dict[str, Any]:
+    """One field per eligibility dimension kept under ``eligibility`` (lists also say whether stated)."""
+    props: dict[str, Any] = {}
+    for dim in eligibility.DIMENSIONS:
+        if not dim.doc_field.startswith("eligibility."):
+            continue
+        name = dim.doc_field.split(".", 1)[1]
+        if dim.is_list:
+            props[name] = _LOWER_KW if dim.kind == "area" else _KW
+            props[f"{name}_known"] = _BOOL
+        else:
+            props[name] = _BOOL
+    return props
+
 
 LISTING_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -78,16 +93,7 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "languages": _KW,
         "required_documents": _TEXT,
         "age": {"type": "integer_range"},
-        "eligibility": {"properties": {
-            "genders": _KW, "genders_known": _BOOL,
-            "insurance": _KW, "insurance_known": _BOOL,
-            "moud_accepted": _KW, "moud_known": _BOOL,
-            "sobriety_required": _BOOL,
-            "offence_exclusions": _KW, "offence_known": _BOOL,
-            "veterans_only": _BOOL,
-            "service_area_towns": _LOWER_KW,
-            "id_required": _BOOL,
-        }},
+        "eligibility": {"properties": _eligibility_mapping()},
         "access": {"properties": {"walk_in": _BOOL, "appointment_required": _BOOL}},
         "capacity": {"properties": {
             "status": _KW, "available": _INT, "maximum": _INT, "unit": _KW, "waitlist": _INT,
@@ -100,6 +106,8 @@ LISTING_MAPPINGS: dict[str, Any] = {
         }},
         # Which fields came from provider edits through the API (re-applied on every rebuild).
         "edited_fields": _KW,
+        # A hash of the listing record: the ETag, unchanged when a rebuild brings the same data.
+        "etag": {"type": "keyword", "index": False},
         "edited_at": _DATE,
         "indexed_at": _DATE,
     },
@@ -136,7 +144,6 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
     rec = record
     service, org, loc = rec["service"], rec["organization"], rec["location"]
     address = rec.get("address") or {}
-    elig = rec.get("eligibility") or {}
 
     intervals = hours.parse_hours(rec["hours_text"]) if rec.get("hours_text") else []
     if not intervals and rec.get("schedules"):
@@ -145,14 +152,6 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
     point = None
     if loc.get("latitude") is not None and loc.get("longitude") is not None:
         point = {"lat": loc["latitude"], "lon": loc["longitude"]}
-
-    lo, hi = service.get("minimum_age"), service.get("maximum_age")
-    age = None
-    if lo is not None or hi is not None:
-        age = {"gte": lo if lo is not None else 0, "lte": hi if hi is not None else 120}
-
-    def known(key: str) -> bool:
-        return elig.get(key) is not None
 
     capacity = rec.get("capacity")
     capacity_doc = None
@@ -172,7 +171,7 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
             "geocode_quality": loc.get("geocode_quality") or ("provided" if point else "none"),
             "transportation": loc.get("transportation"),
         },
-        "address": {**address, "town": town_key(address.get("city"))},
+        "address": {**address, "town": town_key(address.get("city"), address.get("state_province"))},
         "phones": {"items": rec.get("phones") or []},
         "schedules": {"items": rec.get("schedules") or []},
         "hours": {
@@ -188,18 +187,6 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         "source_terms": rec.get("source_terms") or [],
         "languages": rec.get("languages") or [],
         "required_documents": rec.get("required_documents") or [],
-        "age": age,
-        "eligibility": {
-            "genders": elig.get("genders") or [], "genders_known": known("genders"),
-            "insurance": elig.get("insurance") or [], "insurance_known": known("insurance"),
-            "moud_accepted": elig.get("moud_accepted") or [], "moud_known": known("moud_accepted"),
-            "sobriety_required": elig.get("sobriety_required"),
-            "offence_exclusions": elig.get("offence_exclusions") or [],
-            "offence_known": known("offence_exclusions"),
-            "veterans_only": elig.get("veterans_only"),
-            "service_area_towns": elig.get("service_area_towns"),
-            "id_required": elig.get("id_required"),
-        },
         "access": rec.get("access") or {},
         "capacity": capacity_doc,
         "sources": rec["sources"],
@@ -207,11 +194,22 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         "edited_at": None,
         "indexed_at": indexed_at,
     }
+    for dim in eligibility.DIMENSIONS:
+        for path, value in dim.document_fields(rec).items():
+            _set(doc, path, value)
     return doc
 
 
-def town_key(city: str | None) -> str | None:
-    """The town as a facet and filter key: upper-case, single spaces."""
+def _set(doc: dict, path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        doc = doc.setdefault(part, {})
+    doc[leaf] = value
+
+
+def town_key(city: str | None, state: str | None = "CT") -> str | None:
+    """The town as a facet and filter key, in one spelling: a Connecticut town's official name in upper
+    case ('Harford', 'HTFD' and 'hartford' are all 'HARTFORD'); elsewhere upper-case, single spaces."""
     if not city:
         return None
-    return " ".join(city.upper().split())
+    return places.canonical_town(city, state) or " ".join(city.upper().split())

@@ -17,18 +17,9 @@ from typing import Any
 from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, pre_load,
                          validate, validates, validates_schema)
 
-from directory import hours, taxonomy
+from directory import eligibility, hours, taxonomy
+from directory import vocabulary as V
 
-GENDERS = ("male", "female", "transgender", "nonbinary")
-INSURANCE = ("medicaid", "medicare", "private", "uninsured", "sliding_fee", "va", "state_funded")
-INSURANCE_LABELS = {
-    "medicaid": "Medicaid (HUSKY)", "medicare": "Medicare", "private": "Private insurance",
-    "uninsured": "Free / no insurance needed", "sliding_fee": "Sliding fee scale", "va": "VA / TRICARE",
-    "state_funded": "State-funded (DMHAS)",
-}
-MOUD = ("methadone", "buprenorphine", "naltrexone")
-OFFENCE_EXCLUSIONS = ("sex_offense_registry", "arson", "violent_felony", "drug_manufacturing",
-                      "open_warrant")
 SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily_closed")
 CAPACITY_UNITS = ("beds", "slots", "appointments", "spaces")
 GEOCODE_QUALITY = ("provided", "cache", "geocoder", "zip_centroid", "town_centroid", "none")
@@ -149,20 +140,18 @@ class ScheduleSchema(_Base):
             raise ValidationError(str(exc), "byday") from exc
 
 
-def _choice_list(choices: tuple[str, ...]) -> fields.List:
-    return fields.List(fields.String(validate=validate.OneOf(choices)), load_default=None, allow_none=True)
+def _eligibility_field(dim: eligibility.Dimension) -> fields.Field:
+    if dim.kind in ("requires", "only_for"):
+        return fields.Boolean(load_default=None, allow_none=True)
+    item = fields.String(validate=validate.OneOf(dim.vocabulary.codes)) if dim.vocabulary else fields.String()
+    return fields.List(item, load_default=None, allow_none=True)
 
 
-class EligibilitySchema(_Base):
-    """Structured LEAD eligibility. ``None`` = not stated (unknown), never a guess."""
-    genders = _choice_list(GENDERS)
-    insurance = _choice_list(INSURANCE)
-    moud_accepted = _choice_list(MOUD)
-    sobriety_required = fields.Boolean(load_default=None, allow_none=True)
-    offence_exclusions = _choice_list(OFFENCE_EXCLUSIONS)
-    veterans_only = fields.Boolean(load_default=None, allow_none=True)
-    service_area_towns = fields.List(fields.String(), load_default=None, allow_none=True)
-    id_required = fields.Boolean(load_default=None, allow_none=True)
+# Structured LEAD eligibility, one field per row of ``directory.eligibility.DIMENSIONS`` kept under
+# ``eligibility`` (ages live on the service, as HSDS has them). ``None`` = not stated, never a guess.
+EligibilitySchema = _Base.from_dict(
+    {d.listing_paths[0].split(".", 1)[1]: _eligibility_field(d) for d in eligibility.DIMENSIONS
+     if d.listing_paths[0].startswith("eligibility.")}, name="EligibilitySchema")
 
 
 class AccessSchema(_Base):

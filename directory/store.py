@@ -13,11 +13,13 @@ Indices (all names derive from ``Settings.index_prefix``):
 from __future__ import annotations
 
 import copy
+import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from directory import documents, model
@@ -71,6 +73,18 @@ def set_path(record: dict, path: str, value: Any) -> None:
             node[part] = {}
         node = node[part]
     node[parts[-1]] = value
+
+
+def content_tag(record: dict) -> str:
+    """A short hash of a listing record's content (keys sorted): the listing's ETag."""
+    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
+
+
+@dataclass
+class EditResult:
+    doc: dict
+    etag: str
+    order: str  # the write's place in the engine's order: physical index, then sequence number
 
 
 @dataclass
@@ -217,6 +231,7 @@ class Store:
     def _document(record: dict, edit_fields: dict | None, indexed_at: str) -> dict:
         doc = documents.listing_document(record, indexed_at=indexed_at)
         doc["record"] = record
+        doc["etag"] = content_tag(record)
         if edit_fields:
             doc["edited_fields"] = sorted(edit_fields)
             doc["edited_at"] = max(f["at"] for f in edit_fields.values())
@@ -280,16 +295,31 @@ class Store:
 
     @staticmethod
     def _version(hit: dict) -> str:
-        # The physical index is part of the version: sequence numbers restart in a new index.
-        return f"{hit['_index'].rsplit('-', 1)[-1]}.{hit['_primary_term']}.{hit['_seq_no']}"
+        # A tag of the content, not of the engine's sequence numbers: a listing whose data did not
+        # change keeps its ETag across a rebuild, so a provider who read it before the nightly import
+        # is not refused. Writes still use the sequence numbers read with it, so they stay atomic.
+        return hit["_source"].get("etag") or content_tag(hit["_source"]["record"])
 
     def count(self) -> int:
         return int(self.es.count(index=self.listings)["count"])
 
+    def search(self, body: dict) -> dict:
+        """Run one search request over the live listings: every search body of ``matching`` comes here."""
+        return self.es.search(index=self.listings, body=body).body
+
+    def organization_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of these organisation ids have at least one listing in the directory."""
+        ids = sorted(set(ids))
+        if not ids:
+            return set()
+        resp = self.es.search(index=self.listings, size=0, query={"terms": {"organization.id": ids}},
+                              aggs={"orgs": {"terms": {"field": "organization.id", "size": len(ids)}}})
+        return {b["key"] for b in resp["aggregations"]["orgs"]["buckets"]}
+
     # ----- provider edits -------------------------------------------------------------------
     def edit(self, listing_id: str, changes: dict[str, Any], *, actor: str, if_version: str | None = None,
              source: str = "api", refresh: bool = True,
-             authorize: Callable[[dict], None] | None = None) -> tuple[dict, str]:
+             authorize: Callable[[dict], None] | None = None) -> "EditResult":
         """Apply record-level field changes to one listing with optimistic concurrency.
 
         ``changes`` maps paths from ``EDITABLE_FIELDS`` to whole new values. The change is
@@ -338,8 +368,7 @@ class Store:
             if old != new:
                 self.audit("edit", actor=actor, listing_id=listing_id, field=path, old=old, new=new,
                            source=source)
-        new_version = f"{hit['_index'].rsplit('-', 1)[-1]}.{resp['_primary_term']}.{resp['_seq_no']}"
-        return doc, new_version
+        return EditResult(doc, doc["etag"], order)
 
     def _edit_fields(self, listing_id: str) -> dict:
         try:
@@ -379,16 +408,15 @@ class Store:
         })
 
     def record_capacity(self, listing_id: str, organization_id: str, *, old: dict | None, new: dict | None,
-                        actor: str, kind: str, version: str) -> None:
+                        actor: str, kind: str, order: str) -> None:
         """Keep one capacity change (kind: update or confirm) in the capacity history.
 
-        ``version`` is the listing version the change produced; it orders the history the way the
-        engine ordered the writes, which the clock of concurrent requests cannot.
+        ``order`` is the write's place in the engine's order (``EditResult.order``); it orders the
+        history the way the engine ordered the writes, which the clock of concurrent requests cannot.
         """
-        stamp, term, seq = version.split(".")
         self.es.index(index=self.capacity_history_index, refresh=True, document={
             "listing_id": listing_id, "organization_id": organization_id, "at": utcnow().isoformat(),
-            "by": actor, "kind": kind, "order": f"{stamp}.{int(term):06d}.{int(seq):015d}",
+            "by": actor, "kind": kind, "order": order,
             "old": {"value": old}, "new": {"value": new}})
 
     def capacity_history(self, listing_id: str, size: int = 200) -> list[dict]:

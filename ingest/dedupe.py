@@ -9,20 +9,14 @@ The merged record keeps every source's provenance.
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
 
+from directory.places import miles_between, street_key
 from directory.taxonomy import fold
 
 NEAR_METERS = 60.0
+METERS_PER_MILE = 1609.344
 _ORG_NOISE = {"inc", "incorporated", "llc", "corp", "corporation", "co", "the", "of", "ltd", "pc", "dba"}
-_STREET_WORDS = {
-    "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr",
-    "lane": "ln", "place": "pl", "court": "ct", "terrace": "ter", "highway": "hwy", "turnpike": "tpke",
-    "parkway": "pkwy", "square": "sq", "north": "n", "south": "s", "east": "e", "west": "w",
-    "first": "1st", "second": "2nd", "third": "3rd",
-}
 
 
 def org_key(name: str | None) -> str:
@@ -30,17 +24,8 @@ def org_key(name: str | None) -> str:
     return " ".join(words)
 
 
-def street_key(address_1: str | None) -> str:
-    """'50 Brookside Road, Suite 2' -> '50 brookside rd'."""
-    line = re.split(r",|\b(?:suite|ste|unit|fl|floor|room|rm)\b|#", (address_1 or "").lower())[0]
-    words = [_STREET_WORDS.get(w, w) for w in fold(line).split()]
-    return " ".join(words)
-
-
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371000 * math.asin(math.sqrt(h))
+    return miles_between(*a, *b) * METERS_PER_MILE
 
 
 @dataclass

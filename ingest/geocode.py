@@ -10,101 +10,16 @@ its answers are cached in the store so a re-run asks no twice.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Any, Callable
 
+from directory.places import Place, centroid, is_junk
 from directory.taxonomy import fold
-
-CT_BOUNDS = (40.9, 42.1, -73.8, -71.7)  # lat min, lat max, lon min, lon max
-# Abbreviations seen in real Connecticut feeds that the town-variant list lacks.
-EXTRA_TOWN_VARIANTS = {"BPT": "BRIDGEPORT", "HTFD": "HARTFORD", "E HARTFORD": "EAST HARTFORD",
-                       "W HARTFORD": "WEST HARTFORD", "W HAVEN": "WEST HAVEN", "NEW HAVEN CT": "NEW HAVEN"}
-JUNK_ADDRESSES = {"xxx", "tbd", "unavailable", "unknown", "n a", "na", "none", "confidential"}
-
-
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
-    quality: str
-
-
-def data_rows(name: str) -> list[dict[str, str]]:
-    with resources.files("ingest").joinpath("data", name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-@lru_cache(maxsize=1)
-def zip_centroids() -> dict[str, tuple[float, float, str, str]]:
-    """ZIP -> (lat, lon, city, state). CT from population-weighted ZCTA centroids, the rest from zipcodes."""
-    import zipcodes
-
-    table: dict[str, tuple[float, float, str, str]] = {}
-    for z in zipcodes.list_all():
-        if z.get("lat") and z.get("long"):
-            table[z["zip_code"]] = (float(z["lat"]), float(z["long"]), z["city"].upper(), z["state"])
-    for row in data_rows("ct_zcta_centroids.csv"):
-        zip5 = row["GEOID"].zfill(5)
-        city = table.get(zip5, (0, 0, "", "CT"))[2]
-        table[zip5] = (float(row["Y"]), float(row["X"]), city, "CT")
-    return table
-
-
-@lru_cache(maxsize=1)
-def town_variants() -> dict[str, str]:
-    variants = {fold(r["name"]).upper(): r["real.town.name"].upper() for r in data_rows("ct_town_variants.csv")}
-    variants.update({fold(k).upper(): v for k, v in EXTRA_TOWN_VARIANTS.items()})
-    for row in data_rows("ct_towns.csv"):
-        variants.setdefault(fold(row["real.town.name"]).upper(), row["real.town.name"].upper())
-    return variants
-
-
-@lru_cache(maxsize=1)
-def town_centroids() -> dict[tuple[str, str], tuple[float, float]]:
-    """(TOWN, STATE) -> centroid; CT towns population-weighted over their ZIP areas."""
-    import zipcodes
-
-    sums: dict[tuple[str, str], list[float]] = {}
-    pops = {r["GEOID"].zfill(5): float(r["POP"] or 0) for r in data_rows("ct_zcta_centroids.csv")}
-    table = zip_centroids()
-    for z in zipcodes.list_all():
-        if z["zip_code"] not in table or z.get("zip_code_type") not in ("STANDARD", "UNIQUE", None):
-            continue
-        lat, lon, city, state = table[z["zip_code"]]
-        weight = pops.get(z["zip_code"], 1.0) or 1.0
-        acc = sums.setdefault((city, state), [0.0, 0.0, 0.0])
-        acc[0] += lat * weight
-        acc[1] += lon * weight
-        acc[2] += weight
-    return {key: (a / w, b / w) for key, (a, b, w) in sums.items() if w}
-
-
-def canonical_town(name: str | None, state: str | None = "CT") -> str | None:
-    """'Harford' -> 'HARTFORD' for Connecticut; other states: upper-cased as given."""
-    if not name:
-        return None
-    key = fold(name).upper()
-    if (state or "CT").upper() == "CT":
-        return town_variants().get(key)
-    return key or None
-
-
-def in_connecticut(lat: float, lon: float) -> bool:
-    lo_lat, hi_lat, lo_lon, hi_lon = CT_BOUNDS
-    return lo_lat <= lat <= hi_lat and lo_lon <= lon <= hi_lon
 
 
 def cache_key(address: dict) -> str:
     text = "|".join(fold(str(address.get(k) or "")) for k in ("address_1", "city", "state_province", "postal_code"))
     return hashlib.sha1(text.encode()).hexdigest()
-
-
-def is_junk(text: str | None) -> bool:
-    return not text or fold(text) in JUNK_ADDRESSES
 
 
 class Geocoder:
@@ -156,16 +71,3 @@ class Geocoder:
                     return place
         return centroid(address)
 
-
-def centroid(address: dict) -> Place | None:
-    """ZIP centroid, else town centroid (town-name variants repaired), else None."""
-    zip5 = (address.get("postal_code") or "")[:5]
-    if zip5 in zip_centroids():
-        lat, lon, _, _ = zip_centroids()[zip5]
-        return Place(lat, lon, "zip_centroid")
-    state = (address.get("state_province") or "CT").upper()
-    town = canonical_town(address.get("city"), state)
-    if town and (town, state) in town_centroids():
-        lat, lon = town_centroids()[(town, state)]
-        return Place(lat, lon, "town_centroid")
-    return None

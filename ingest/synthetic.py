@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterator
 
-from ingest.geocode import data_rows
+from directory.places import data_rows
 from ingest.readers.provider_csv import COLUMNS
 
 # Real ZIPs and real streets of the seed towns (area code, town, ZIP, streets).

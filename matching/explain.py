@@ -1,197 +1,218 @@
-"""Turn engine hits into results that say why they matched and what to check."""
+"""Shape engine hits into what people read: results that say why they matched and what to check,
+who a program serves, and the public view of one listing. English or Spanish (``lang``)."""
 from __future__ import annotations
 
-import math
-from datetime import datetime
+from typing import Any
 
-from directory import hours, taxonomy
-from directory.model import INSURANCE_LABELS
-from matching import weights as W
+from directory import eligibility, hours, taxonomy
+from directory.places import miles_between, town_label
+from directory.vocabulary import GENDERS, LANGUAGES
+from matching import phrases
+from matching.freshness import Moment, capacity_view
 from matching.profile import Profile
-from matching.query import MOUD_RELEVANT
 
 KM_PER_MILE = 1.609344
 
 
-def miles_between(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a_lat, a_lon, b_lat, b_lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 3958.7613 * math.asin(math.sqrt(h))
+def need_name(code: str, lang: str = "en") -> str:
+    need = taxonomy.BY_CODE[code]
+    return need.name_es if lang == "es" else need.name
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def opening(doc: dict, moment: Moment, lang: str = "en") -> dict:
+    """Open now, the next opening, and one line that says which."""
+    h = doc.get("hours") or {}
+    intervals = [(r["gte"], r["lt"]) for r in h.get("open") or []]
+    if not intervals:
+        return {"open_now": None, "next_opening": None, "text": phrases.say("hours_unknown", lang)}
+    open_now = hours.is_open(intervals, moment.now, moment.tz)
+    nxt = hours.next_opening(intervals, moment.now, moment.tz)
+    if open_now:
+        text = phrases.say("open_24_7" if h.get("always_open") else "open_now", lang)
+    else:
+        text = phrases.next_opening(nxt, moment.now, lang) if nxt else phrases.say("closed_now", lang)
+    return {"open_now": open_now, "next_opening": nxt.isoformat() if nxt else None, "text": text}
 
 
-def capacity_view(cap: dict | None, now: datetime, fresh_hours: float) -> dict:
-    """Capacity as shown: a stale figure keeps its numbers but its effective status is unknown."""
-    if not cap:
-        return {"status": "unknown", "fresh": False, "updated_at": None, "age_hours": None}
-    updated = parse_time(cap.get("updated_at"))
-    age = (now - updated).total_seconds() / 3600 if updated else None
-    fresh = age is not None and age <= fresh_hours
+def who_it_serves(doc: dict, lang: str = "en") -> dict:
+    """Genders, ages and restrictions a listing states: what an officer checks before sending someone."""
+    genders = eligibility.BY_NAME["gender"].doc_value(doc)
+    ages = eligibility.BY_NAME["age"].doc_value(doc)
+    notices = [d.notice(lang) for d in eligibility.DIMENSIONS
+               if d.notice and d.kind == "only_for" and d.doc_value(doc) is True]
+    parts = []
+    if genders is not None and set(genders) != set(GENDERS.codes):
+        parts.append(", ".join(GENDERS.label(g, lang) for g in genders) or phrases.say("not_stated", lang))
+    elif genders is not None:
+        parts.append(phrases.say("all_genders", lang))
+    if ages:
+        lo, hi = ages
+        span = f"{lo or 0}+" if hi is None or hi >= 120 else f"{lo or 0}–{hi}"
+        parts.append(phrases.say("serves_ages", lang, span=span))
+    parts.extend(notices)
+    text = "; ".join(parts) if parts else phrases.say("who_not_stated", lang)
+    return {"genders": genders, "min_age": ages[0] if ages else None,
+            "max_age": ages[1] if ages and ages[1] is not None and ages[1] < 120 else None,
+            "restrictions": notices, "text": text[:1].upper() + text[1:]}
+
+
+def _common(doc: dict, moment: Moment, lang: str) -> dict:
+    """The fields every result shape shares."""
+    loc = doc.get("location") or {}
+    point = loc.get("point")
+    phones = [p for p in (doc.get("phones") or {}).get("items") or [] if (p.get("type") or "voice") != "fax"]
+    address = doc.get("address") or {}
+    when = opening(doc, moment, lang)
     return {
-        "status": cap.get("status", "unknown") if fresh else "unknown",
-        "reported_status": cap.get("status", "unknown"),
-        "available": cap.get("available"), "maximum": cap.get("maximum"), "unit": cap.get("unit"),
-        "waitlist": cap.get("waitlist"), "wait_days": cap.get("wait_days"),
-        "accepting_new_clients": cap.get("accepting_new_clients"),
-        "updated_at": cap.get("updated_at"), "age_hours": round(age, 1) if age is not None else None,
-        "fresh": fresh,
+        "listing_id": doc["id"],
+        "service": {"id": (doc.get("service") or {}).get("id"), "name": doc["name"]},
+        "organization": {"id": doc["organization"]["id"], "name": doc["organization"]["name"]},
+        "address": {**{k: address.get(k) for k in ("address_1", "address_2", "city", "state_province",
+                                                    "postal_code")}, "town": town_label(address.get("town"))},
+        "phone": phones[0]["number"] if phones else None,
+        "location": {"lat": point["lat"], "lon": point["lon"], "geocode_quality": loc.get("geocode_quality")}
+        if point else None,
+        "capacity": capacity_view(doc.get("capacity"), moment, lang),
+        "open_now": when["open_now"],
+        "next_opening": when["next_opening"],
+        "opening_text": when["text"],
+        "hours": (doc.get("hours") or {}).get("text"),
+        "walk_in": (doc.get("access") or {}).get("walk_in"),
+        "languages": doc.get("languages") or [],
+        "needs": doc.get("needs_leaf") or [],
+        "serves": who_it_serves(doc, lang),
+        "sample": bool(doc.get("sample")),
     }
 
 
-def _ago(age_hours: float) -> str:
-    if age_hours < 1:
-        return f"{max(1, round(age_hours * 60))} min ago"
-    if age_hours < 48:
-        return f"{round(age_hours)} h ago"
-    return f"{round(age_hours / 24)} days ago"
-
-
-def explain(doc: dict, p: Profile, now: datetime, fresh_hours: float, score: float | None) -> dict:
+def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: str = "en") -> dict:
     """One result with its reasons and cautions."""
+    out = _common(doc, moment, lang)
     reasons: list[str] = []
     cautions: list[str] = []
-    elig = doc.get("eligibility") or {}
-    access = doc.get("access") or {}
-    loc = doc.get("location") or {}
-    point = loc.get("point")
+    point = (doc.get("location") or {}).get("point")
 
     matched = [c for c in p.needs if c in (doc.get("needs") or [])]
     exact = [c for c in p.needs if c in (doc.get("needs_leaf") or [])]
     if matched:
-        names = ", ".join(taxonomy.BY_CODE[c].name for c in (exact or matched))
-        reasons.append(f"Offers {names}" if exact else f"Matches {names} (broader need)")
+        names = ", ".join(need_name(c, lang) for c in (exact or matched))
+        reasons.append(phrases.say("offers" if exact else "broader", lang, needs=names))
 
     distance = None
     if p.point and point:
         miles = miles_between(p.point.lat, p.point.lon, point["lat"], point["lon"])
-        distance = {"miles": round(miles, 2), "km": round(miles * KM_PER_MILE, 2)}
-        reasons.append(f"{miles:.1f} miles away")
+        distance = {"miles": round(miles, 2), "km": round(miles * KM_PER_MILE, 2), "text": phrases.distance(miles, lang)}
+        reasons.append(phrases.say("away", lang, distance=phrases.distance(miles, lang)))
     elif p.point and not point:
-        cautions.append("No map location for this site; distance unknown")
-    quality = loc.get("geocode_quality")
+        cautions.append(phrases.say("no_point", lang))
+    quality = (doc.get("location") or {}).get("geocode_quality")
     if quality in ("zip_centroid", "town_centroid"):
-        cautions.append(f"Located only to its {'ZIP code' if quality == 'zip_centroid' else 'town'} centre; "
-                        "distance is approximate")
+        cautions.append(phrases.say("approx_zip" if quality == "zip_centroid" else "approx_town", lang))
 
-    cap = capacity_view(doc.get("capacity"), now, fresh_hours)
-    if cap["fresh"]:
-        unit = cap.get("unit") or "places"
-        if cap["status"] == "available":
-            reasons.append(f"{cap.get('available') or 'Some'} {unit} open, confirmed {_ago(cap['age_hours'])}")
-        elif cap["status"] == "waitlist":
-            wait = f", about {cap['wait_days']} days" if cap.get("wait_days") else ""
-            reasons.append(f"Waitlist of {cap.get('waitlist') or 'some'}{wait}, confirmed {_ago(cap['age_hours'])}")
-        elif cap["status"] == "full":
-            cautions.append(f"Full as of {_ago(cap['age_hours'])}")
-    elif cap.get("updated_at"):
-        cautions.append(f"Capacity not confirmed for {_ago(cap['age_hours'])}: treat as unknown")
+    cap = out["capacity"]
+    if cap["fresh"] and cap["status"] in ("available", "waitlist"):
+        reasons.append(cap["text"])
+    elif cap["updated_at"]:
+        cautions.append(cap["text"])
 
-    intervals = [(r["gte"], r["lt"]) for r in (doc.get("hours") or {}).get("open") or []]
-    open_now = hours.is_open(intervals, now) if intervals else None
-    next_open = hours.next_opening(intervals, now) if intervals else None
-    if open_now:
-        reasons.append("Open 24/7" if (doc.get("hours") or {}).get("always_open") else "Open now")
-    elif intervals is not None and not intervals:
-        cautions.append("Hours not stated; call first")
+    if out["open_now"]:
+        reasons.append(out["opening_text"])
+    elif out["open_now"] is None:
+        cautions.append(out["opening_text"])
+    access = doc.get("access") or {}
     if access.get("walk_in"):
-        reasons.append("Walk-ins welcome")
+        reasons.append(phrases.say("walk_in", lang))
     if access.get("appointment_required"):
-        cautions.append("Appointment needed")
+        cautions.append(phrases.say("appointment", lang))
 
-    # Eligibility: what is confirmed, what is not stated.
-    if p.age is not None:
-        if doc.get("age"):
-            lo, hi = doc["age"]["gte"], doc["age"]["lte"]
-            reasons.append(f"Serves ages {lo}+" if hi >= 120 else f"Serves ages {lo}-{hi}")
-        else:
-            cautions.append("Age limits not stated")
-    if p.gender:
-        if elig.get("genders_known"):
-            reasons.append(f"Serves {p.gender} clients")
-        else:
-            cautions.append("Genders served not stated")
-    if p.insurance:
-        if elig.get("insurance_known"):
-            ok = [i for i in elig.get("insurance") or [] if i in set(p.insurance) | {"uninsured", "sliding_fee"}]
-            reasons.append("Accepts " + ", ".join(INSURANCE_LABELS.get(i, i) for i in ok))
-        else:
-            cautions.append("Insurance accepted not stated")
-    needs_moud_check = any(c.startswith(r) or r.startswith(c) for c in doc.get("needs_leaf") or []
-                           for r in MOUD_RELEVANT)
-    if p.moud and needs_moud_check:
-        if elig.get("moud_known"):
-            reasons.append(f"Accepts people on {p.moud}")
-        else:
-            cautions.append(f"Not stated whether people on {p.moud} are accepted")
-    if elig.get("sobriety_required") is None and p.currently_using and any(
-            c.startswith("housing") for c in doc.get("needs_leaf") or []):
-        cautions.append("Sobriety requirement not stated")
-    if p.offences and not elig.get("offence_known") and any(c.startswith("housing") for c in doc.get("needs_leaf") or []):
-        cautions.append("Offence exclusions not stated")
-    if p.has_id is False and elig.get("id_required") is None:
-        cautions.append("Not stated whether ID is required")
-    if elig.get("id_required"):
-        cautions.append("Photo ID required")
-    other_languages = [lang for lang in p.languages if lang != "en"]
-    spoken = [lang for lang in other_languages if lang in (doc.get("languages") or [])]
+    facts = p.eligibility_facts
+    leaf_needs = doc.get("needs_leaf") or []
+    for dim in eligibility.DIMENSIONS:
+        value = dim.doc_value(doc)
+        state = dim.evaluate(value, facts)
+        if state == "met":
+            reasons.append(dim.reason_text(value, facts, lang))
+        elif state == "unknown" and dim.applies(leaf_needs):
+            text = dim.caution_text(facts, lang)
+            if text:
+                cautions.append(text)
+        if dim.notice and dim.kind == "requires" and value is True:
+            cautions.append(dim.notice(lang))
+
+    other_languages = [code for code in p.languages if code != "en"]
+    spoken = [code for code in other_languages if code in (doc.get("languages") or [])]
     if spoken:
-        reasons.append("Staff speak " + ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in spoken))
+        reasons.append(phrases.say("speaks", lang, languages=", ".join(LANGUAGES.label(c, lang) for c in spoken)))
     elif other_languages:
-        cautions.append("Staff languages: " + (", ".join(doc.get("languages") or []) or "not stated"))
+        listed = ", ".join(LANGUAGES.label(c, lang) for c in doc.get("languages") or [])
+        cautions.append(phrases.say("languages_other", lang, languages=listed or phrases.say("not_stated", lang)))
     if doc.get("sample"):
-        cautions.append("Sample data, not a real program")
+        cautions.append(phrases.say("sample", lang))
 
-    phones = (doc.get("phones") or {}).get("items") or []
-    address = doc.get("address") or {}
+    return {**out, "distance": distance, "score": round(score, 3) if score is not None else None,
+            "reasons": reasons, "cautions": cautions}
+
+
+def nearby_result(doc: dict, origin, moment: Moment, lang: str = "en") -> dict:
+    """A result of the officer's nearby mode: where, how far, open or when it opens, who it serves."""
+    out = _common(doc, moment, lang)
+    point = (doc.get("location") or {}).get("point")
+    miles = miles_between(origin.lat, origin.lon, point["lat"], point["lon"]) if point else None
+    out["distance"] = {"miles": round(miles, 2), "km": round(miles * KM_PER_MILE, 2),
+                       "text": phrases.distance(miles, lang)} if miles is not None else None
+    cap = out["capacity"]
+    out["beds"] = cap["available"] if cap["fresh"] and cap["status"] == "available" else None
+    return out
+
+
+def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
+    """The public shape of one listing: what it is, where, when it is open, who it serves and how full it is."""
+    common = _common(doc, moment, lang)
+    h = doc.get("hours") or {}
+    intervals = [{"start": r["gte"], "end": r["lt"], "text": hours.describe([(r["gte"], r["lt"])])}
+                 for r in h.get("open") or []]
+    service = {k: v for k, v in (doc.get("service") or {}).items()}
+    org = doc.get("organization") or {}
     return {
-        "listing_id": doc["id"],
-        "service": {"id": doc["service"]["id"], "name": doc["name"]},
-        "organization": {"id": doc["organization"]["id"], "name": doc["organization"]["name"]},
-        "address": {k: address.get(k) for k in ("address_1", "address_2", "city", "state_province", "postal_code")},
-        "phone": phones[0]["number"] if phones else None,
-        "location": {"lat": point["lat"], "lon": point["lon"], "geocode_quality": quality} if point else None,
-        "distance": distance,
-        "score": round(score, 3) if score is not None else None,
-        "capacity": cap,
-        "open_now": open_now,
-        "next_opening": next_open.isoformat() if next_open else None,
-        "hours": (doc.get("hours") or {}).get("text"),
-        "walk_in": access.get("walk_in"),
-        "languages": doc.get("languages") or [],
-        "needs": doc.get("needs_leaf") or [],
-        "reasons": reasons,
-        "cautions": cautions,
+        "id": doc["id"],
+        "name": doc["name"],
+        "description": doc.get("description"),
+        "status": doc.get("status"),
+        "sample": common["sample"],
+        "organization": {k: org.get(k) for k in ("id", "name", "alternate_name", "description", "website", "email")},
+        "service": service,
+        "location": {**(common["location"] or {}), "id": (doc.get("location") or {}).get("id"),
+                     "name": (doc.get("location") or {}).get("name"),
+                     "transportation": (doc.get("location") or {}).get("transportation")},
+        "address": common["address"],
+        "phones": (doc.get("phones") or {}).get("items") or [],
+        "hours": {"text": h.get("text"), "always_open": h.get("always_open"), "known": h.get("known"),
+                  "source_text": h.get("source_text"), "intervals": intervals, "open_now": common["open_now"],
+                  "next_opening": common["next_opening"], "opening_text": common["opening_text"]},
+        "needs": [{"code": c, "name": need_name(c, lang)} for c in doc.get("needs_leaf") or []],
+        "languages": common["languages"],
+        "required_documents": doc.get("required_documents") or [],
+        "eligibility": eligibility_view(doc),
+        "serves": common["serves"],
+        "access": doc.get("access") or {},
+        "capacity": common["capacity"],
+        "sources": doc.get("sources") or [],
+        "edited_fields": doc.get("edited_fields") or [],
+        "edited_at": doc.get("edited_at"),
     }
 
 
-LANGUAGE_NAMES = {"es": "Spanish", "pt": "Portuguese", "pl": "Polish", "fr": "French", "ht": "Haitian Creole",
-                  "ar": "Arabic", "zh": "Chinese", "vi": "Vietnamese", "en": "English"}
-
-
-def diversify(results: list, *, limit: int, org=lambda r: r["organization"]["id"]) -> list:
-    """At most MAX_PER_ORG_IN_TOP listings of one organisation in the top TOP_N; the rest move down.
-
-    ``org`` reads the organisation id of an item (a result or a raw engine hit).
-    """
-    top: list = []
-    deferred: list = []
-    per_org: dict[str, int] = {}
-    for r in results:
-        org_id = org(r)
-        if len(top) < W.TOP_N and per_org.get(org_id, 0) >= W.MAX_PER_ORG_IN_TOP:
-            deferred.append(r)
-            continue
-        per_org[org_id] = per_org.get(org_id, 0) + 1
-        top.append(r)
-    # Deferred listings keep their relative order, right after the top slots.
-    ordered = top[:W.TOP_N] + deferred + top[W.TOP_N:]
-    return ordered[:limit]
+def eligibility_view(doc: dict) -> dict[str, Any]:
+    """Each eligibility column (as the provider edits it) with its value; None = not stated."""
+    out: dict[str, Any] = {}
+    for dim in eligibility.DIMENSIONS:
+        value = dim.doc_value(doc)
+        if dim.kind == "range":
+            lo, hi = value or (None, None)
+            out.update(zip(dim.columns, (lo, hi if hi is None or hi < 120 else None)))
+        elif dim.kind == "area" and value:
+            out[dim.columns[0]] = [town_label(t) for t in value]
+        else:
+            out[dim.columns[0]] = value
+    return out
 

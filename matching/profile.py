@@ -1,34 +1,26 @@
-"""The participant profile a match is made for. Never stored, never logged."""
+"""The participant profile a match is made for, and reading needs and places typed in words.
+
+A profile is never stored and never logged.
+"""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
-from directory import taxonomy
-from ingest.geocode import canonical_town, centroid, zip_centroids
+from directory import places, taxonomy
+from directory.places import Located
 
-
-@dataclass(frozen=True)
-class Point:
-    lat: float
-    lon: float
-    # How the point was found: "coordinates", "zip", "town"; shown so a case manager knows.
-    resolved_by: str = "coordinates"
-    label: str | None = None
-    town: str | None = None  # upper-case town, for service-area (residency) checks
+Point = Located  # a participant's location: where it is and how it was found
 
 
 @dataclass
 class Profile:
     needs: list[str]  # taxonomy codes (already resolved)
-    point: Point | None = None
-    age: int | None = None
-    gender: str | None = None
-    insurance: list[str] = field(default_factory=list)  # empty: not stated
-    moud: str | None = None  # methadone / buprenorphine / naltrexone / None
-    currently_using: bool | None = None  # True: sobriety-required programs are excluded
-    offences: list[str] = field(default_factory=list)
-    veteran: bool | None = None
-    has_id: bool | None = None
+    point: Located | None = None
+    # Participant facts read by the eligibility table (``directory.eligibility.PROFILE_FIELDS``):
+    # age, gender, insurance, moud, currently_using, offences, veteran, has_id, ... Missing = not stated.
+    facts: dict[str, Any] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)
     urgency: str = "this_week"  # now / today / this_week
     max_miles: float | None = None
@@ -37,15 +29,25 @@ class Profile:
     diversify: bool = True
     query: str | None = None
 
-
-class LocationError(ValueError):
-    pass
+    @property
+    def eligibility_facts(self) -> dict[str, Any]:
+        """The facts with the participant's town, which the service-area rule reads."""
+        town = self.point.town if self.point else None
+        return {**self.facts, "_town": town} if town else dict(self.facts)
 
 
 class NeedError(ValueError):
     def __init__(self, unknown: list[str]):
-        super().__init__(f"unknown needs: {', '.join(unknown)}")
         self.unknown = unknown
+        self.suggestions = {term: suggest_needs(term) for term in unknown}
+        super().__init__(f"unknown needs: {', '.join(unknown)}")
+
+
+def suggest_needs(term: str, n: int = 3) -> list[str]:
+    """Need codes whose words are closest to a term that resolved to nothing."""
+    folded = taxonomy.fold(term)
+    close = difflib.get_close_matches(folded, list(taxonomy.WORD_INDEX), n=n * 2, cutoff=0.6)
+    return list(dict.fromkeys(c for word in close for c in sorted(taxonomy.WORD_INDEX[word])))[:n]
 
 
 def resolve_needs(terms: list[str]) -> list[str]:
@@ -63,34 +65,17 @@ def resolve_needs(terms: list[str]) -> list[str]:
     return sorted(codes)
 
 
-def town_of_zip(zip5: str) -> str | None:
-    entry = zip_centroids().get(zip5)
-    return canonical_town(entry[2], entry[3]) if entry else None
-
-
 def resolve_location(*, lat: float | None = None, lon: float | None = None, zip_code: str | None = None,
-                     near: str | None = None) -> Point | None:
-    """Coordinates, a ZIP or free text (an address or a town, misspellings repaired) -> a point."""
-    if lat is not None and lon is not None:
-        return Point(lat, lon, "coordinates")
-    if zip_code:
-        zip5 = zip_code.strip()[:5].zfill(5)
-        if zip5 not in zip_centroids():
-            raise LocationError(f"unknown ZIP code {zip_code!r}")
-        la, lo, city, _ = zip_centroids()[zip5]
-        return Point(la, lo, "zip", zip5, town_of_zip(zip5))
-    if near:
-        import re
+                     near: str | None = None) -> Located | places.Corner | None:
+    """Coordinates, a ZIP, or a place in words -> a point in Connecticut (or a street corner to locate).
 
-        digits = re.search(r"\b(\d{5})\b", near)
-        if digits and digits.group(1) in zip_centroids():
-            return resolve_location(zip_code=digits.group(1))
-        parts = [p.strip() for p in near.split(",") if p.strip()]
-        for candidate in reversed(parts or [near]):
-            town = canonical_town(re.sub(r"\b(ct|connecticut)\b", "", candidate, flags=re.I).strip(), "CT")
-            if town:
-                place = centroid({"city": town, "state_province": "CT"})
-                if place:
-                    return Point(place.lat, place.lon, "town", town.title(), town)
-        raise LocationError(f"could not find a Connecticut town or ZIP code in {near!r}")
+    Raises ``PlaceError`` for a place that cannot be found or lies outside Connecticut.
+    """
+    if lat is not None and lon is not None:
+        return places.from_coordinates(lat, lon)
+    if zip_code:
+        return places.from_zip(zip_code)
+    if near:
+        return places.parse_place(near)
     return None
+

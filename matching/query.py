@@ -1,14 +1,20 @@
-"""Pure query builders: a participant profile (or browse parameters) in, an Elasticsearch body out.
+"""Every search body, as pure functions: parameters in, an Elasticsearch request body out.
 
-No cluster is needed to test these; compare the dicts. Field names are those of
-``directory.documents.LISTING_MAPPINGS``.
+Match, browse, nearby, the bed board and the organisation list are built here and nowhere else; no
+cluster is needed to test them (compare the dicts). Eligibility clauses come from the table in
+``directory.eligibility``, capacity states from ``matching.freshness``, weights from
+``matching.weights``. Field names are those of ``directory.documents.LISTING_MAPPINGS``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from typing import Any
 
-from directory import hours, taxonomy
+from directory import eligibility, places, taxonomy
+from directory.eligibility import Dimension
+from directory.places import Located
 from matching import weights as W
+from matching.freshness import Moment, fresh_clause, status_clause
 from matching.profile import Profile
 
 ACTIVE = {"term": {"status": "active"}}
@@ -16,81 +22,116 @@ ACTIVE = {"term": {"status": "active"}}
 RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
                  "location", "capacity", "hours.open", "hours.always_open", "hours.text", "access", "languages",
                  "needs", "needs_leaf", "age", "eligibility"]
-METERS_PER_MILE = 1609.344
-# Needs for which medication for opioid use disorder decides a placement.
-MOUD_RELEVANT = ("housing", "substance_use.withdrawal_management", "substance_use.residential",
-                 "substance_use.intensive_outpatient", "substance_use.outpatient")
+MAX_PAGE_SIZE = 50
+PRECISE = ["provided", "geocoder", "cache"]
 
 
-def _unknown_or(known_field: str, clause: dict) -> dict:
-    """Three-valued eligibility: pass when the dimension is not stated, or when it is satisfied."""
-    return {"bool": {"should": [{"term": {known_field: False}}, clause], "minimum_should_match": 1}}
+# ----- eligibility, from the table ---------------------------------------------------------------
+def _unknown_or(dim: Dimension, clause: dict) -> dict:
+    """Three-valued: pass when the listing does not state the dimension, or when it is satisfied."""
+    not_stated = {"term": {dim.known_field: False}} if dim.is_list else \
+        {"bool": {"must_not": {"exists": {"field": dim.doc_field}}}}
+    return {"bool": {"should": [not_stated, clause], "minimum_should_match": 1}}
 
 
-def _missing_or(field: str, clause: dict) -> dict:
-    return {"bool": {"should": [{"bool": {"must_not": {"exists": {"field": field}}}}, clause],
-                     "minimum_should_match": 1}}
+def _rule(dim: Dimension, p: Any) -> tuple[dict | None, dict | None]:
+    """(filter, must_not) clauses that exclude exactly the listings that definitely do not serve ``p``."""
+    f = dim.doc_field
+    if dim.kind == "range":
+        return _unknown_or(dim, {"term": {f: p}}), None
+    if dim.kind == "member":
+        return _unknown_or(dim, {"term": {f: p}}), None
+    if dim.kind == "overlap":
+        return _unknown_or(dim, {"terms": {f: dim.accepted(p)}}), None
+    if dim.kind == "area":
+        return _unknown_or(dim, {"term": {f: p}}), None
+    if dim.kind == "excludes":
+        return None, {"terms": {f: list(p)}}
+    if dim.kind == "requires":
+        return (None, {"term": {f: True}}) if p == dim.fails_when else (None, None)
+    if dim.kind == "only_for":
+        return (None, {"term": {f: True}}) if p is not True else (None, None)
+    raise ValueError(dim.kind)
 
 
-def accepted_insurance(insurance: list[str]) -> list[str]:
-    """Listing insurance values that serve a participant with this coverage ('free' serves everyone)."""
-    accepted = set(insurance) | {"uninsured"}
-    if not insurance or "uninsured" in insurance:
-        accepted |= {"sliding_fee", "state_funded"}
-    return sorted(accepted)
+def _confirmed(dim: Dimension, p: Any) -> dict | None:
+    """Listings that state this dimension and serve ``p`` (earns the confirmation bonus)."""
+    f = dim.doc_field
+    if dim.kind in ("range", "member", "area"):
+        return {"term": {f: p}}
+    if dim.kind == "overlap":
+        return {"terms": {f: dim.accepted(p)}}
+    if dim.kind == "excludes":
+        return {"bool": {"filter": [{"term": {dim.known_field: True}}], "must_not": [{"terms": {f: list(p)}}]}}
+    if dim.kind == "requires":
+        return {"term": {f: False}} if p == dim.fails_when else None
+    if dim.kind == "only_for":
+        return {"term": {f: True}} if p is True else None
+    raise ValueError(dim.kind)
 
 
-def fresh_since(now: datetime, fresh_hours: float) -> str:
-    return (now - timedelta(hours=fresh_hours)).isoformat()
+def eligibility_clauses(facts: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """Hard constraints for these participant facts: (filters, must_not). Only a definite 'ineligible'
+    excludes; a listing that does not state a dimension passes it."""
+    filters: list[dict] = []
+    must_not: list[dict] = []
+    for dim in eligibility.DIMENSIONS:
+        if not dim.asked(facts):
+            continue
+        keep, drop = _rule(dim, dim.participant(facts))
+        if keep:
+            filters.append(keep)
+        if drop:
+            must_not.append(drop)
+    return filters, must_not
 
 
-def eligibility_filters(p: Profile, now: datetime, fresh_hours: float) -> list[dict]:
-    """Hard constraints: only a definite 'ineligible' excludes."""
+def confirmed_eligibility(facts: dict[str, Any]) -> list[dict]:
+    """One clause per dimension that a listing states *and* the participant meets."""
+    out = []
+    for dim in eligibility.DIMENSIONS:
+        if dim.asked(facts):
+            clause = _confirmed(dim, dim.participant(facts))
+            if clause:
+                out.append(clause)
+    return out
+
+
+def geo_within(point: Located, miles: float) -> dict:
+    return {"geo_distance": {"distance": f"{miles}mi", "location.point": {"lat": point.lat, "lon": point.lon}}}
+
+
+def by_distance(point: Located) -> dict:
+    return {"_geo_distance": {"location.point": {"lat": point.lat, "lon": point.lon}, "unit": "mi", "order": "asc"}}
+
+
+def not_confirmed_full(moment: Moment) -> dict:
+    """Full counts only when confirmed recently; a stale 'full' is unknown and stays in."""
+    return status_clause("full", moment)
+
+
+# ----- match -------------------------------------------------------------------------------------
+def eligibility_filters(p: Profile, moment: Moment) -> list[dict]:
+    """Every hard constraint of a match."""
     f: list[dict] = [ACTIVE]
     if p.needs:
         f.append({"terms": {"needs": p.needs}})
     if p.point and p.max_miles:
-        f.append({"geo_distance": {"distance": f"{p.max_miles}mi",
-                                   "location.point": {"lat": p.point.lat, "lon": p.point.lon}}})
-    if p.age is not None:
-        f.append(_missing_or("age", {"term": {"age": p.age}}))
-    if p.gender:
-        f.append(_unknown_or("eligibility.genders_known", {"term": {"eligibility.genders": p.gender}}))
-    if p.insurance:
-        f.append(_unknown_or("eligibility.insurance_known",
-                             {"terms": {"eligibility.insurance": accepted_insurance(p.insurance)}}))
-    if p.moud:
-        f.append(_unknown_or("eligibility.moud_known", {"term": {"eligibility.moud_accepted": p.moud}}))
-    must_not: list[dict] = []
-    if p.currently_using:
-        must_not.append({"term": {"eligibility.sobriety_required": True}})
-    if p.offences:
-        must_not.append({"terms": {"eligibility.offence_exclusions": p.offences}})
-    if p.veteran is False or p.veteran is None:
-        must_not.append({"term": {"eligibility.veterans_only": True}})
-    if p.has_id is False:
-        must_not.append({"term": {"eligibility.id_required": True}})
-    if p.point and p.point.town:
-        f.append(_missing_or("eligibility.service_area_towns",
-                             {"term": {"eligibility.service_area_towns": p.point.town.lower()}}))
+        f.append(geo_within(p.point, p.max_miles))
+    keep, must_not = eligibility_clauses(p.eligibility_facts)
+    f.extend(keep)
     if not p.include_full:
-        # Full counts only when confirmed recently; a stale "full" is unknown and stays in.
-        must_not.append({"bool": {"filter": [{"term": {"capacity.status": "full"}},
-                                             {"range": {"capacity.updated_at": {"gte": fresh_since(now, fresh_hours)}}}]}})
+        must_not.append(not_confirmed_full(moment))
     if must_not:
         f.append({"bool": {"must_not": must_not}})
     return f
 
 
-def scoring_functions(p: Profile, now: datetime, fresh_hours: float) -> list[dict]:
-    fresh = {"range": {"capacity.updated_at": {"gte": fresh_since(now, fresh_hours)}}}
+def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
     fns: list[dict] = [
-        {"filter": {"bool": {"filter": [{"term": {"capacity.status": "available"}}, fresh]}},
-         "weight": W.CAPACITY_AVAILABLE},
-        {"filter": {"bool": {"filter": [{"term": {"capacity.status": "waitlist"}}, fresh]}},
-         "weight": W.CAPACITY_WAITLIST},
-        {"filter": {"terms": {"location.geocode_quality": ["provided", "geocoder", "cache"]}},
-         "weight": W.PRECISE_LOCATION},
+        {"filter": status_clause("available", moment), "weight": W.CAPACITY_AVAILABLE},
+        {"filter": status_clause("waitlist", moment), "weight": W.CAPACITY_WAITLIST},
+        {"filter": {"terms": {"location.geocode_quality": PRECISE}}, "weight": W.PRECISE_LOCATION},
     ]
     if p.point:
         fns.append({"gauss": {"location.point": {
@@ -98,133 +139,207 @@ def scoring_functions(p: Profile, now: datetime, fresh_hours: float) -> list[dic
             "scale": f"{W.DISTANCE_SCALE_MILES}mi", "decay": W.DISTANCE_DECAY}}, "weight": W.DISTANCE})
     if p.urgency in ("now", "today"):
         factor = 1.0 if p.urgency == "now" else W.URGENCY_TODAY_FACTOR
-        minute = hours.minute_of_week(now)
-        fns.append({"filter": {"term": {"hours.open": minute}}, "weight": W.OPEN_NOW_URGENT * factor})
+        fns.append({"filter": {"term": {"hours.open": moment.minute_of_week}}, "weight": W.OPEN_NOW_URGENT * factor})
         fns.append({"filter": {"term": {"access.walk_in": True}}, "weight": W.WALK_IN_URGENT * factor})
     if p.needs:
         fns.append({"filter": {"terms": {"needs_leaf": p.needs}}, "weight": W.EXACT_NEED})
     other_languages = [lang for lang in p.languages if lang != "en"]
     if other_languages:
         fns.append({"filter": {"terms": {"languages": other_languages}}, "weight": W.LANGUAGE_MATCH})
-    for clause in confirmed_eligibility(p):
+    for clause in confirmed_eligibility(p.eligibility_facts):
         fns.append({"filter": clause, "weight": W.ELIGIBILITY_CONFIRMED})
     return fns
-
-
-def confirmed_eligibility(p: Profile) -> list[dict]:
-    """One clause per eligibility dimension that a listing states *and* the participant meets."""
-    out: list[dict] = []
-    if p.age is not None:
-        out.append({"term": {"age": p.age}})
-    if p.gender:
-        out.append({"term": {"eligibility.genders": p.gender}})
-    if p.insurance:
-        out.append({"terms": {"eligibility.insurance": accepted_insurance(p.insurance)}})
-    if p.moud:
-        out.append({"term": {"eligibility.moud_accepted": p.moud}})
-    return out
 
 
 def text_query(q: str) -> dict:
     """Typed text, expanded through the taxonomy's everyday and Spanish words."""
     codes = taxonomy.resolve(q)
-    should: list[dict] = [{"multi_match": {"query": q, "fields": [
-        "name^3", "organization.name^2", "service.description", "need_words^2", "source_terms",
-        "service.eligibility_description", "address.city"], "operator": "or"}}]
+    should: list[dict] = [{"multi_match": {"query": q, "fields": list(W.TEXT_FIELDS), "operator": "or"}}]
     if codes:
-        should.append({"terms": {"needs": codes, "boost": 3.0}})
+        should.append({"terms": {"needs": codes, "boost": W.TEXT_NEED_BOOST}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def match_body(p: Profile, now: datetime, fresh_hours: float, size: int) -> dict:
+def candidates(limit: int) -> int:
+    """How many hits to fetch so organisation diversity has room to re-rank."""
+    return min(W.MAX_CANDIDATES, max(limit * W.CANDIDATE_FACTOR, W.TOP_N * 3))
+
+
+def match_body(p: Profile, moment: Moment) -> dict:
     """The one Elasticsearch request for a match."""
-    base: dict = {"bool": {"filter": eligibility_filters(p, now, fresh_hours)}}
+    base: dict = {"bool": {"filter": eligibility_filters(p, moment)}}
     if p.query:
         base["bool"]["must"] = [text_query(p.query)]
-    body: dict = {
-        "size": size,
+    return {
+        "size": candidates(p.limit),
         "track_total_hits": True,
-        "query": {"function_score": {"query": base, "functions": scoring_functions(p, now, fresh_hours),
+        "query": {"function_score": {"query": base, "functions": scoring_functions(p, moment),
                                      "score_mode": "sum", "boost_mode": "sum" if p.query else "replace"}},
         "_source": RESULT_FIELDS,
         "sort": ["_score", {"id": "asc"}],
     }
-    return body
 
 
-MAX_PAGE_SIZE = 50
+# ----- browse ------------------------------------------------------------------------------------
+@dataclass
+class Browse:
+    """Browse parameters, already resolved to codes and a point."""
+    q: str | None = None
+    needs: list[str] = field(default_factory=list)
+    point: Located | None = None
+    radius_miles: float | None = None
+    open_now: bool = False
+    languages: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # age, gender, insurance, moud (the table's fields)
+    walk_in: bool | None = None
+    capacity: list[str] = field(default_factory=list)
+    towns: list[str] = field(default_factory=list)
+    sort: str | None = None  # relevance / distance; default: distance when a location is given
+    page: int = 1
+    page_size: int = 20
+    organizations: list[str] | None = None  # a provider sees its own organisations' listings
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("distance" if self.point else "relevance")
 
 
-def browse_body(*, q: str | None, needs: list[str], point=None, radius_miles: float | None = None,
-                open_minute: int | None = None, languages: list[str] | None = None,
-                insurance: list[str] | None = None, age: int | None = None, walk_in: bool | None = None,
-                capacity_status: list[str] | None = None, fresh_since_iso: str | None = None,
-                sort: str = "relevance", page: int = 1, page_size: int = 20,
-                organizations: list[str] | None = None) -> dict:
-    """Browse and filter the directory, with facet counts by need, town and capacity status.
+# Facets: each is counted under every filter but its own, so a case manager sees what each choice gives.
+FACETS = ("needs", "towns", "capacity")
 
-    Facets are computed over the query *before* the facet filters, as post_filter, so a case
-    manager sees how many listings each other choice would give.
-    """
-    base: list[dict] = [ACTIVE]
-    if organizations is not None:  # a provider sees its own organisations' listings
-        base = [{"terms": {"organization.id": organizations}}]
-    if point and radius_miles:
-        base.append({"geo_distance": {"distance": f"{radius_miles}mi",
-                                      "location.point": {"lat": point.lat, "lon": point.lon}}})
-    if open_minute is not None:
-        base.append({"term": {"hours.open": open_minute}})
-    if languages:
-        base.append({"terms": {"languages": languages}})
-    if insurance:
-        base.append(_unknown_or("eligibility.insurance_known",
-                                {"terms": {"eligibility.insurance": accepted_insurance(insurance)}}))
-    if age is not None:
-        base.append(_missing_or("age", {"term": {"age": age}}))
-    if walk_in is not None:
-        base.append({"term": {"access.walk_in": walk_in}})
+
+def facet_filters(b: Browse, moment: Moment) -> dict[str, dict | None]:
+    return {
+        "needs": {"terms": {"needs": b.needs}} if b.needs else None,
+        "towns": {"terms": {"address.town": b.towns}} if b.towns else None,
+        "capacity": {"bool": {"should": [status_clause(s, moment) for s in b.capacity],
+                              "minimum_should_match": 1}} if b.capacity else None,
+    }
+
+
+def browse_body(b: Browse, moment: Moment) -> dict:
+    """Browse and filter the directory, with facet counts by need, town and capacity."""
+    base: list[dict] = [ACTIVE] if b.organizations is None else [{"terms": {"organization.id": b.organizations}}]
+    if b.point and b.radius_miles:
+        base.append(geo_within(b.point, b.radius_miles))
+    if b.open_now:
+        base.append({"term": {"hours.open": moment.minute_of_week}})
+    if b.languages:
+        base.append({"terms": {"languages": b.languages}})
+    if b.walk_in is not None:
+        base.append({"term": {"access.walk_in": b.walk_in}})
+    keep, must_not = eligibility_clauses(b.facts)
+    base.extend(keep)
+    if must_not:
+        base.append({"bool": {"must_not": must_not}})
     query: dict = {"bool": {"filter": base}}
-    if q:
-        query["bool"]["must"] = [text_query(q)]
-    post: list[dict] = []
-    if needs:
-        post.append({"terms": {"needs": needs}})
-    if capacity_status:
-        status_clauses = []
-        for status in capacity_status:
-            if status == "unknown":
-                status_clauses.append({"bool": {"should": [
-                    {"bool": {"must_not": {"exists": {"field": "capacity.status"}}}},
-                    {"term": {"capacity.status": "unknown"}},
-                    {"range": {"capacity.updated_at": {"lt": fresh_since_iso}}}], "minimum_should_match": 1}})
-            else:
-                status_clauses.append({"bool": {"filter": [{"term": {"capacity.status": status}},
-                                                           {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}})
-        post.append({"bool": {"should": status_clauses, "minimum_should_match": 1}})
+    if b.q:
+        query["bool"]["must"] = [text_query(b.q)]
+    chosen = facet_filters(b, moment)
+
+    def others(name: str) -> dict:
+        clauses = [c for facet, c in chosen.items() if facet != name and c]
+        return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+    aggs = {
+        "needs": {"filter": others("needs"), "aggs": {"f": {"terms": {"field": "needs", "size": 60}}}},
+        "towns": {"filter": others("towns"), "aggs": {"f": {"terms": {"field": "address.town", "size": 40}}}},
+        "capacity": {"filter": others("capacity"), "aggs": {"f": {"filters": {"filters": {
+            s: status_clause(s, moment) for s in ("available", "waitlist", "full", "unknown")}}}}},
+    }
     body: dict = {
         "query": query,
-        "from": (page - 1) * page_size,
-        "size": page_size,
+        "from": (b.page - 1) * b.page_size,
+        "size": b.page_size,
         "track_total_hits": True,
         "_source": {"excludes": ["record", "need_words", "schedules"]},
-        "aggs": {
-            "needs": {"terms": {"field": "needs", "size": 60}},
-            "towns": {"terms": {"field": "address.town", "size": 30}},
-            "capacity": {"filters": {"filters": {
-                "available": {"bool": {"filter": [{"term": {"capacity.status": "available"}},
-                                                  {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}},
-                "waitlist": {"bool": {"filter": [{"term": {"capacity.status": "waitlist"}},
-                                                 {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}},
-                "full": {"bool": {"filter": [{"term": {"capacity.status": "full"}},
-                                             {"range": {"capacity.updated_at": {"gte": fresh_since_iso}}}]}},
-            }}},
-        },
+        "aggs": aggs,
     }
+    post = [c for c in chosen.values() if c]
     if post:
         body["post_filter"] = {"bool": {"filter": post}}
-    if sort == "distance" and point:
-        body["sort"] = [{"_geo_distance": {"location.point": {"lat": point.lat, "lon": point.lon}, "unit": "mi",
-                                           "order": "asc"}}, {"id": "asc"}]
+    if b.effective_sort == "distance" and b.point:
+        body["sort"] = [by_distance(b.point), {"id": "asc"}]
     else:
         body["sort"] = ["_score", {"name.raw": "asc"}, {"id": "asc"}]
     return body
+
+
+# ----- nearby (the officer's quick mode) ---------------------------------------------------------
+NEARBY_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones", "location",
+                 "hours.open", "hours.always_open", "hours.text", "access", "capacity", "age", "eligibility",
+                 "needs_leaf", "languages"]
+
+
+def nearby_body(point: Located, codes: list[str], moment: Moment, miles: float, size: int) -> dict:
+    """Nearest first within tiers: open now with walk-in or fresh room, then open now, then closed
+    (whose next opening is shown). Confirmed-full listings are left out."""
+    open_now = {"term": {"hours.open": moment.minute_of_week}}
+    ready = {"bool": {"filter": [open_now], "should": [{"term": {"access.walk_in": True}},
+                                                        status_clause("available", moment)],
+                      "minimum_should_match": 1}}
+    return {
+        "size": size,
+        "query": {"bool": {
+            "filter": [ACTIVE, {"terms": {"needs": codes}}, geo_within(point, miles),
+                       {"bool": {"must_not": [not_confirmed_full(moment)]}}],
+            "should": [{"constant_score": {"filter": ready, "boost": W.NEARBY_READY}},
+                       {"constant_score": {"filter": open_now, "boost": W.NEARBY_OPEN}}],
+        }},
+        "sort": ["_score", by_distance(point), {"id": "asc"}],
+        "track_total_hits": False,
+        "_source": NEARBY_FIELDS,
+    }
+
+
+# ----- the bed board -----------------------------------------------------------------------------
+# Grouped the way Connecticut's DMHAS bed board groups them, plus shelter.
+BED_GROUPS: dict[str, dict] = {
+    "withdrawal_management": {"label": ("Withdrawal management (detox)", "Desintoxicación"),
+                              "filter": {"term": {"needs": "substance_use.withdrawal_management"}}},
+    "residential_treatment": {"label": ("Residential treatment", "Tratamiento residencial"),
+                              "filter": {"term": {"needs": "substance_use.residential"}}},
+    "recovery_houses": {"label": ("Recovery houses (transitional)", "Casas de recuperación (transición)"),
+                        "filter": {"term": {"needs": "housing.transitional"}}},
+    "sober_houses": {"label": ("Sober houses", "Casas de sobriedad"),
+                     "filter": {"term": {"needs": "housing.recovery_residence"}}},
+    "walk_in": {"label": ("Walk-in substance use services", "Servicios de adicción sin cita"),
+                "filter": {"bool": {"filter": [{"term": {"needs": "substance_use"}},
+                                               {"term": {"access.walk_in": True}}]}}},
+    "shelter": {"label": ("Emergency shelter", "Refugio de emergencia"),
+                "filter": {"term": {"needs": "housing.emergency_shelter"}}},
+}
+
+
+def bed_board_body(moment: Moment) -> dict:
+    fresh = fresh_clause(moment)
+    per_town = {"terms": {"field": "address.town", "size": 200, "order": {"_key": "asc"}}, "aggs": {
+        "fresh": {"filter": fresh, "aggs": {
+            "available": {"sum": {"field": "capacity.available"}},
+            "waitlist": {"sum": {"field": "capacity.waitlist"}},
+            "with_beds": {"filter": {"term": {"capacity.status": "available"}}},
+        }},
+        "stale": {"filter": {"bool": {"must": [{"exists": {"field": "capacity.updated_at"}}], "must_not": [fresh]}}},
+        "newest": {"max": {"field": "capacity.updated_at"}},
+    }}
+    return {"size": 0, "query": {"bool": {"filter": [ACTIVE]}},
+            "aggs": {name: {"filter": g["filter"], "aggs": {"towns": per_town}} for name, g in BED_GROUPS.items()}}
+
+
+# ----- places from the directory's own addresses ------------------------------------------------
+def street_points_body(town: str, streets: list[str], size: int = 400) -> dict:
+    """Real (not sample), precisely located listings on any of these streets in a town, to locate a
+    street corner from the directory's own addresses."""
+    return {"size": size, "_source": ["address.address_1", "location.point"],
+            "query": {"bool": {"filter": [{"term": {"address.town": town}}, {"term": {"sample": False}},
+                                          {"terms": {"location.geocode_quality": PRECISE}}],
+                               "should": [{"match_phrase": {"address.address_1": places.street_core(s)}}
+                                          for s in streets], "minimum_should_match": 1}}}
+
+
+# ----- organisations -----------------------------------------------------------------------------
+def organizations_body(size: int = 5000) -> dict:
+    """Every organisation with its name and how many listings it has."""
+    return {"size": 0, "aggs": {"orgs": {"terms": {"field": "organization.id", "size": size, "order": {"_key": "asc"}},
+                                         "aggs": {"name": {"top_hits": {"size": 1, "_source": ["organization.name"]}},
+                                                  "active": {"filter": ACTIVE}}}}}

@@ -1,4 +1,4 @@
-"""Every ranking weight in one place.
+"""Every ranking weight in one place: where ranking is decided.
 
 The match score is a sum of these signals (Elasticsearch ``function_score`` with ``score_mode:
 sum``); a typed query adds its text relevance on top. Hard constraints are filters, not weights:
@@ -44,6 +44,37 @@ PRECISE_LOCATION = 0.3
 MAX_PER_ORG_IN_TOP = 2
 TOP_N = 5
 
+# Typed text: the fields searched and their boosts, and the boost of a listing whose need codes the
+# text names ("detox" -> withdrawal management), which outweighs a word that merely appears.
+TEXT_FIELDS = ("name^3", "organization.name^2", "service.description", "need_words^2", "source_terms",
+               "service.eligibility_description", "address.city")
+TEXT_NEED_BOOST = 3.0
+
+# Officer's nearby mode: listings open now that take walk-ins or have fresh room come first, then
+# those open now, then the closed ones (with their next opening); distance orders within each tier.
+NEARBY_READY = 2.0
+NEARBY_OPEN = 1.0
+
 # How many candidates to fetch per requested result, so diversity re-ranking has room.
 CANDIDATE_FACTOR = 3
 MAX_CANDIDATES = 150
+
+
+def diversify(results: list, *, limit: int, org=lambda r: r["organization"]["id"]) -> list:
+    """At most MAX_PER_ORG_IN_TOP listings of one organisation in the top TOP_N; the rest move down.
+
+    ``org`` reads the organisation id of an item (a result or a raw engine hit).
+    """
+    top: list = []
+    deferred: list = []
+    per_org: dict[str, int] = {}
+    for r in results:
+        org_id = org(r)
+        if len(top) < TOP_N and per_org.get(org_id, 0) >= MAX_PER_ORG_IN_TOP:
+            deferred.append(r)
+            continue
+        per_org[org_id] = per_org.get(org_id, 0) + 1
+        top.append(r)
+    # Deferred listings keep their relative order, right after the top slots.
+    ordered = top[:TOP_N] + deferred + top[TOP_N:]
+    return ordered[:limit]

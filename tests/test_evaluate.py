@@ -1,7 +1,8 @@
 """The evaluation's own eligibility oracle and metrics (the oracle is written apart from the query)."""
 import pytest
 
-from matching.evaluate import definitely_ineligible, ndcg
+from bench.evaluate import ndcg
+from directory.eligibility import definitely_ineligible
 
 
 def test_oracle_three_valued():
@@ -10,7 +11,8 @@ def test_oracle_three_valued():
     assert definitely_ineligible(rec, {"moud": "methadone", "insurance": ["medicaid"], "age": 30}) == ["moud"]
     assert definitely_ineligible(rec, {"age": 16}) == ["age"]
     assert definitely_ineligible({"service": {}, "eligibility": {"service_area_towns": ["New Haven"]}},
-                                 {"_town": "HARTFORD"}) == ["outside service area"]
+                                 {"_town": "HARTFORD"}) == ["service_area"]
+    assert definitely_ineligible({"service": {}, "eligibility": {"veterans_only": True}}, {}) == ["veterans"]
 
 
 def test_ndcg():
@@ -26,7 +28,7 @@ def test_every_scenario_on_the_seed_returns_nothing_ineligible_or_forbidden(stor
 
     from ingest import pipeline
     from ingest.geocode import Geocoder
-    from matching.evaluate import SCENARIOS, run
+    from bench.evaluate import SCENARIOS, run
     from matching.profile import resolve_needs
     from tests.conftest import ROOT
 

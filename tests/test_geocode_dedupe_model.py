@@ -4,6 +4,7 @@ import pytest
 from marshmallow import ValidationError
 
 from directory import model
+from directory import places
 from ingest import geocode
 from ingest.dedupe import Deduper, org_key, street_key
 
@@ -19,7 +20,7 @@ def test_zip_centroid_then_town_centroid_then_nothing():
     g = geocode.Geocoder()
     assert g.locate({"postal_code": "06106"}).quality == "zip_centroid"
     place = g.locate({"city": "Harford", "state_province": "CT"})
-    assert place.quality == "town_centroid" and geocode.in_connecticut(place.lat, place.lon)
+    assert place.quality == "town_centroid" and places.in_connecticut(place.lat, place.lon)
     assert g.locate({"city": "BPT", "state_province": "CT"}).quality == "town_centroid"
     assert g.locate({"city": "Atlantis"}) is None
     assert g.locate({}, 41.5, -72.5).quality == "provided"

@@ -78,7 +78,7 @@ def test_stale_full_counts_as_unknown_and_is_flagged(client, loaded):
     out = post(client, needs=["detox"], moud="methadone", limit=20)
     d5 = next(r for r in out["results"] if r["listing_id"] == "d5")
     assert d5["capacity"]["status"] == "unknown" and d5["capacity"]["reported_status"] == "full"
-    assert any("not confirmed" in c for c in d5["cautions"])
+    assert any("treat as unknown" in c for c in d5["cautions"])
 
 
 def test_include_full_brings_back_full_programs(client, loaded):
@@ -125,9 +125,10 @@ def test_nearby_officer_mode(client, loaded):
     resp = client.get("/api/v1/nearby?lat=41.7637&lon=-72.6851&need=shelter")
     out = resp.get_json()
     assert resp.status_code == 200
-    assert {r["id"] for r in out["results"]} == {"h2", "h3", "h4"}  # open 24/7 shelters that take walk-ins
-    assert all(r["walk_in"] and r["open_24_7"] for r in out["results"])
-    assert out["results"] == sorted(out["results"], key=lambda r: r["miles"])
+    assert {r["listing_id"] for r in out["results"]} == {"h2", "h3", "h4"}  # open 24/7 shelters that take walk-ins
+    assert all(r["walk_in"] and r["open_now"] for r in out["results"]) and out["message"] is None
+    assert out["results"] == sorted(out["results"], key=lambda r: r["distance"]["miles"])
+    assert out["results"][0]["serves"]["text"] == "Men; ages 18+" and out["open_now_count"] == 3
 
 
 def test_taxonomy_endpoint(client):
@@ -198,7 +199,7 @@ def test_browse_pagination_is_capped(client, loaded):
     '{"location": {"zip": "06106"}, "needs": ["detox"], "age": -1}',
     '{"location": {"zip": "06106"}, "needs": ["detox"], "urgency": "yesterday"}',
     '{"location": {"zip": "06106"}, "needs": ["detox"], "limit": null}',
-    '{"location": {"zip": "06106"}, "needs": ["detox"], "languages": ["spanish"]}',
+    '{"location": {"zip": "06106"}, "needs": ["detox"], "languages": ["klingon"]}',
     '{"location": {"zip": "00000"}, "needs": ["detox"]}',
     '{"location": {"lat": "NaN", "lon": 1}, "needs": ["detox"]}',
 ])

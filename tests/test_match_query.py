@@ -1,13 +1,18 @@
 """Query building is pure: dict in, dict out, no cluster."""
 from datetime import datetime, timezone
 
+import pytest
+
+from directory.eligibility import accepted_insurance
+from directory.places import Located, PlaceError
 from matching import weights as W
-from matching.explain import capacity_view, diversify
-from matching.profile import Point, Profile, resolve_location, resolve_needs
-from matching.query import accepted_insurance, eligibility_filters, match_body
+from matching.freshness import Moment, capacity_view, status_clause
+from matching.profile import Profile, resolve_location, resolve_needs
+from matching.query import Browse, browse_body, eligibility_filters, match_body, nearby_body
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
-HARTFORD = Point(41.7637, -72.6851, "coordinates", town="HARTFORD")
+MOMENT = Moment(NOW, 12)
+HARTFORD = Located(41.7637, -72.6851, "coordinates", town="HARTFORD")
 
 
 def test_needs_resolve_from_words_and_spanish():
@@ -15,12 +20,28 @@ def test_needs_resolve_from_words_and_spanish():
                                                                   "substance_use.withdrawal_management"]
 
 
-def test_location_from_misspelled_town_and_zip():
+def test_location_from_misspelled_town_zip_neighbourhood_and_corner():
     p = resolve_location(near="Harford")
     assert p.resolved_by == "town" and p.town == "HARTFORD"
     z = resolve_location(zip_code="06106")
     assert z.resolved_by == "zip" and z.town == "HARTFORD"
     assert resolve_location(near="12 Main St, New Haven, CT 06510").label == "06510"
+    hood = resolve_location(near="Fair Haven")
+    assert hood.resolved_by == "neighbourhood" and hood.town == "NEW HAVEN" and hood.label == "Fair Haven, New Haven"
+    assert resolve_location(near="frog hollow, hartford ct").label == "Frog Hollow, Hartford"
+    corner = resolve_location(near="Park St & Broad St, Hartford")
+    assert (corner.street_a, corner.street_b, corner.town) == ("Park St", "Broad St", "HARTFORD")
+
+
+@pytest.mark.parametrize("where,message", [
+    ({"zip_code": "90210"}, "covers Connecticut"),
+    ({"lat": 34.09, "lon": -118.41}, "outside Connecticut"),
+    ({"near": "Springfield, Illinois"}, "could not find"),
+    ({"near": "Downtown"}, "several towns"),
+])
+def test_places_outside_connecticut_or_ambiguous_are_refused(where, message):
+    with pytest.raises(PlaceError, match=message):
+        resolve_location(**where)
 
 
 def test_insurance_free_serves_everyone_and_uninsured_get_sliding_fee():
@@ -29,31 +50,32 @@ def test_insurance_free_serves_everyone_and_uninsured_get_sliding_fee():
 
 
 def test_unknown_eligibility_never_excludes():
-    f = eligibility_filters(Profile(needs=["housing"], moud="methadone"), NOW, 12)
-    moud = next(c for c in f if "bool" in c and any("eligibility.moud_known" in str(s) for s in c["bool"].get("should", [])))
-    assert {"term": {"eligibility.moud_known": False}} in moud["bool"]["should"]
+    f = eligibility_filters(Profile(needs=["housing"], facts={"moud": "methadone"}), MOMENT)
+    moud = next(c for c in f if "eligibility.moud_accepted_known" in str(c))
+    assert {"term": {"eligibility.moud_accepted_known": False}} in moud["bool"]["should"]
 
 
 def test_hard_exclusions():
-    f = eligibility_filters(Profile(needs=["housing"], currently_using=True, offences=["arson"], has_id=False,
-                                    veteran=False), NOW, 12)
+    facts = {"currently_using": True, "offences": ["arson"], "has_id": False, "veteran": False}
+    f = eligibility_filters(Profile(needs=["housing"], facts=facts), MOMENT)
     must_not = next(c["bool"]["must_not"] for c in f if "must_not" in c.get("bool", {}))
     assert {"term": {"eligibility.sobriety_required": True}} in must_not
     assert {"terms": {"eligibility.offence_exclusions": ["arson"]}} in must_not
     assert {"term": {"eligibility.id_required": True}} in must_not
     assert {"term": {"eligibility.veterans_only": True}} in must_not
-    full = next(c for c in must_not if "filter" in c.get("bool", {}))
-    assert full["bool"]["filter"][1] == {"range": {"capacity.updated_at": {"gte": "2026-11-26T03:00:00+00:00"}}}
+    assert status_clause("full", MOMENT) in must_not
+    assert status_clause("full", MOMENT)["bool"]["filter"][1] == {
+        "range": {"capacity.updated_at": {"gte": "2026-11-26T03:00:00+00:00"}}}
 
 
 def test_service_area_uses_the_participants_town():
-    f = eligibility_filters(Profile(needs=["housing"], point=HARTFORD), NOW, 12)
-    assert any("eligibility.service_area_towns" in str(c) and "hartford" in str(c) for c in f)
+    f = eligibility_filters(Profile(needs=["housing"], point=HARTFORD), MOMENT)
+    assert any("eligibility.service_area_towns" in str(c) and "HARTFORD" in str(c) for c in f)
 
 
 def test_match_body_is_one_function_score_request():
     body = match_body(Profile(needs=["substance_use.withdrawal_management"], point=HARTFORD, urgency="now",
-                              languages=["es"]), NOW, 12, 30)
+                              languages=["es"], limit=10), MOMENT)
     fs = body["query"]["function_score"]
     weights = sorted(fn["weight"] for fn in fs["functions"])
     assert W.OPEN_NOW_URGENT in weights and W.LANGUAGE_MATCH in weights and W.DISTANCE in weights
@@ -62,15 +84,44 @@ def test_match_body_is_one_function_score_request():
     assert fs["boost_mode"] == "replace" and body["size"] == 30
 
 
-def test_stale_capacity_is_unknown():
-    cap = {"status": "available", "available": 4, "updated_at": "2026-11-25T15:00:00+00:00"}
-    view = capacity_view(cap, NOW, 12)
+def test_browse_facets_count_under_every_filter_but_their_own():
+    b = Browse(needs=["substance_use.withdrawal_management"], towns=["HARTFORD"], capacity=["available"],
+               point=HARTFORD, radius_miles=10)
+    body = browse_body(b, MOMENT)
+    need_filter = {"terms": {"needs": ["substance_use.withdrawal_management"]}}
+    town_filter = {"terms": {"address.town": ["HARTFORD"]}}
+    assert need_filter in body["aggs"]["towns"]["filter"]["bool"]["filter"]
+    assert town_filter not in body["aggs"]["towns"]["filter"]["bool"]["filter"]
+    assert need_filter not in body["aggs"]["needs"]["filter"]["bool"]["filter"]
+    assert set(body["aggs"]["capacity"]["aggs"]["f"]["filters"]["filters"]) == {"available", "waitlist", "full",
+                                                                                "unknown"}
+    assert body["post_filter"]["bool"]["filter"][:2] == [need_filter, town_filter]
+    assert "_geo_distance" in body["sort"][0]  # a location sorts by distance unless relevance is asked
+    assert browse_body(Browse(point=HARTFORD, sort="relevance"), MOMENT)["sort"][0] == "_score"
+    assert browse_body(Browse(q="detox"), MOMENT)["sort"][0] == "_score"
+
+
+def test_nearby_ranks_open_and_ready_first_then_open_then_closed_by_distance():
+    body = nearby_body(HARTFORD, ["housing.emergency_shelter"], MOMENT, 5, 5)
+    assert body["sort"][0] == "_score" and "_geo_distance" in body["sort"][1]
+    boosts = [c["constant_score"]["boost"] for c in body["query"]["bool"]["should"]]
+    assert boosts == [W.NEARBY_READY, W.NEARBY_OPEN]
+    assert {"term": {"hours.open": MOMENT.minute_of_week}} not in body["query"]["bool"]["filter"]
+
+
+def test_stale_capacity_is_unknown_and_phrases_read_naturally():
+    cap = {"status": "available", "available": 4, "unit": "beds", "updated_at": "2026-11-25T02:00:00+00:00"}
+    view = capacity_view(cap, MOMENT)
     assert view["status"] == "unknown" and view["reported_status"] == "available" and not view["fresh"]
-    assert capacity_view({**cap, "updated_at": "2026-11-26T10:00:00+00:00"}, NOW, 12)["status"] == "available"
+    assert view["text"] == "Last confirmed 37 hours ago: treat as unknown"
+    one = capacity_view({**cap, "available": 1, "updated_at": "2026-11-26T14:00:00+00:00"}, MOMENT)
+    assert one["status"] == "available" and one["text"] == "1 bed open, confirmed 1 hour ago"
+    es = capacity_view({**cap, "available": 3, "updated_at": "2026-11-26T13:00:00+00:00"}, MOMENT, "es")
+    assert es["text"] == "3 camas disponibles, confirmado hace 2 horas"
 
 
 def test_diversify_keeps_at_most_two_of_one_org_in_the_top_five():
     rows = [{"organization": {"id": org}, "n": i} for i, org in enumerate("AAAABCDE")]
-    out = diversify(rows, limit=8)
+    out = W.diversify(rows, limit=8)
     assert [r["organization"]["id"] for r in out[:5]] == ["A", "A", "B", "C", "D"]
     assert len(out) == 8

@@ -22,7 +22,7 @@ def ingest(store, *sources, **kw):
 def snapshot(store):
     store.es.indices.refresh(index=store.listings)
     hits = store.es.search(index=store.listings, size=2000, sort=[{"id": "asc"}],
-                           source_excludes=["indexed_at", "record", "capacity.updated_at"])["hits"]["hits"]
+                           source_excludes=["indexed_at", "record", "capacity.updated_at", "etag"])["hits"]["hits"]
     return [h["_source"] for h in hits]
 
 
@@ -152,7 +152,7 @@ def test_provider_edits_and_capacity_survive_a_rebuild(store, tmp_path):
         "capacity": {"available": 7, "maximum": 20, "unit": "beds", "accepting_new_clients": True,
                      "updated_at": "2026-11-26T12:00:00+00:00", "updated_by": "provider@example.org"},
     }
-    edited, new_version = store.edit("p1", changes, actor="provider@example.org", if_version=version)
+    new_version = store.edit("p1", changes, actor="provider@example.org", if_version=version).etag
     assert new_version != version
     with pytest.raises(VersionConflict):
         store.edit("p1", {"languages": ["en"]}, actor="someone", if_version=version)
@@ -220,15 +220,30 @@ def test_an_edit_made_while_a_rebuild_runs_is_in_the_new_directory(store, tmp_pa
 
     geocoder = Geocoder()
     pipeline.run([source], store, geocoder, on_indexed=edit_mid_rebuild)
-    assert edited and edited[0][0]["record"]["languages"] == ["en", "es"]
+    assert edited and edited[0].doc["record"]["languages"] == ["en", "es"]
     doc, _ = store.get("p1")
     assert doc["languages"] == ["en", "es"] and doc["edited_fields"] == ["languages"]
 
 
-def test_a_version_read_before_a_rebuild_is_stale_after_it(store, tmp_path):
-    source = provider_csv(tmp_path, "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,,,,\n")
+def test_an_etag_read_before_a_rebuild_still_works_when_the_data_did_not_change(store, tmp_path):
+    """A provider who read a listing before the nightly import is not refused if nothing changed."""
+    source = provider_csv(tmp_path, "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,3,9,"
+                                    "2026-11-26T12:00:00+00:00,\n")
     ingest(store, source)
     _, before = store.get("p1")
     ingest(store, source)
+    assert store.get("p1")[1] == before
+    store.edit("p1", {"languages": ["en"]}, actor="provider", if_version=before)
+    with pytest.raises(VersionConflict):  # the edit changed the content, so the old ETag is now stale
+        store.edit("p1", {"languages": ["es"]}, actor="provider", if_version=before)
+
+
+def test_an_etag_read_before_a_rebuild_that_changed_the_data_is_stale(store, tmp_path):
+    source = provider_csv(tmp_path, "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,,,,\n")
+    ingest(store, source)
+    _, before = store.get("p1")
+    changed = provider_csv(tmp_path, "p1,Harbor House,Shelter,shelter,Mo-Fr 08:00-17:00,06106,Hartford,41.76,"
+                                     "-72.69,,,,\n")
+    ingest(store, changed)
     with pytest.raises(VersionConflict):
         store.edit("p1", {"languages": ["en"]}, actor="provider", if_version=before)

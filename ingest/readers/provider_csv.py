@@ -11,16 +11,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from directory import taxonomy
+from directory import eligibility, taxonomy
 from ingest.records import (Candidate, ReadItem, Rejection, drop_none, integer, items, number, stable_id,
                             text, yes_no)
 
+# Eligibility columns come from the eligibility table, one per dimension (two for the age range).
+ELIGIBILITY_COLUMNS: tuple[str, ...] = tuple(c for d in eligibility.DIMENSIONS for c in d.columns)
 COLUMNS: tuple[str, ...] = (
     "listing_id", "organization_id", "organization_name", "service_id", "service_name", "location_id",
     "location_name", "address_1", "address_2", "city", "state", "postal_code", "latitude", "longitude",
     "phone", "website", "email", "description", "needs", "hours", "walk_in", "appointment_required",
-    "min_age", "max_age", "genders", "insurance", "moud_accepted", "sobriety_required",
-    "offence_exclusions", "veterans_only", "service_area_towns", "id_required", "languages",
+    *ELIGIBILITY_COLUMNS, "languages",
     "required_documents", "capacity_available", "capacity_maximum", "capacity_unit", "capacity_waitlist",
     "capacity_wait_days", "accepting_new_clients", "capacity_updated_at", "assured_date", "status", "sample",
 )
@@ -114,13 +115,12 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
     lat, lon = _cell(row, "latitude", number), _cell(row, "longitude", number)
     phone = text(row.get("phone"))
     status = (text(row.get("status")) or "active").lower().replace(" ", "_")
-    return {
+    record = {
         "id": listing_id,
         "organization": drop_none({"id": org_id, "name": org_name, "website": text(row.get("website"))}),
         "service": drop_none({
             "id": service_id, "name": service_name, "description": text(row.get("description")),
             "url": text(row.get("website")), "email": text(row.get("email")), "status": status,
-            "minimum_age": _cell(row, "min_age", integer), "maximum_age": _cell(row, "max_age", integer),
             "assured_date": text(row.get("assured_date")),
         }),
         "location": drop_none({"id": location_id, "name": text(row.get("location_name")), "latitude": lat,
@@ -135,20 +135,19 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
         "needs": needs,
         "languages": _cell(row, "languages", items),
         "required_documents": _cell(row, "required_documents", items) or [],
-        "eligibility": drop_none({
-            "genders": _cell(row, "genders", items),
-            "insurance": _cell(row, "insurance", items),
-            "moud_accepted": _cell(row, "moud_accepted", items),
-            "sobriety_required": _cell(row, "sobriety_required", yes_no),
-            "offence_exclusions": _cell(row, "offence_exclusions", items),
-            "veterans_only": _cell(row, "veterans_only", yes_no),
-            "service_area_towns": _cell(row, "service_area_towns", items),
-            "id_required": _cell(row, "id_required", yes_no),
-        }),
+        "eligibility": {},
         "access": drop_none({"walk_in": _cell(row, "walk_in", yes_no),
                              "appointment_required": _cell(row, "appointment_required", yes_no)}),
         "capacity": capacity or None,
         "sources": [{"source": source, "source_id": listing_id, "file": file}],
         "sample": bool(_cell(row, "sample", yes_no)),
     }
+    for dim in eligibility.DIMENSIONS:
+        convert = integer if dim.kind == "range" else (yes_no if dim.kind in ("requires", "only_for") else items)
+        for column, path in zip(dim.columns, dim.listing_paths):
+            value = _cell(row, column, convert)
+            if value is not None:
+                section, key = path.split(".", 1)
+                record[section][key] = value
+    return record
 

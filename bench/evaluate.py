@@ -15,42 +15,9 @@ import math
 import sys
 from pathlib import Path
 
-from matching.profile import resolve_location
-from matching.query import accepted_insurance
+from directory.eligibility import PROFILE_FIELDS, definitely_ineligible
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "tests" / "scenarios.json"
-
-
-def definitely_ineligible(record: dict, profile: dict) -> list[str]:
-    """Reasons a listing record definitely cannot serve this profile ([] when it may)."""
-    why: list[str] = []
-    elig = record.get("eligibility") or {}
-    service = record.get("service") or {}
-    if (service.get("status") or "active") != "active":
-        why.append("not active")
-    age = profile.get("age")
-    lo, hi = service.get("minimum_age"), service.get("maximum_age")
-    if age is not None and ((lo is not None and age < lo) or (hi is not None and age > hi)):
-        why.append("age")
-    if profile.get("gender") and elig.get("genders") is not None and profile["gender"] not in elig["genders"]:
-        why.append("gender")
-    if profile.get("insurance") and elig.get("insurance") is not None and \
-            not set(elig["insurance"]) & set(accepted_insurance(profile["insurance"])):
-        why.append("insurance")
-    if profile.get("moud") and elig.get("moud_accepted") is not None and profile["moud"] not in elig["moud_accepted"]:
-        why.append("moud")
-    if profile.get("currently_using") and elig.get("sobriety_required") is True:
-        why.append("sobriety")
-    if set(profile.get("offences") or []) & set(elig.get("offence_exclusions") or []):
-        why.append("offence")
-    if not profile.get("veteran") and elig.get("veterans_only") is True:
-        why.append("veterans only")
-    if profile.get("has_id") is False and elig.get("id_required") is True:
-        why.append("id")
-    towns = elig.get("service_area_towns")
-    if towns is not None and profile.get("_town") and profile["_town"].lower() not in {t.lower() for t in towns}:
-        why.append("outside service area")
-    return why
 
 
 def ndcg(ranked: list[str], gains: dict[str, int], k: int = 10) -> float:
@@ -66,11 +33,12 @@ def run(client, store, scenarios: list[dict]) -> dict:
     for sc in scenarios:
         profile = {**sc["profile"], "limit": 10}
         resp = client.post("/api/v1/match", json=profile)
-        loc = profile["location"]
-        point = resolve_location(lat=loc.get("lat"), lon=loc.get("lon"), zip_code=loc.get("zip"), near=loc.get("text"))
-        profile["_town"] = point.town if point else None
         if resp.status_code != 200:
             raise SystemExit(f"scenario {sc['id']}: HTTP {resp.status_code} {resp.get_json()}")
+        facts = {k: v for k, v in profile.items() if k in PROFILE_FIELDS}
+        town = (resp.get_json().get("location") or {}).get("town")
+        if town:
+            facts["_town"] = town.upper()
         ranked = [r["listing_id"] for r in resp.get_json()["results"]]
         relevant = set(sc.get("top3", [])) | set(sc.get("top10", []))
         gains = {lid: 2 for lid in sc.get("top3", [])} | {lid: 1 for lid in sc.get("top10", []) if lid not in sc.get("top3", [])}
@@ -81,7 +49,7 @@ def run(client, store, scenarios: list[dict]) -> dict:
         bad = []
         for lid in ranked:
             record = store.get(lid)[0]["record"]
-            why = definitely_ineligible(record, profile)
+            why = definitely_ineligible(record, facts)
             if why:
                 bad.append(f"{lid} ({', '.join(why)})")
         never = [lid for lid in ranked if lid in set(sc.get("never", []))]

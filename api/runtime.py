@@ -1,0 +1,49 @@
+"""What every blueprint shares: the per-app runtime (settings, store, accounts, search) and the
+Blueprint class that names each operation. Blueprints import this, never the app factory."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flask_smorest
+from flask import current_app, request
+
+from directory.accounts import Accounts
+from directory.settings import Settings
+from directory.store import Store
+from matching.service import SearchService
+
+LANGUAGES = ("en", "es")
+
+
+@dataclass
+class Runtime:
+    """Built once per app: settings, the store, accounts and the search service."""
+    settings: Settings
+    store: Store
+    accounts: Accounts
+    search: SearchService
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["lead"]
+
+
+def request_language() -> str:
+    """'es' when the caller prefers Spanish (Accept-Language), else 'en'."""
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest Blueprint whose every operation carries an ``operationId`` (the view's name in
+    camelCase), so generated clients get stable method names."""
+
+    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):  # noqa: ANN001 - flask-smorest hook
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        for method, doc in self._docs[endpoint].items():
+            if method != "parameters":
+                doc.setdefault("manual_doc", {}).setdefault("operationId", _camel(endpoint))

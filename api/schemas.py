@@ -1,0 +1,374 @@
+"""Response schemas: every 2xx body the API sends is dumped through one of these, so the OpenAPI
+document says exactly what arrives (and a generated client can read it typed)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from directory import eligibility
+from directory.model import PhoneSchema
+
+N = {"allow_none": True}
+
+
+class RefSchema(Schema):
+    id = fields.String(**N)
+    name = fields.String(**N)
+
+
+class AddressViewSchema(Schema):
+    address_1 = fields.String(**N)
+    address_2 = fields.String(**N)
+    city = fields.String(**N)
+    state_province = fields.String(**N)
+    postal_code = fields.String(**N)
+    town = fields.String(**N, metadata={"description": "The Connecticut town, in one spelling"})
+
+
+class PointViewSchema(Schema):
+    lat = fields.Float()
+    lon = fields.Float()
+    geocode_quality = fields.String(**N)
+
+
+class CapacityViewSchema(Schema):
+    status = fields.String(metadata={"description": "Effective status: available, waitlist, full or unknown "
+                                                   "(a figure not confirmed within the freshness window is unknown)"})
+    reported_status = fields.String()
+    available = fields.Integer(**N)
+    maximum = fields.Integer(**N)
+    unit = fields.String(**N)
+    waitlist = fields.Integer(**N)
+    wait_days = fields.Integer(**N)
+    accepting_new_clients = fields.Boolean(**N)
+    updated_at = fields.String(**N)
+    updated_by = fields.String(**N)
+    age_hours = fields.Float(**N)
+    fresh = fields.Boolean()
+    text = fields.String(metadata={"description": "One line for people, e.g. '3 beds open, confirmed 2 hours ago'"})
+
+
+class ServesSchema(Schema):
+    genders = fields.List(fields.String(), **N, metadata={"description": "null: not stated"})
+    min_age = fields.Integer(**N)
+    max_age = fields.Integer(**N)
+    restrictions = fields.List(fields.String())
+    text = fields.String()
+
+
+class DistanceSchema(Schema):
+    miles = fields.Float()
+    km = fields.Float()
+    text = fields.String()
+
+
+class ResultBaseSchema(Schema):
+    listing_id = fields.String(required=True)
+    service = fields.Nested(RefSchema)
+    organization = fields.Nested(RefSchema)
+    address = fields.Nested(AddressViewSchema)
+    phone = fields.String(**N)
+    location = fields.Nested(PointViewSchema, **N)
+    distance = fields.Nested(DistanceSchema, **N)
+    capacity = fields.Nested(CapacityViewSchema)
+    open_now = fields.Boolean(**N, metadata={"description": "null: hours not stated"})
+    next_opening = fields.String(**N)
+    opening_text = fields.String()
+    hours = fields.String(**N)
+    walk_in = fields.Boolean(**N)
+    languages = fields.List(fields.String())
+    needs = fields.List(fields.String())
+    serves = fields.Nested(ServesSchema)
+    sample = fields.Boolean()
+
+
+class ResultSchema(ResultBaseSchema):
+    score = fields.Float(**N)
+    reasons = fields.List(fields.String())
+    cautions = fields.List(fields.String())
+
+
+class ResolvedLocationSchema(Schema):
+    lat = fields.Float()
+    lon = fields.Float()
+    resolved_by = fields.String(metadata={"description": "coordinates, zip, neighbourhood, corner or town"})
+    label = fields.String(**N)
+    town = fields.String(**N)
+
+
+class MatchResponseSchema(Schema):
+    total = fields.Integer()
+    took_ms = fields.Integer()
+    needs = fields.List(fields.String())
+    location = fields.Nested(ResolvedLocationSchema, **N)
+    results = fields.List(fields.Nested(ResultSchema))
+
+
+class NeedFacetSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    count = fields.Integer()
+
+
+class TownFacetSchema(Schema):
+    town = fields.String()
+    label = fields.String()
+    count = fields.Integer()
+
+
+class CapacityFacetSchema(Schema):
+    available = fields.Integer()
+    waitlist = fields.Integer()
+    full = fields.Integer()
+    unknown = fields.Integer()
+
+
+class FacetsSchema(Schema):
+    needs = fields.List(fields.Nested(NeedFacetSchema))
+    towns = fields.List(fields.Nested(TownFacetSchema))
+    capacity = fields.Nested(CapacityFacetSchema)
+
+
+class BrowseResponseSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    sort = fields.String()
+    took_ms = fields.Integer()
+    location = fields.Nested(ResolvedLocationSchema, **N)
+    results = fields.List(fields.Nested(ResultSchema))
+    facets = fields.Nested(FacetsSchema)
+
+
+class NearbyResultSchema(ResultBaseSchema):
+    beds = fields.Integer(**N, metadata={"description": "Open beds, when confirmed within the freshness window"})
+
+
+class NearbyResponseSchema(Schema):
+    need = fields.String()
+    needs = fields.List(fields.String())
+    open_now_count = fields.Integer()
+    message = fields.String(**N, metadata={"description": "Set when nothing is open now or nothing is near"})
+    location = fields.Nested(ResolvedLocationSchema)
+    radius_miles = fields.Float()
+    took_ms = fields.Integer()
+    results = fields.List(fields.Nested(NearbyResultSchema))
+
+
+class BedTownSchema(Schema):
+    town = fields.String()
+    programs = fields.Integer()
+    available = fields.Integer()
+    waitlist = fields.Integer()
+    programs_with_openings = fields.Integer()
+    programs_confirmed = fields.Integer()
+    programs_unconfirmed = fields.Integer()
+    programs_no_capacity_reported = fields.Integer()
+    newest_update = fields.String(**N)
+
+
+class BedGroupSchema(Schema):
+    group = fields.String()
+    label = fields.String()
+    available = fields.Integer()
+    towns = fields.List(fields.Nested(BedTownSchema))
+
+
+class BedBoardSchema(Schema):
+    fresh_hours = fields.Float()
+    as_of = fields.String()
+    groups = fields.List(fields.Nested(BedGroupSchema))
+
+
+def _eligibility_view_field(dim: eligibility.Dimension) -> fields.Field:
+    description = f"{dim.label.en}; null: not stated"
+    if dim.kind == "range":
+        return fields.Integer(allow_none=True, metadata={"description": description})
+    if dim.is_list:
+        return fields.List(fields.String(), allow_none=True, metadata={"description": description})
+    return fields.Boolean(allow_none=True, metadata={"description": description})
+
+
+# Keyed by the provider edit fields (``PATCH /services/{id}`` takes the same names).
+EligibilityViewSchema = Schema.from_dict(
+    {column: _eligibility_view_field(d) for d in eligibility.DIMENSIONS for column in d.columns},
+    name="EligibilityViewSchema")
+
+
+class OrganizationViewSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    alternate_name = fields.String(**N)
+    description = fields.String(**N)
+    website = fields.String(**N)
+    email = fields.String(**N)
+
+
+class ServiceViewSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    alternate_name = fields.String(**N)
+    description = fields.String(**N)
+    url = fields.String(**N)
+    email = fields.String(**N)
+    interpretation_services = fields.String(**N)
+    application_process = fields.String(**N)
+    fees_description = fields.String(**N)
+    eligibility_description = fields.String(**N)
+    alert = fields.String(**N)
+    minimum_age = fields.Integer(**N)
+    maximum_age = fields.Integer(**N)
+    assured_date = fields.String(**N)
+    last_modified = fields.String(**N)
+
+
+class LocationViewSchema(Schema):
+    id = fields.String(**N)
+    name = fields.String(**N)
+    lat = fields.Float()
+    lon = fields.Float()
+    geocode_quality = fields.String(**N)
+    transportation = fields.String(**N)
+
+
+class IntervalSchema(Schema):
+    start = fields.Integer(metadata={"description": "Minute of the local week (Monday 00:00 = 0)"})
+    end = fields.Integer(metadata={"description": "Exclusive"})
+    text = fields.String()
+
+
+class HoursViewSchema(Schema):
+    text = fields.String(**N)
+    always_open = fields.Boolean(**N)
+    known = fields.Boolean(**N)
+    source_text = fields.String(**N)
+    intervals = fields.List(fields.Nested(IntervalSchema))
+    open_now = fields.Boolean(**N)
+    next_opening = fields.String(**N)
+    opening_text = fields.String()
+
+
+class NeedRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class AccessSchema(Schema):
+    walk_in = fields.Boolean(**N)
+    appointment_required = fields.Boolean(**N)
+
+
+class ProvenanceViewSchema(Schema):
+    source = fields.String()
+    source_id = fields.String()
+    file = fields.String(**N)
+    imported_at = fields.String(**N)
+
+
+class ListingSchema(Schema):
+    """One listing as the API shows it."""
+    id = fields.String(required=True)
+    name = fields.String()
+    description = fields.String(**N)
+    status = fields.String()
+    sample = fields.Boolean()
+    organization = fields.Nested(OrganizationViewSchema)
+    service = fields.Nested(ServiceViewSchema)
+    location = fields.Nested(LocationViewSchema)
+    address = fields.Nested(AddressViewSchema)
+    phones = fields.List(fields.Nested(PhoneSchema))
+    hours = fields.Nested(HoursViewSchema)
+    needs = fields.List(fields.Nested(NeedRefSchema))
+    languages = fields.List(fields.String())
+    required_documents = fields.List(fields.String())
+    eligibility = fields.Nested(EligibilityViewSchema)
+    serves = fields.Nested(ServesSchema)
+    access = fields.Nested(AccessSchema)
+    capacity = fields.Nested(CapacityViewSchema)
+    sources = fields.List(fields.Nested(ProvenanceViewSchema))
+    edited_fields = fields.List(fields.String())
+    edited_at = fields.String(**N)
+
+
+class OrganizationSummarySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    listings = fields.Integer()
+    active_listings = fields.Integer()
+
+
+class OrganizationsSchema(Schema):
+    organizations = fields.List(fields.Nested(OrganizationSummarySchema))
+
+
+class HistoryEntrySchema(Schema):
+    at = fields.String()
+    by = fields.String()
+    kind = fields.String(metadata={"description": "update or confirm"})
+    old = fields.Raw(**N)
+    new = fields.Raw(**N)
+
+
+class CapacityHistorySchema(Schema):
+    listing_id = fields.String()
+    last_confirmed_at = fields.String(**N)
+    last_confirmed_by = fields.String(**N)
+    history = fields.List(fields.Nested(HistoryEntrySchema))
+
+
+class UserSchema(Schema):
+    username = fields.String()
+    role = fields.String()
+    organizations = fields.List(fields.String())
+    display_name = fields.String(**N)
+    disabled = fields.Boolean()
+
+
+class UsersSchema(Schema):
+    users = fields.List(fields.Nested(UserSchema))
+
+
+class CreatedUserSchema(UserSchema):
+    token = fields.String(metadata={"description": "The account's API token, shown this once"})
+
+
+class TokenSchema(Schema):
+    username = fields.String()
+    token = fields.String(metadata={"description": "Shown this once"})
+
+
+class AuditMetadataSchema(Schema):
+    resource_id = fields.String(**N)
+    resource_type = fields.String()
+    last_action_date = fields.String()
+    last_action_type = fields.String()
+    field_name = fields.String(**N)
+    previous_value = fields.Raw(**N)
+    replacement_value = fields.Raw(**N)
+    updated_by = fields.String()
+
+
+class AuditEventSchema(Schema):
+    at = fields.String()
+    actor = fields.String()
+    action = fields.String()
+    listing_id = fields.String(**N)
+    field = fields.String(**N)
+    old = fields.Raw(**N)
+    new = fields.Raw(**N)
+    source = fields.String(**N)
+    detail = fields.Dict(**N)
+    metadata = fields.Nested(AuditMetadataSchema)
+
+
+class AuditSchema(Schema):
+    events = fields.List(fields.Nested(AuditEventSchema))
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+
+
+class ReadySchema(Schema):
+    status = fields.String()
+    index = fields.String()
+    listings = fields.Integer()

@@ -1,0 +1,291 @@
+"""Eligibility, declared once: every dimension a placement can turn on, as one row of ``DIMENSIONS``.
+
+A row says which participant fact it reads, which listing field it compares with, how "not stated"
+is told apart from a stated value, what kind of rule it is, and what to say in English and Spanish
+when the listing states the rule and the participant meets it (a reason) or when it is not stated
+(a caution). Everything else reads this table: the record schema and the search mapping
+(``directory.model``, ``directory.documents``), the provider spreadsheet columns and edit schema,
+the match request schema, the query builder and the explanation (``matching``), and the evaluation's
+independent eligibility check (``definitely_ineligible`` here). Adding a dimension is one new row
+plus the data that fills it.
+
+Eligibility is three-valued: a listing value of ``None`` means *not stated* and never excludes; only
+a stated value the participant definitely does not meet does.
+
+Kinds of rule (L = the listing's value, P = the participant's):
+- ``range``: L = (minimum, maximum) ages; P outside is ineligible.
+- ``member``: L = the values served (genders, medications accepted); P not among them is ineligible.
+- ``overlap``: L = the values accepted (insurance); P's values (widened by ``accepts``) must meet one.
+- ``excludes``: L = the exclusions (offences); any of P's among them is ineligible.
+- ``requires``: L = True when the program requires something; P equal to ``fails_when`` is ineligible.
+- ``only_for``: L = True when the program serves only people with a trait; P not True is ineligible.
+- ``area``: L = the towns served; P = the participant's town (from the location) outside is ineligible.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from directory import places
+from directory import vocabulary as V
+
+
+@dataclass(frozen=True)
+class Text:
+    en: str
+    es: str
+
+    def __call__(self, lang: str = "en", **values: Any) -> str:
+        return (self.es if lang == "es" else self.en).format(**values)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    kind: str
+    # The participant fact (a field of the match request); None for ``area`` (read from the location).
+    profile_field: str | None
+    # Record paths (``range``: minimum and maximum) and the provider spreadsheet / edit API names.
+    listing_paths: tuple[str, ...]
+    columns: tuple[str, ...]
+    # The search document field (a list dimension also stores ``<doc_field>_known``).
+    doc_field: str
+    label: Text
+    reason: Text  # the participant meets what the listing states; may use {values} or {lo}/{hi}
+    caution: Text | None = None  # the listing does not state it
+    notice: Text | None = None  # the listing states a restriction worth showing to anyone
+    vocabulary: V.Vocabulary | None = None
+    # Need-code prefixes for which the caution matters (empty: every need).
+    applies_to: tuple[str, ...] = ()
+    fails_when: Any = None  # ``requires``: the participant value that fails the requirement
+    accepts: Callable[[list[str]], list[str]] | None = None  # ``overlap``: listing values serving P
+    profile_description: str = ""
+
+    # ----- reading a listing ---------------------------------------------------------------------
+    @property
+    def is_list(self) -> bool:
+        return self.kind in ("member", "overlap", "excludes", "area")
+
+    @property
+    def known_field(self) -> str:
+        return f"{self.doc_field}_known"
+
+    def record_value(self, record: dict) -> Any:
+        """The listing's value in a validated record: None when not stated."""
+        if self.kind == "range":
+            lo, hi = (_get(record, p) for p in self.listing_paths)
+            return None if lo is None and hi is None else (lo, hi)
+        return _get(record, self.listing_paths[0])
+
+    def doc_value(self, doc: dict) -> Any:
+        """The listing's value in a search document: None when not stated."""
+        if self.kind == "range":
+            span = doc.get(self.doc_field)
+            return None if not span else (span.get("gte"), span.get("lte"))
+        value = _get(doc, self.doc_field)
+        if self.is_list:
+            return list(value or []) if _get(doc, self.known_field) else None
+        return value
+
+    def document_fields(self, record: dict) -> dict[str, Any]:
+        """The search document fields for one record (paths relative to the document root)."""
+        value = self.record_value(record)
+        if self.kind == "range":
+            if value is None:
+                return {self.doc_field: None}
+            lo, hi = value
+            return {self.doc_field: {"gte": lo if lo is not None else 0, "lte": hi if hi is not None else 120}}
+        if self.is_list:
+            values = [_town_key(v) for v in value or []] if self.kind == "area" else list(value or [])
+            return {self.doc_field: values, self.known_field: value is not None}
+        return {self.doc_field: value}
+
+    # ----- the rule ------------------------------------------------------------------------------
+    def asked(self, facts: dict[str, Any]) -> bool:
+        """Whether this participant's facts bring this dimension into play."""
+        if self.kind == "only_for":
+            return True  # a program only for veterans is closed to anyone not known to be one
+        value = facts.get(self.profile_field or "_town")
+        return value not in (None, [], "")
+
+    def participant(self, facts: dict[str, Any]) -> Any:
+        return facts.get(self.profile_field or "_town")
+
+    def accepted(self, p: Any) -> list[str]:
+        """``overlap``: the listing values that serve this participant."""
+        return self.accepts(list(p)) if self.accepts else list(p)
+
+    def evaluate(self, listing: Any, facts: dict[str, Any]) -> str | None:
+        """'met', 'unmet' or 'unknown' for this listing value and participant; None when not in play.
+
+        ``only_for`` and ``requires`` with nothing restrictive stated are not in play either: there is
+        nothing to confirm or warn about.
+        """
+        if not self.asked(facts):
+            return None
+        p = self.participant(facts)
+        if self.kind in ("requires", "only_for") and listing is not True:
+            if listing is None:
+                return "unknown" if self.kind == "requires" and p == self.fails_when else None
+            return "met" if self.kind == "requires" and p == self.fails_when else None
+        if listing is None:
+            return "unknown"
+        if self.kind == "range":
+            lo, hi = listing
+            return "unmet" if (lo is not None and p < lo) or (hi is not None and p > hi) else "met"
+        if self.kind == "member":
+            return "met" if p in listing else "unmet"
+        if self.kind == "overlap":
+            return "met" if set(listing) & set(self.accepted(p)) else "unmet"
+        if self.kind == "excludes":
+            return "unmet" if set(listing) & set(p) else "met"
+        if self.kind == "requires":  # listing requires it
+            return "unmet" if p == self.fails_when else None
+        if self.kind == "only_for":  # listing serves only people with the trait
+            return "met" if p is True else "unmet"
+        if self.kind == "area":
+            return "met" if _town_key(p) in {_town_key(t) for t in listing} else "unmet"
+        raise ValueError(f"unknown kind {self.kind!r}")
+
+    def applies(self, needs: Iterable[str]) -> bool:
+        """Whether the caution matters for a listing offering these (leaf) needs."""
+        return not self.applies_to or any(n == a or n.startswith(a + ".") for n in needs for a in self.applies_to)
+
+    def reason_text(self, listing: Any, facts: dict[str, Any], lang: str = "en") -> str:
+        p = self.participant(facts)
+        if self.kind == "range":
+            lo, hi = listing
+            lo = lo if lo is not None else 0
+            if hi is None or hi >= 120:
+                return self.reason(lang, span=f"{lo}+")
+            return self.reason(lang, span=f"{lo}–{hi}")
+        if self.kind == "overlap":
+            mine = [v for v in p if v in listing]
+            shown = mine or [v for v in self.accepted(p) if v in listing]
+            return self.reason(lang, values=", ".join(self.vocabulary.label(v, lang) for v in shown))
+        if self.kind == "member":
+            return self.reason(lang, values=self.vocabulary.label(p, lang))
+        if self.kind == "area":
+            return self.reason(lang, values=str(p).title())
+        return self.reason(lang)
+
+    def caution_text(self, facts: dict[str, Any], lang: str = "en") -> str | None:
+        if not self.caution:
+            return None
+        p = self.participant(facts)
+        values = self.vocabulary.label(p, lang) if self.vocabulary and isinstance(p, str) else ""
+        return self.caution(lang, values=values)
+
+
+def _get(node: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _town_key(town: Any) -> str:
+    """A town in one spelling ('Harford' -> 'HARTFORD'), as the service-area rule compares them."""
+    return places.canonical_town(str(town or "")) or " ".join(str(town or "").upper().split())
+
+
+def accepted_insurance(insurance: list[str]) -> list[str]:
+    """Listing insurance values that serve a participant with this coverage: free serves everyone;
+    a participant without insurance is also served on a sliding fee or by state funding."""
+    accepted = set(insurance) | {"uninsured"}
+    if not insurance or "uninsured" in insurance:
+        accepted |= {"sliding_fee", "state_funded"}
+    return sorted(accepted)
+
+
+HOUSING = ("housing",)
+MOUD_NEEDS = ("housing", "substance_use.withdrawal_management", "substance_use.residential",
+              "substance_use.intensive_outpatient", "substance_use.outpatient")
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension(
+        "age", "range", "age", ("service.minimum_age", "service.maximum_age"), ("min_age", "max_age"), "age",
+        label=Text("Ages served", "Edades atendidas"),
+        reason=Text("Serves ages {span}", "Atiende edades {span}"),
+        caution=Text("Age limits not stated", "No indica límites de edad"),
+        profile_description="Age in years"),
+    Dimension(
+        "gender", "member", "gender", ("eligibility.genders",), ("genders",), "eligibility.genders",
+        vocabulary=V.GENDERS,
+        label=Text("Genders served", "Géneros atendidos"),
+        reason=Text("Serves {values}", "Atiende a {values}"),
+        caution=Text("Genders served not stated", "No indica a qué géneros atiende"),
+        profile_description="Gender"),
+    Dimension(
+        "insurance", "overlap", "insurance", ("eligibility.insurance",), ("insurance",), "eligibility.insurance",
+        vocabulary=V.INSURANCE, accepts=accepted_insurance,
+        label=Text("Insurance accepted", "Seguros aceptados"),
+        reason=Text("Accepts {values}", "Acepta {values}"),
+        caution=Text("Insurance accepted not stated", "No indica qué seguros acepta"),
+        profile_description="Coverage the participant has (uninsured: none)"),
+    Dimension(
+        "moud", "member", "moud", ("eligibility.moud_accepted",), ("moud_accepted",), "eligibility.moud_accepted",
+        vocabulary=V.MOUD, applies_to=MOUD_NEEDS,
+        label=Text("Medication for opioid use disorder accepted", "Acepta medicación para el trastorno por opioides"),
+        reason=Text("Accepts people on {values}", "Acepta a personas en tratamiento con {values}"),
+        caution=Text("Not stated whether people on {values} are accepted",
+                     "No indica si acepta a personas en tratamiento con {values}"),
+        profile_description="Medication for opioid use disorder the participant is on"),
+    Dimension(
+        "sobriety", "requires", "currently_using", ("eligibility.sobriety_required",), ("sobriety_required",),
+        "eligibility.sobriety_required", fails_when=True, applies_to=HOUSING + ("substance_use.residential",),
+        label=Text("Sobriety required", "Requiere sobriedad"),
+        reason=Text("No sobriety requirement", "No exige sobriedad"),
+        caution=Text("Sobriety requirement not stated", "No indica si exige sobriedad"),
+        notice=Text("Requires sobriety", "Exige sobriedad"),
+        profile_description="True excludes programs that require sobriety"),
+    Dimension(
+        "offences", "excludes", "offences", ("eligibility.offence_exclusions",), ("offence_exclusions",),
+        "eligibility.offence_exclusions", vocabulary=V.OFFENCES, applies_to=HOUSING,
+        label=Text("Offence exclusions", "Exclusiones por delitos"),
+        reason=Text("Offence exclusions stated; none apply", "Indica exclusiones por delitos; ninguna aplica"),
+        caution=Text("Offence exclusions not stated", "No indica exclusiones por delitos"),
+        profile_description="Offence categories that may exclude the participant"),
+    Dimension(
+        "veterans", "only_for", "veteran", ("eligibility.veterans_only",), ("veterans_only",),
+        "eligibility.veterans_only",
+        label=Text("Veterans only", "Solo veteranos"),
+        reason=Text("Serves veterans", "Atiende a veteranos"),
+        notice=Text("Veterans only", "Solo para veteranos"),
+        profile_description="The participant is a veteran"),
+    Dimension(
+        "id", "requires", "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
+        fails_when=False,
+        label=Text("Photo ID required", "Requiere identificación con foto"),
+        reason=Text("No photo ID needed", "No hace falta identificación con foto"),
+        caution=Text("Not stated whether ID is required", "No indica si pide identificación"),
+        notice=Text("Photo ID required", "Pide identificación con foto"),
+        profile_description="False excludes programs that require photo ID"),
+    Dimension(
+        "service_area", "area", None, ("eligibility.service_area_towns",), ("service_area_towns",),
+        "eligibility.service_area_towns",
+        label=Text("Towns served", "Municipios atendidos"),
+        reason=Text("Serves residents of {values}", "Atiende a residentes de {values}"),
+        profile_description="From the participant's location"),
+)
+
+BY_NAME: dict[str, Dimension] = {d.name: d for d in DIMENSIONS}
+# Participant facts a match request may carry, with the dimension that reads each.
+PROFILE_FIELDS: dict[str, Dimension] = {d.profile_field: d for d in DIMENSIONS if d.profile_field}
+
+
+def definitely_ineligible(record: dict, facts: dict[str, Any]) -> list[str]:
+    """Names of the dimensions on which a listing record definitely cannot serve these facts.
+
+    This is the evaluation's oracle: plain Python over the validated record, written apart from the
+    query builder, which expresses the same table as engine filters. ``facts`` holds the participant
+    fields of a match request, and ``_town`` for the participant's town.
+    """
+    why: list[str] = []
+    if ((record.get("service") or {}).get("status") or "active") != "active":
+        why.append("not active")
+    for dim in DIMENSIONS:
+        if dim.evaluate(dim.record_value(record), facts) == "unmet":
+            why.append(dim.name)
+    return why

@@ -1,0 +1,161 @@
+"""Fixed vocabularies (genders, insurance, medications, offences, languages) with their everyday words.
+
+A case manager types "HUSKY", an officer "Suboxone", a feed writes "Spanish" or "sp": each is read
+as the one code the directory stores (``medicaid``, ``buprenorphine``, ``es``). A value that is
+none of them is refused with the accepted codes and the nearest ones ("did you mean"), never
+silently dropped. Labels are given in English and Spanish, for explanations and pages.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from marshmallow import ValidationError, fields
+
+from directory.taxonomy import fold
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    en: str
+    es: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    name: str
+    terms: tuple[Term, ...]
+    _index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for term in self.terms:
+            for word in (term.code, term.code.replace("_", " "), term.en, term.es, *term.aliases):
+                self._index.setdefault(fold(word), term.code)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(t.code for t in self.terms)
+
+    def lookup(self, value: Any) -> str | None:
+        """The code for a code or an everyday word, or None."""
+        if not isinstance(value, str):
+            return None
+        return self._index.get(fold(value))
+
+    def normalise(self, value: Any) -> str:
+        """The code for ``value``; raises ``UnknownTerm`` with suggestions."""
+        code = self.lookup(value)
+        if code is None:
+            raise UnknownTerm(self, value)
+        return code
+
+    def suggestions(self, value: Any, n: int = 3) -> list[str]:
+        if not isinstance(value, str):
+            return []
+        close = difflib.get_close_matches(fold(value), list(self._index), n=n * 2, cutoff=0.6)
+        return list(dict.fromkeys(self._index[c] for c in close))[:n]
+
+    def label(self, code: str, lang: str = "en") -> str:
+        for term in self.terms:
+            if term.code == code:
+                return term.es if lang == "es" else term.en
+        return code
+
+
+class UnknownTerm(ValueError):
+    def __init__(self, vocabulary: Vocabulary, value: Any):
+        self.vocabulary, self.value = vocabulary, value
+        self.did_you_mean = vocabulary.suggestions(value)
+        hint = f"; did you mean {' or '.join(repr(s) for s in self.did_you_mean)}?" if self.did_you_mean else ""
+        super().__init__(f"unknown {vocabulary.name} {value!r}: accepted values are "
+                         f"{', '.join(vocabulary.codes)}{hint}")
+
+
+GENDERS = Vocabulary("gender", (
+    Term("male", "men", "hombres", ("man", "m", "hombre", "masculino", "men only")),
+    Term("female", "women", "mujeres", ("woman", "f", "mujer", "femenino", "women only")),
+    Term("transgender", "transgender people", "personas transgénero", ("trans", "transgénero")),
+    Term("nonbinary", "non-binary people", "personas no binarias", ("non binary", "nb", "no binario")),
+))
+
+INSURANCE = Vocabulary("insurance", (
+    Term("medicaid", "Medicaid (HUSKY)", "Medicaid (HUSKY)",
+         ("husky", "husky a", "husky b", "husky c", "husky d", "title 19", "title xix", "medical assistance")),
+    Term("medicare", "Medicare", "Medicare", ("medicare advantage",)),
+    Term("private", "private insurance", "seguro privado", ("commercial", "private insurance", "employer")),
+    Term("uninsured", "free / no insurance needed", "gratis / sin seguro",
+         ("none", "no insurance", "free", "self pay", "sin seguro", "gratis", "cash")),
+    Term("sliding_fee", "sliding fee scale", "tarifa según ingresos", ("sliding scale", "escala movil")),
+    Term("va", "VA / TRICARE", "VA / TRICARE", ("tricare", "veterans affairs", "military")),
+    Term("state_funded", "state-funded (DMHAS)", "financiado por el estado (DMHAS)",
+         ("dmhas", "state", "state financed", "estado")),
+))
+
+MOUD = Vocabulary("medication", (
+    Term("methadone", "methadone", "metadona", ("methadose", "dolophine", "done")),
+    Term("buprenorphine", "buprenorphine", "buprenorfina",
+         ("suboxone", "subutex", "sublocade", "zubsolv", "brixadi", "bupe", "subs", "suboxona", "bup")),
+    Term("naltrexone", "naltrexone", "naltrexona", ("vivitrol", "revia", "xr ntx")),
+))
+
+OFFENCES = Vocabulary("offence", (
+    Term("sex_offense_registry", "sex offence registry", "registro de delitos sexuales",
+         ("sex offender", "registry", "sex offense", "sex offence")),
+    Term("arson", "arson", "incendio provocado"),
+    Term("violent_felony", "violent felony", "delito grave violento", ("violent", "violence")),
+    Term("drug_manufacturing", "drug manufacturing", "fabricación de drogas", ("manufacturing", "meth lab")),
+    Term("open_warrant", "open warrant", "orden de arresto pendiente", ("warrant",)),
+))
+
+# ISO 639-1 codes, with the ISO 639-2/3 codes and names feeds use for them.
+LANGUAGES = Vocabulary("language", (
+    Term("en", "English", "inglés", ("eng", "english")),
+    Term("es", "Spanish", "español", ("spa", "sp", "spanish", "castellano", "espanol")),
+    Term("pt", "Portuguese", "portugués", ("por", "portugues", "brazilian portuguese")),
+    Term("pl", "Polish", "polaco", ("pol", "polski")),
+    Term("fr", "French", "francés", ("fra", "fre", "francais")),
+    Term("ht", "Haitian Creole", "criollo haitiano", ("hat", "creole", "kreyol", "kreyòl ayisyen")),
+    Term("ar", "Arabic", "árabe", ("ara",)),
+    Term("zh", "Chinese", "chino", ("zho", "chi", "mandarin", "cantonese")),
+    Term("vi", "Vietnamese", "vietnamita", ("vie",)),
+    Term("it", "Italian", "italiano", ("ita",)),
+    Term("ru", "Russian", "ruso", ("rus",)),
+    Term("so", "Somali", "somalí", ("som",)),
+    Term("sw", "Swahili", "suajili", ("swa",)),
+    Term("ne", "Nepali", "nepalí", ("nep",)),
+    Term("fa", "Farsi", "persa", ("fas", "per", "persian", "dari")),
+    Term("ps", "Pashto", "pastún", ("pus",)),
+    Term("bn", "Bengali", "bengalí", ("ben",)),
+    Term("hi", "Hindi", "hindi", ("hin",)),
+    Term("ko", "Korean", "coreano", ("kor",)),
+    Term("ase", "American Sign Language", "lengua de señas americana", ("asl", "sign language")),
+))
+
+
+def normalise_list(vocabulary: Vocabulary, values: Iterable[Any]) -> list[str]:
+    """Codes for every value (order kept, duplicates dropped); raises ``UnknownTerm`` on the first unknown."""
+    return list(dict.fromkeys(vocabulary.normalise(v) for v in values))
+
+
+class Choice(fields.String):
+    """A marshmallow field that takes a code or an everyday word of a vocabulary and loads the code.
+
+    An unknown value fails with the accepted codes and the nearest ones, so a 422 can say
+    "did you mean".
+    """
+
+    def __init__(self, vocabulary: Vocabulary, **kwargs: Any):
+        metadata = {"description": f"One of {', '.join(vocabulary.codes)} (everyday words are accepted too)",
+                    "enum": list(vocabulary.codes), **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+        self.vocabulary = vocabulary
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.vocabulary.normalise(text)
+        except UnknownTerm as exc:
+            raise ValidationError(str(exc)) from None

@@ -1,0 +1,131 @@
+"""What results say, in English and Spanish, with plurals and times that read naturally.
+
+("1 bed open", "3 beds open", "confirmed 37 hours ago"; "1 cama disponible", "confirmado hace 37 horas".)
+The eligibility reasons and cautions live with their rules in ``directory.eligibility``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "offers": ("Offers {needs}", "Ofrece {needs}"),
+    "broader": ("Matches {needs} (broader need)", "Coincide con {needs} (necesidad más amplia)"),
+    "away": ("{distance} away", "A {distance}"),
+    "no_point": ("No map location for this site; distance unknown",
+                 "Este sitio no tiene ubicación en el mapa; distancia desconocida"),
+    "approx_zip": ("Located only to its ZIP code centre; distance is approximate",
+                   "Ubicado solo por el centro de su código postal; la distancia es aproximada"),
+    "approx_town": ("Located only to its town centre; distance is approximate",
+                    "Ubicado solo por el centro de su municipio; la distancia es aproximada"),
+    "open_24_7": ("Open 24/7", "Abierto 24/7"),
+    "open_now": ("Open now", "Abierto ahora"),
+    "closed_now": ("Closed now", "Cerrado ahora"),
+    "hours_unknown": ("Hours not stated; call first", "Horario no indicado; llame antes"),
+    "walk_in": ("Walk-ins welcome", "Atiende sin cita"),
+    "appointment": ("Appointment needed", "Necesita cita"),
+    "speaks": ("Staff speak {languages}", "El personal habla {languages}"),
+    "languages_other": ("Staff languages: {languages}", "Idiomas del personal: {languages}"),
+    "not_stated": ("not stated", "no indicado"),
+    "sample": ("Sample data, not a real program", "Datos de ejemplo, no es un programa real"),
+    "opens_today": ("Opens today at {time}", "Abre hoy a las {time}"),
+    "opens_tomorrow": ("Opens tomorrow at {time}", "Abre mañana a las {time}"),
+    "opens_on": ("Opens {day} at {time}", "Abre el {day} a las {time}"),
+    "all_genders": ("all genders", "todos los géneros"),
+    "serves_ages": ("ages {span}", "edades {span}"),
+    "who_not_stated": ("Who it serves is not stated", "No indica a quién atiende"),
+    "nothing_open": ("Nothing is open right now within {miles} miles; these are the nearest, with when they open.",
+                     "No hay nada abierto ahora a menos de {miles} millas; estos son los más cercanos, "
+                     "con su próxima apertura."),
+    "nothing_near": ("Nothing found within {miles} miles; try a wider distance.",
+                     "No se encontró nada a menos de {miles} millas; pruebe con una distancia mayor."),
+}
+
+DAY_NAMES = (("Monday", "lunes"), ("Tuesday", "martes"), ("Wednesday", "miércoles"), ("Thursday", "jueves"),
+             ("Friday", "viernes"), ("Saturday", "sábado"), ("Sunday", "domingo"))
+UNITS = {"beds": (("bed", "beds"), ("cama", "camas")), "slots": (("slot", "slots"), ("plaza", "plazas")),
+         "appointments": (("appointment", "appointments"), ("cita", "citas")),
+         "spaces": (("space", "spaces"), ("lugar", "lugares"))}
+
+
+def say(key: str, lang: str = "en", **values) -> str:
+    en, es = PHRASES[key]
+    return (es if lang == "es" else en).format(**values)
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def ago(age_hours: float, lang: str = "en") -> str:
+    """'5 minutes ago', '1 hour ago', '37 hours ago', '3 days ago' (Spanish: 'hace 37 horas')."""
+    if age_hours < 1:
+        minutes = max(1, round(age_hours * 60))
+        text = plural(minutes, "minuto", "minutos") if lang == "es" else plural(minutes, "minute", "minutes")
+    elif age_hours < 48:
+        h = round(age_hours)
+        text = plural(h, "hora", "horas") if lang == "es" else plural(h, "hour", "hours")
+    else:
+        d = round(age_hours / 24)
+        text = plural(d, "día", "días") if lang == "es" else plural(d, "day", "days")
+    return f"hace {text}" if lang == "es" else f"{text} ago"
+
+
+def units(n: int, unit: str | None, lang: str = "en") -> str:
+    en, es = UNITS.get(unit or "beds", UNITS["beds"])
+    one, many = es if lang == "es" else en
+    return plural(n, one, many)
+
+
+def capacity_text(status: str, cap: dict | None, age_hours: float | None, fresh: bool | None,
+                  fresh_hours: float | None, lang: str = "en") -> str:
+    """One line about capacity: '3 beds open, confirmed 2 hours ago', 'Not confirmed for 37 hours: ...'."""
+    es = lang == "es"
+    if not cap or age_hours is None:
+        return "No informa disponibilidad" if es else "Capacity not reported"
+    when = ago(age_hours, lang)
+    if not fresh:
+        return (f"Confirmado por última vez {when}: trátelo como desconocido" if es
+                else f"Last confirmed {when}: treat as unknown")
+    confirmed = f"confirmado {when}" if es else f"confirmed {when}"
+    unit = cap.get("unit")
+    if status == "available":
+        n = cap.get("available")
+        if n:
+            head = f"{units(n, unit, lang)} {'disponibles' if n != 1 else 'disponible'}" if es \
+                else f"{units(n, unit, lang)} open"
+        else:
+            head = "Acepta nuevos clientes" if es else "Accepting new clients"
+        return f"{head}, {confirmed}"
+    if status == "waitlist":
+        size = cap.get("waitlist")
+        days = cap.get("wait_days")
+        if es:
+            head = f"Lista de espera de {size}" if size else "Lista de espera"
+            tail = f" (unos {plural(days, 'día', 'días')})" if days else ""
+        else:
+            head = f"Waitlist of {size}" if size else "Waitlist"
+            tail = f" (about {plural(days, 'day', 'days')})" if days else ""
+        return f"{head}{tail}, {confirmed}"
+    if status == "full":
+        return f"Completo, {confirmed}" if es else f"Full, {confirmed}"
+    return f"Disponibilidad desconocida, {confirmed}" if es else f"Capacity unknown, {confirmed}"
+
+
+def distance(miles: float, lang: str = "en") -> str:
+    if lang == "es":
+        value = f"{miles:.1f}".replace(".", ",")
+        return f"{value} {'milla' if value == '1,0' else 'millas'}"
+    value = f"{miles:.1f}"
+    return f"{value} {'mile' if value == '1.0' else 'miles'}"
+
+
+def next_opening(when: datetime, now: datetime, lang: str = "en") -> str:
+    """'Opens today at 17:00', 'Opens tomorrow at 08:00', 'Opens Monday at 08:00' (local times)."""
+    days = (when.date() - now.astimezone(when.tzinfo).date()).days
+    time = when.strftime("%H:%M")
+    if days == 0:
+        return say("opens_today", lang, time=time)
+    if days == 1:
+        return say("opens_tomorrow", lang, time=time)
+    en, es = DAY_NAMES[when.weekday()]
+    return say("opens_on", lang, day=es if lang == "es" else en, time=time)
