@@ -102,9 +102,9 @@ def _field_error(field: str, message: str) -> dict:
     if "accepted values are " in message:
         accepted = message.split("accepted values are ", 1)[1].split(";", 1)[0]
         entry["accepted"] = [v.strip() for v in accepted.split(",")]
-        if "did you mean " in message:
-            guesses = message.split("did you mean ", 1)[1].rstrip("?")
-            entry["did_you_mean"] = [g.strip(" '\"") for g in guesses.split(" or ")]
+    if "did you mean " in message:
+        guesses = message.split("did you mean ", 1)[1].rstrip("?")
+        entry["did_you_mean"] = [g.strip(" '\"") for g in guesses.split(" or ")]
     return entry
 
 

@@ -89,7 +89,8 @@ def _if_match(required: bool) -> tuple[str | None, object | None]:
             return None, problem(428, "Send If-Match with the ETag you read, so a stale write cannot overwrite "
                                       "someone else's change.", errors=[{"field": "If-Match", "message": "required"}])
         return None, None
-    return raw.strip().removeprefix("W/").strip('"'), None
+    # A compressed response's ETag carries its coding ("<tag>:gzip"); the listing's tag is the part before.
+    return raw.strip().removeprefix("W/").strip('"').split(":", 1)[0], None
 
 
 def _own_listing(listing_id: str):

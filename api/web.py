@@ -48,6 +48,15 @@ def csrf_ok() -> bool:
     return bool(session.get("csrf")) and hmac.compare_digest(sent, session["csrf"])
 
 
+def csrf_problem():
+    """An expired form (the session that issued it is gone) and a form from elsewhere are told apart."""
+    if not session.get("csrf"):
+        return problem(400, "The form expired; reload the page and try again.",
+                       errors=[{"field": "csrf_token", "message": "expired"}])
+    return problem(400, "The form did not come from this site; reload the page and try again.",
+                   errors=[{"field": "csrf_token", "message": "does not match"}])
+
+
 def session_user():
     """The signed-in person, re-read on every request so a disabled account is out at once."""
     name = session.get("user")
@@ -73,8 +82,7 @@ def login_form():
 @web.route("/login", methods=["POST"])
 def login():
     if not csrf_ok():
-        return problem(400, "The form expired or did not come from this site; reload it and try again.",
-                       errors=[{"field": "csrf_token", "message": "missing or wrong"}])
+        return csrf_problem()
     form_body = render_template_string(LOGIN_FORM, action=url_for("web.login"), csrf=csrf_token())
     try:
         found = runtime().accounts.authenticate_password(request.form.get("username", ""),
@@ -94,8 +102,7 @@ def login():
 @web.route("/logout", methods=["POST"])
 def logout():
     if not csrf_ok():
-        return problem(400, "The form did not come from this site.", errors=[{"field": "csrf_token",
-                                                                              "message": "missing or wrong"}])
+        return csrf_problem()
     session.clear()
     return redirect(url_for("web.login_form"))
 

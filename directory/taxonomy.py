@@ -124,7 +124,7 @@ NEEDS: tuple[Need, ...] = (
     _n("mental_health.co_occurring", "Co-occurring disorders", "Trastornos concurrentes",
        "dual diagnosis, co-occurring, mental health and substance use", "diagnóstico dual, trastornos concurrentes",
        "dual diagnosis"),
-    _n("employment", "Employment", "Empleo", "job, work, employment, career", "empleo, trabajo",
+    _n("employment", "Employment", "Empleo", "job, jobs, work, employment, career", "empleo, trabajo, trabajos",
        "work, employment"),
     _n("employment.job_training", "Job training", "Capacitación laboral",
        "job training, vocational, skills training, apprenticeship", "capacitación laboral, formación profesional",
