@@ -255,6 +255,13 @@ DIMENSIONS: tuple[Dimension, ...] = (
         notice=Text("Veterans only", "Solo para veteranos"),
         profile_description="The participant is a veteran"),
     Dimension(
+        "pregnant_parenting", "only_for", "pregnant_or_parenting", ("eligibility.pregnant_parenting_only",),
+        ("pregnant_parenting_only",), "eligibility.pregnant_parenting_only",
+        label=Text("Pregnant and parenting women only", "Solo mujeres embarazadas o con hijos"),
+        reason=Text("Serves pregnant and parenting women", "Atiende a mujeres embarazadas o con hijos"),
+        notice=Text("Pregnant and parenting women only", "Solo para mujeres embarazadas o con hijos"),
+        profile_description="The participant is pregnant or parenting young children"),
+    Dimension(
         "id", "requires", "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
         fails_when=False,
         label=Text("Photo ID required", "Requiere identificación con foto"),
