@@ -89,7 +89,9 @@ def test_bad_records_are_reported_while_good_ones_load(store, tmp_path):
     report = ingest(store, source)
     assert report.indexed == 2
     rejected = {(r.ref, r.field) for r in report.rejected}
-    assert rejected == {("p3", "hours_text"), ("p4", "eligibility.insurance[0]"), ("p5", "capacity.available")}
+    assert rejected == {("p3", "hours_text"), ("p4", "insurance"), ("p5", "capacity.available")}
+    bad_insurance = next(r for r in report.rejected if r.ref == "p4")
+    assert "accepted values are medicaid" in bad_insurance.message  # the spreadsheet column, and what it takes
     doc, _ = store.get("p2")  # latitude 100 was dropped and the ZIP centroid used instead
     assert doc["location"]["geocode_quality"] == "zip_centroid"
     assert 41 < doc["location"]["point"]["lat"] < 42

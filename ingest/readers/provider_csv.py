@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from directory import eligibility, taxonomy
+from directory import eligibility, taxonomy, vocabulary
 from ingest.records import (Candidate, ReadItem, Rejection, drop_none, integer, items, number, stable_id,
                             text, yes_no)
 
@@ -83,6 +83,19 @@ def _cell(row: dict, column: str, convert):  # noqa: ANN001 - small local helper
         raise ValueError(f"{column}: {exc}") from None
 
 
+def _codes(vocab: vocabulary.Vocabulary):  # noqa: ANN202 - a cell converter
+    """A list cell of a fixed vocabulary: everyday words ('HUSKY', 'Spanish') become codes."""
+    def convert(value: object) -> list[str] | None:
+        values = items(value)
+        if values is None:
+            return None
+        try:
+            return vocabulary.normalise_list(vocab, values)
+        except vocabulary.UnknownTerm as exc:
+            raise ValueError(str(exc)) from None
+    return convert
+
+
 def row_to_record(row: dict, *, source: str, file: str) -> dict:
     """One spreadsheet row -> a raw listing record. Raises ValueError('column: message')."""
     org_name = text(row.get("organization_name"))
@@ -133,7 +146,7 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
         "phones": [{"number": phone, "type": "voice"}] if phone else [],
         "hours_text": text(row.get("hours")),
         "needs": needs,
-        "languages": _cell(row, "languages", items),
+        "languages": _cell(row, "languages", _codes(vocabulary.LANGUAGES)),
         "required_documents": _cell(row, "required_documents", items) or [],
         "eligibility": {},
         "access": drop_none({"walk_in": _cell(row, "walk_in", yes_no),
@@ -144,6 +157,8 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
     }
     for dim in eligibility.DIMENSIONS:
         convert = integer if dim.kind == "range" else (yes_no if dim.kind in ("requires", "only_for") else items)
+        if dim.vocabulary:
+            convert = _codes(dim.vocabulary)
         for column, path in zip(dim.columns, dim.listing_paths):
             value = _cell(row, column, convert)
             if value is not None:
