@@ -10,14 +10,16 @@ PORT      ?= 8000
 export LEAD_ES_URL ?= http://127.0.0.1:9200
 SHARED    ?= ../shared/data
 
-.PHONY: help install es-up es-down es-status seed load-ct run serve test eval bench clean
+.PHONY: help install es-up es-down es-status seed load-ct run serve test eval eval-ct bench clean
 
 help:
 	@echo "make run      install, start Elasticsearch, load seed_data/, serve on http://$(HOST):$(PORT)"
 	@echo "make test     install, start Elasticsearch, run the whole suite"
 	@echo "make es-up / es-down   start / stop the local Elasticsearch $(ES_VERSION)"
 	@echo "make load-ct  rebuild the directory from seed_data/ plus the CT federal facility lists"
-	@echo "make eval / make bench"
+	@echo "make eval     score matching on the labelled seed scenarios"
+	@echo "make eval-ct  score matching on the real CT lists against labels written from the source rows"
+	@echo "make bench    ingest and latency benchmarks"
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -55,6 +57,9 @@ test: es-up
 
 eval: seed
 	$(BIN)/python -m bench.evaluate
+
+eval-ct: es-up
+	$(BIN)/python -m bench.evaluate_ct
 
 bench: es-up
 	$(BIN)/python -m bench.run

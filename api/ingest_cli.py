@@ -61,3 +61,26 @@ def template_command() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(ingest_group)
+    app.cli.add_command(dedupe_group)
+
+
+dedupe_group = AppGroup("dedupe", help="Duplicates across sources.")
+
+
+@dedupe_group.command("review")
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs as JSON.")
+def review_command(as_json: bool) -> None:
+    """Pairs the last ingest kept apart because they may be one program (names alike, or a facility
+    record with several programs at its site): check each, then edit the listings or the sources."""
+    events = runtime().store.audit_events(action="ingest", size=1)
+    pairs = (events[0].get("detail") or {}).get("dedupe_review", []) if events else []
+    if as_json:
+        click.echo(json.dumps(pairs, indent=2))
+        return
+    if not events:
+        click.echo("no ingest has run yet")
+        return
+    click.echo(f"{len(pairs)} pairs from the ingest of {events[0]['at']}:")
+    for pair in pairs:
+        click.echo(f"  {pair['kept']}  {pair['names'][0]!r}\n  {pair['other']}  {pair['names'][1]!r}\n"
+                   f"    why: {pair['why']}")

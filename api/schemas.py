@@ -287,6 +287,8 @@ class ListingSchema(Schema):
     sources = fields.List(fields.Nested(ProvenanceViewSchema))
     edited_fields = fields.List(fields.String())
     edited_at = fields.String(**N)
+    inferred = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Eligibility columns read from the program's name or description, with where they were read"})
 
 
 class OrganizationSummarySchema(Schema):

@@ -106,6 +106,8 @@ LISTING_MAPPINGS: dict[str, Any] = {
         }},
         # Which fields came from provider edits through the API (re-applied on every rebuild).
         "edited_fields": _KW,
+        # Eligibility columns read from a name or description (column -> origin), shown with the value.
+        "inferred": _STORED,
         # A hash of the listing record: the ETag, unchanged when a rebuild brings the same data.
         "etag": {"type": "keyword", "index": False},
         "edited_at": _DATE,
@@ -190,6 +192,7 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         "access": rec.get("access") or {},
         "capacity": capacity_doc,
         "sources": rec["sources"],
+        "inferred": rec.get("inferred") or {},
         "edited_fields": [],
         "edited_at": None,
         "indexed_at": indexed_at,

@@ -262,6 +262,27 @@ DIMENSIONS: tuple[Dimension, ...] = (
         notice=Text("Pregnant and parenting women only", "Solo para mujeres embarazadas o con hijos"),
         profile_description="The participant is pregnant or parenting young children"),
     Dimension(
+        "homeless", "only_for", "homeless", ("eligibility.homeless_only",), ("homeless_only",),
+        "eligibility.homeless_only",
+        label=Text("People experiencing homelessness only", "Solo personas sin hogar"),
+        reason=Text("Serves people experiencing homelessness", "Atiende a personas sin hogar"),
+        notice=Text("For people experiencing homelessness (shelter guests)", "Para personas sin hogar (huéspedes del refugio)"),
+        profile_description="The participant is homeless or staying in a shelter"),
+    Dimension(
+        "students", "only_for", "enrolled_student", ("eligibility.students_only",), ("students_only",),
+        "eligibility.students_only",
+        label=Text("Enrolled students only (school-based)", "Solo estudiantes inscritos (en la escuela)"),
+        reason=Text("Serves its enrolled students", "Atiende a sus estudiantes inscritos"),
+        notice=Text("Enrolled students only", "Solo estudiantes inscritos"),
+        profile_description="The participant is enrolled at the school the program serves"),
+    Dimension(
+        "custody", "only_for", "in_custody", ("eligibility.custody_only",), ("custody_only",),
+        "eligibility.custody_only",
+        label=Text("People in custody only (correctional facility)", "Solo personas bajo custodia (centro penitenciario)"),
+        reason=Text("Serves people in custody", "Atiende a personas bajo custodia"),
+        notice=Text("People in custody only", "Solo personas bajo custodia"),
+        profile_description="The participant is in custody (a LEAD participant is not)"),
+    Dimension(
         "id", "requires", "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
         fails_when=False,
         label=Text("Photo ID required", "Requiere identificación con foto"),
@@ -278,6 +299,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
 )
 
 BY_NAME: dict[str, Dimension] = {d.name: d for d in DIMENSIONS}
+# Provider spreadsheet / edit API column -> record path, and back.
+COLUMNS: dict[str, str] = {c: p for d in DIMENSIONS for c, p in zip(d.columns, d.listing_paths)}
+COLUMN_OF_PATH: dict[str, str] = {p: c for c, p in COLUMNS.items()}
 # Participant facts a match request may carry, with the dimension that reads each.
 PROFILE_FIELDS: dict[str, Dimension] = {d.profile_field: d for d in DIMENSIONS if d.profile_field}
 

@@ -18,7 +18,7 @@ from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, pre_
                          validate, validates, validates_schema)
 
 from directory import eligibility, hours, taxonomy
-from directory import vocabulary as V
+from directory.eligibility import COLUMNS as ELIGIBILITY_COLUMNS
 
 SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily_closed")
 CAPACITY_UNITS = ("beds", "slots", "appointments", "spaces")
@@ -193,6 +193,10 @@ class ListingRecordSchema(_Base):
                             allow_none=True)
     required_documents = fields.List(fields.String(), load_default=list)
     eligibility = fields.Nested(EligibilitySchema, load_default=dict)
+    # Eligibility columns whose value was read from a name or description, not stated in a column:
+    # column -> where it was read ("from the name ..."). A provider's edit of the column removes it.
+    inferred = fields.Dict(keys=fields.String(validate=validate.OneOf(ELIGIBILITY_COLUMNS)),
+                           values=fields.String(validate=validate.Length(max=400)), load_default=dict)
     access = fields.Nested(AccessSchema, load_default=dict)
     capacity = fields.Nested(CapacitySchema, load_default=None, allow_none=True)
     sources = fields.List(fields.Nested(ProvenanceSchema), required=True, validate=validate.Length(min=1))

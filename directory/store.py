@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import documents, model
+from directory import documents, eligibility, model
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -462,6 +462,9 @@ def apply_edit_fields(record: dict, fields: dict[str, dict]) -> dict:
     figure, wins, so a source that reports fresher beds is not masked by an old edit.
     """
     out = copy.deepcopy(record)
+    for path in fields:
+        # A value the provider set replaces one read from a name: it is no longer inferred.
+        (out.get("inferred") or {}).pop(eligibility.COLUMN_OF_PATH.get(path, ""), None)
     for path, change in fields.items():
         value = copy.deepcopy(change["value"])
         if path == "capacity" and value and out.get("capacity"):

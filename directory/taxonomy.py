@@ -8,6 +8,7 @@ Python at query time.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -56,13 +57,13 @@ NEEDS: tuple[Need, ...] = (
     _n("housing.permanent_supportive", "Permanent supportive housing", "Vivienda de apoyo permanente",
        "supportive housing, permanent housing, housing first, rapid rehousing",
        "vivienda permanente, vivienda de apoyo", "long-term housing, supportive housing"),
-    _n("healthcare", "Healthcare", "Atención médica", "health, medical, doctor, clinic",
-       "salud, médico, clínica, doctor", "health"),
+    _n("healthcare", "Healthcare", "Atención médica", "health, health care, healthcare",
+       "salud, atención médica", "health"),
     _n("healthcare.primary_care", "Primary care", "Atención primaria",
-       "primary care, doctor, checkup, physical, family medicine", "médico de cabecera, chequeo",
-       "primary care, medical care"),
+       "primary care, doctor, medical, checkup, physical, family medicine, clinic",
+       "médico, doctor, médico de cabecera, chequeo, clínica", "primary care, medical care"),
     _n("healthcare.health_center", "Community health center", "Centro de salud comunitario",
-       "health center, fqhc, community health center, free clinic", "centro de salud, clínica comunitaria",
+       "health center, fqhc, community health center, free clinic", "centro de salud, clínica comunitaria, clínica gratis",
        "health center, community clinics"),
     _n("healthcare.dental", "Dental care", "Atención dental", "dental, dentist, teeth, tooth",
        "dentista, dental, dientes, muela", "dental care"),
@@ -92,11 +93,12 @@ NEEDS: tuple[Need, ...] = (
        "intensive outpatient treatment"),
     _n("substance_use.opioid_treatment_program", "Opioid treatment program (methadone clinic)",
        "Programa de tratamiento de opioides",
-       "methadone, methadone clinic, otp, opioid treatment program, dosing",
+       "methadone, methadone clinic, methadose, otp, opioid treatment program, dosing",
        "metadona, clínica de metadona", "medication-assisted treatment"),
     _n("substance_use.moud_prescriber", "MOUD prescriber (buprenorphine, naltrexone)",
        "Medicamentos para el trastorno por uso de opioides",
-       "suboxone, buprenorphine, bupe, subs, vivitrol, naltrexone, sublocade, mat, moud",
+       "suboxone, subutex, zubsolv, brixadi, buprenorphine, bupe, subs, vivitrol, vivitrol shot, naltrexone, "
+       "sublocade, mat, moud, medication assisted treatment",
        "suboxona, buprenorfina, naltrexona", "medication-assisted treatment, medications for addictions"),
     _n("substance_use.harm_reduction", "Harm reduction", "Reducción de daños",
        "harm reduction, safer use, drug checking, fentanyl test strips", "reducción de daños",
@@ -152,6 +154,12 @@ NEEDS: tuple[Need, ...] = (
 )
 
 BY_CODE: dict[str, Need] = {n.code: n for n in NEEDS}
+# Leaf needs that a listing coded only at the parent level probably offers: most mental health
+# facilities on the federal lists run an outpatient clinic and prescribe and manage psychiatric
+# medication, though their row says only "mental health". Such listings match, ranked below those
+# that state the leaf, with a caution. (A substance use row that names no service is not assumed to
+# be an outpatient clinic: detox, residential and methadone programs are as common there.)
+IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric")
 TOP_LEVEL: tuple[str, ...] = tuple(n.code for n in NEEDS if n.parent is None)
 
 
@@ -199,8 +207,40 @@ def leaves(codes: Iterable[str]) -> list[str]:
     return sorted(c for c in codes if not any(o != c and o.startswith(c + ".") for o in codes))
 
 
+# Misspellings seen in what case managers and officers type, where edit distance alone misleads
+# (short words) or reaches the wrong word.
+MISSPELLINGS: dict[str, str] = {
+    "methodone": "methadone", "metadone": "methadone", "methadon": "methadone", "methedone": "methadone",
+    "suboxon": "suboxone", "suboxin": "suboxone", "suboxen": "suboxone", "suboxne": "suboxone",
+    "subuxone": "suboxone", "detx": "detox", "dtox": "detox", "deotx": "detox",
+    "narcon": "narcan", "narcam": "narcan", "narkan": "narcan", "naloxon": "naloxone", "vivatrol": "vivitrol",
+    "vivitral": "vivitrol", "shelther": "shelter", "sheltor": "shelter", "rehabb": "rehab",
+}
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> tuple[str, ...]:
+    """Every single word of the taxonomy's phrases, for correcting a typed word."""
+    return tuple(sorted({w for phrase in WORD_INDEX for w in phrase.split() if len(w) >= 4}))
+
+
+def correct(folded: str) -> str:
+    """Typed words corrected: the curated misspellings, then the closest taxonomy word when a word of
+    five letters or more is one or two edits from it ('methadon' -> 'methadone')."""
+    words = []
+    known = set(_known_words())
+    for word in folded.split():
+        word = MISSPELLINGS.get(word, word)
+        if len(word) >= 5 and word not in known:
+            close = difflib.get_close_matches(word, _known_words(), n=1, cutoff=0.8)
+            word = close[0] if close else word
+        words.append(word)
+    return " ".join(words)
+
+
 def resolve(term: str) -> list[str]:
-    """Need codes for a code, an everyday word or a Spanish term; [] when nothing matches.
+    """Need codes for a code, an everyday word or a Spanish term (misspellings corrected); [] when
+    nothing matches.
 
     Longer phrases win: every known phrase found inside the folded term contributes its codes,
     and phrases contained in a longer matching phrase are ignored.
@@ -210,6 +250,9 @@ def resolve(term: str) -> list[str]:
     folded = fold(term)
     if not folded:
         return []
+    if folded in WORD_INDEX:
+        return sorted(WORD_INDEX[folded])
+    folded = correct(folded)
     if folded in WORD_INDEX:
         return sorted(WORD_INDEX[folded])
     padded = f" {folded} "

@@ -3,15 +3,21 @@
 Two records are the same listing when they share an id (a feed that repeats itself), or when they
 come from *different* sources, name the same organisation (normalised), stand at the same site
 (same normalised street line and ZIP, or within ``NEAR_METERS`` of each other) and either offer
-the same service or at least one is a facility-level record. Records from one source are never
-merged with each other otherwise: two services of one provider at one address are two listings.
-The merged record keeps every source's provenance.
+the same service, or one of them is a facility-level record that names no program of its own and
+it is the only candidate there. Same address alone is not enough: two different program names at
+one site ("Dixwell Behavioral Health Services" and "Child and Family Guidance Clinic") are two
+listings, and a pair that is uncertain (names alike but not the same, or a facility record with
+several programs to choose from) is not merged but put on the review list, with both names.
+Records from one source are never merged with each other otherwise. The merged record keeps every
+source's provenance.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from directory.places import miles_between, street_key
+from directory import taxonomy
 from directory.taxonomy import fold
 
 NEAR_METERS = 60.0
@@ -19,13 +25,56 @@ METERS_PER_MILE = 1609.344
 _ORG_NOISE = {"inc", "incorporated", "llc", "corp", "corporation", "co", "the", "of", "ltd", "pc", "dba"}
 
 
+# Words that say what kind of place a program is, not which program: "Enfield Clinic" = "Enfield Office".
+_PROGRAM_NOISE = {"clinic", "office", "center", "centre", "ctr", "program", "prog", "services", "servs", "service",
+                  "the", "of", "and", "site", "location", "satellite", "unit", "division", "department", "dept"}
+
+
+def program_core(name: str | None) -> str:
+    """The distinctive words of a program name."""
+    return " ".join(w for w in fold(name or "").split() if w not in _PROGRAM_NOISE)
+
+
 def org_key(name: str | None) -> str:
     words = [w for w in fold(name or "").split() if w not in _ORG_NOISE]
     return " ".join(words)
 
 
+def same_organisation(a: dict, b: dict) -> bool:
+    """The same organisation, named alike: equal names, one a longer form of the other ("Rushford Center
+    Inc" and "Rushford Center, Inc. - Ace Unit"), or one list's program named as the other's organisation
+    ("Cornell Scott Hill / South Central Rehabilitation Center" and "South Central Rehabilitation Center")."""
+    ka, kb = org_key(a["organization"]["name"]), org_key(b["organization"]["name"])
+    if ka == kb:
+        return True
+    short, long_ = sorted((ka, kb), key=len)
+    if len(short.split()) >= 2 and (long_ + " ").startswith(short + " "):
+        return True
+    return ka == org_key(b["service"]["name"]) or kb == org_key(a["service"]["name"])
+
+
+def _street(record: dict) -> tuple[str, str]:
+    address = record.get("address") or {}
+    return street_key(address.get("address_1")), (address.get("postal_code") or "")[:5]
+
+
+def _precise_point(record: dict) -> tuple[float, float] | None:
+    loc = record.get("location") or {}
+    if loc.get("latitude") is None or loc.get("geocode_quality") not in ("provided", "geocoder", "cache"):
+        return None
+    return loc["latitude"], loc["longitude"]
+
+
+def _cell(point: tuple[float, float]) -> tuple[int, int]:
+    """A grid cell of about 100 m, to find neighbours without comparing every pair."""
+    return int(point[0] * 1000 // 1), int(point[1] * 1000 // 1)
+
+
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return miles_between(*a, *b) * METERS_PER_MILE
+
+
+SIMILAR_NAMES = 0.8  # program names this alike, but not the same, need a person to decide
 
 
 @dataclass
@@ -33,6 +82,19 @@ class Entry:
     record: dict
     facility_level: bool
     sources: set[str] = field(default_factory=set)
+    generic: bool = False  # a facility record that names no program of its own
+
+
+@dataclass
+class Review:
+    """A pair of records that may be one program; left as two listings until a person decides."""
+    kept: str
+    other: str
+    names: tuple[str, str]
+    why: str
+
+    def as_dict(self) -> dict:
+        return {"kept": self.kept, "other": self.other, "names": list(self.names), "why": self.why}
 
 
 class Deduper:
@@ -41,51 +103,72 @@ class Deduper:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self._by_id: dict[str, Entry] = {}
-        self._by_site: dict[tuple[str, str, str], list[Entry]] = {}
-        self._by_org: dict[str, list[Entry]] = {}
+        self._by_street: dict[tuple[str, str], list[Entry]] = {}
+        self._by_cell: dict[tuple[int, int], list[Entry]] = {}
         self.merged = 0
+        self.review: list[Review] = []
 
-    def add(self, record: dict, *, facility_level: bool) -> bool:
+    def add(self, record: dict, *, facility_level: bool, generic: bool = False) -> bool:
         """Add a record; True when it merged into an earlier one."""
         source = record["sources"][0]["source"]
-        match = self._by_id.get(record["id"]) or self._find(record, source, facility_level)
+        match = self._by_id.get(record["id"]) or self._find(record, source, facility_level, generic)
         if match:
             merge_into(match.record, record)
             match.sources.add(source)
             match.facility_level = match.facility_level and facility_level
+            match.generic = match.generic and generic
             self.merged += 1
             return True
-        entry = Entry(record, facility_level, {source})
+        entry = Entry(record, facility_level, {source}, generic)
         self.entries.append(entry)
         self._by_id[record["id"]] = entry
-        okey = org_key(record["organization"]["name"])
-        address = record.get("address") or {}
-        skey = (okey, street_key(address.get("address_1")), (address.get("postal_code") or "")[:5])
-        if skey[1]:
-            self._by_site.setdefault(skey, []).append(entry)
-        self._by_org.setdefault(okey, []).append(entry)
+        street = _street(record)
+        if street[0]:
+            self._by_street.setdefault(street, []).append(entry)
+        point = _precise_point(record)
+        if point:
+            self._by_cell.setdefault(_cell(point), []).append(entry)
         return False
 
-    def _find(self, record: dict, source: str, facility_level: bool) -> Entry | None:
-        okey = org_key(record["organization"]["name"])
-        address = record.get("address") or {}
-        skey = (okey, street_key(address.get("address_1")), (address.get("postal_code") or "")[:5])
-        candidates = list(self._by_site.get(skey, [])) if skey[1] else []
-        loc = record["location"]
-        if loc.get("latitude") is not None and loc.get("geocode_quality") in ("provided", "geocoder", "cache"):
-            here = (loc["latitude"], loc["longitude"])
-            for other in self._by_org.get(okey, []):
-                oloc = other.record["location"]
-                if other not in candidates and oloc.get("latitude") is not None and \
-                        oloc.get("geocode_quality") in ("provided", "geocoder", "cache") and \
-                        distance_m(here, (oloc["latitude"], oloc["longitude"])) <= NEAR_METERS:
-                    candidates.append(other)
+    def _site(self, record: dict) -> list[Entry]:
+        """Earlier records at the same site: the same street line and ZIP, or within NEAR_METERS."""
+        street = _street(record)
+        found = list(self._by_street.get(street, [])) if street[0] else []
+        point = _precise_point(record)
+        if point:
+            lat, lon = _cell(point)
+            for cell in ((lat + i, lon + j) for i in (-1, 0, 1) for j in (-1, 0, 1)):
+                for other in self._by_cell.get(cell, []):
+                    there = _precise_point(other.record)
+                    if other not in found and distance_m(point, there) <= NEAR_METERS:
+                        found.append(other)
+        return found
+
+    def _find(self, record: dict, source: str, facility_level: bool, generic: bool) -> Entry | None:
+        candidates = [c for c in self._site(record) if source not in c.sources and same_organisation(c.record, record)]
+        name = fold(record["service"]["name"])
         for other in candidates:
-            if source in other.sources:
-                continue
-            same_service = fold(other.record["service"]["name"]) == fold(record["service"]["name"])
-            if same_service or facility_level or other.facility_level:
+            if fold(other.record["service"]["name"]) == name:
                 return other
+        core = program_core(record["service"]["name"])
+        same_core = [c for c in candidates if core and program_core(c.record["service"]["name"]) == core]
+        if len(same_core) == 1:  # "Bloomfield Clinic" and "Bloomfield Office" of one organisation
+            return same_core[0]
+        # A facility record naming no program stands for the site: it joins the one listing there.
+        loose = [c for c in candidates if (facility_level and generic) or (c.facility_level and c.generic)]
+        if len(loose) == 1 and len(candidates) == 1:
+            return loose[0]
+        for other in candidates:
+            other_name = other.record["service"]["name"]
+            if other in loose:
+                why = "a facility record and several programs at one site"
+            elif SequenceMatcher(None, fold(other_name), name).ratio() >= SIMILAR_NAMES:
+                why = "similar program names at one site"
+            elif len(candidates) == 1:
+                why = "one program each at one site, named differently"
+            else:
+                continue
+            self.review.append(Review(other.record["id"], record["id"], (other_name, record["service"]["name"]), why))
         return None
 
     def records(self) -> list[dict]:
@@ -96,7 +179,7 @@ def merge_into(kept: dict, other: dict) -> None:
     """Fold ``other`` into ``kept``: union needs, phones, languages and provenance; fill gaps."""
     if kept["id"] == other["id"] and kept["sources"] == other["sources"]:
         return  # the same record repeated in one feed
-    kept["needs"] = sorted(set(kept["needs"]) | set(other["needs"]))
+    kept["needs"] = taxonomy.leaves(set(kept["needs"]) | set(other["needs"]))
     kept["source_terms"] = sorted(set(kept.get("source_terms") or []) | set(other.get("source_terms") or []))
     numbers = {p["number"] for p in kept.get("phones") or []}
     kept["phones"] = (kept.get("phones") or []) + [p for p in other.get("phones") or [] if p["number"] not in numbers]

@@ -23,7 +23,7 @@ from directory.store import RebuildResult, Store
 from ingest.dedupe import Deduper
 from ingest.geocode import Geocoder
 from ingest.readers import READERS
-from ingest.records import Candidate, Rejection
+from ingest.records import Candidate, Rejection, Skipped
 
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,12 @@ class Report:
     read: int = 0
     indexed: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)  # reason -> rows read and left out on purpose
     warnings: list[str] = field(default_factory=list)
     geocoded: Counter = field(default_factory=Counter)
     by_source: Counter = field(default_factory=Counter)
     merged: int = 0
+    review: list[dict] = field(default_factory=list)  # uncertain duplicate pairs left unmerged
     edits_reapplied: int = 0
     index: str | None = None
     seconds: float = 0.0
@@ -50,9 +52,10 @@ class Report:
     def as_dict(self) -> dict:
         return {
             "read": self.read, "indexed": self.indexed, "rejected": len(self.rejected),
+            "skipped": dict(self.skipped),
             "rejections": [vars(r) for r in self.rejected], "warnings": self.warnings,
             "geocoded": dict(self.geocoded), "by_source": dict(self.by_source),
-            "duplicates_merged": self.merged, "edits_reapplied": self.edits_reapplied,
+            "duplicates_merged": self.merged, "dedupe_review": self.review, "edits_reapplied": self.edits_reapplied,
             "index": self.index, "seconds": round(self.seconds, 2),
             "phases": {k: round(v, 2) for k, v in self.phases.items()},
         }
@@ -63,8 +66,12 @@ class Report:
             f"duplicates merged {self.merged}, provider edits re-applied {self.edits_reapplied}"
             f" in {self.seconds:.1f}s",
             "by source: " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_source.items())),
+            *(["skipped: " + ", ".join(f"{v} {k}" for k, v in sorted(self.skipped.items()))] if self.skipped else []),
             "geocoded: " + ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())),
         ]
+        if self.review:
+            lines.append(f"dedupe review: {len(self.review)} pairs may be one program and were kept apart "
+                         "(lead dedupe review)")
         if self.index:
             lines.append(f"live index: {self.index}")
         for rej in self.rejected[:50]:
@@ -163,6 +170,9 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             if isinstance(item, Rejection):
                 report.rejected.append(item)
                 continue
+            if isinstance(item, Skipped):
+                report.skipped[item.reason] += 1
+                continue
             check_coordinates(item)
             candidates.append(item)
     phase("read")
@@ -185,10 +195,11 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             continue
         report.geocoded[record["location"]["geocode_quality"]] += 1
         report.warnings.extend(f"{cand.file} [{cand.ref}] {w}" for w in cand.warnings)
-        if deduper.add(record, facility_level=cand.facility_level):
+        if deduper.add(record, facility_level=cand.facility_level, generic=cand.generic_service):
             report.merged += 1
     geocoder.flush()
     records = deduper.records()
+    report.review = [r.as_dict() for r in deduper.review]
     phase("dedupe")
     for record in records:
         for src in record["sources"]:
@@ -224,4 +235,5 @@ def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "i
     report.seconds = time.perf_counter() - started
     store.audit("ingest", actor=actor, source=",".join(sources),
                 detail={k: v for k, v in report.as_dict().items() if k not in ("rejections", "warnings")})
+    # The uncertain pairs travel in the audit trail, where `lead dedupe review` reads the latest.
     return report, result

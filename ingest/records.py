@@ -19,6 +19,8 @@ class Candidate:
     # with another source's record of the same organisation at the same site.
     facility_level: bool = False
     warnings: list[str] = field(default_factory=list)
+    # The service name is the reader's default ("Substance use treatment"), not a program the source named.
+    generic_service: bool = False
 
 
 @dataclass
@@ -32,7 +34,15 @@ class Rejection:
         return f"{self.file} [{self.ref}] {self.field}: {self.message}"
 
 
-ReadItem = Union[Candidate, Rejection]
+@dataclass
+class Skipped:
+    """A row read and deliberately left out (an office, a chronic-care hospital): counted, not an error."""
+    file: str
+    ref: str
+    reason: str
+
+
+ReadItem = Union[Candidate, Rejection, Skipped]
 Reader = Iterator[ReadItem]
 
 

@@ -97,6 +97,12 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
     if matched:
         names = ", ".join(need_name(c, lang) for c in (exact or matched))
         reasons.append(phrases.say("offers" if exact else "broader", lang, needs=names))
+    else:  # coded only at the parent level of a need such listings usually offer
+        for code in p.needs:
+            parent = taxonomy.BY_CODE[code].parent
+            if code in taxonomy.IMPLIED_BY_PARENT and parent in (doc.get("needs_leaf") or []):
+                reasons.append(phrases.say("offers", lang, needs=need_name(parent, lang)))
+                cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(code, lang).lower()))
 
     distance = None
     if p.point and point:
@@ -127,11 +133,13 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
 
     facts = p.eligibility_facts
     leaf_needs = doc.get("needs_leaf") or []
+    inferred = doc.get("inferred") or {}
     for dim in eligibility.DIMENSIONS:
         value = dim.doc_value(doc)
         state = dim.evaluate(value, facts)
         if state == "met":
-            reasons.append(dim.reason_text(value, facts, lang))
+            from_name = any(c in inferred for c in dim.columns)
+            reasons.append(dim.reason_text(value, facts, lang) + (phrases.say("inferred", lang) if from_name else ""))
         elif state == "unknown" and dim.applies(leaf_needs):
             text = dim.caution_text(facts, lang)
             if text:
@@ -199,6 +207,7 @@ def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
         "sources": doc.get("sources") or [],
         "edited_fields": doc.get("edited_fields") or [],
         "edited_at": doc.get("edited_at"),
+        "inferred": doc.get("inferred") or {},
     }
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 PHRASES: dict[str, tuple[str, str]] = {
     "offers": ("Offers {needs}", "Ofrece {needs}"),
     "broader": ("Matches {needs} (broader need)", "Coincide con {needs} (necesidad más amplia)"),
+    "leaf_not_stated": ("Does not say it offers {need}; call to check", "No indica si ofrece {need}; llame para confirmar"),
     "away": ("{distance} away", "A {distance}"),
     "no_point": ("No map location for this site; distance unknown",
                  "Este sitio no tiene ubicación en el mapa; distancia desconocida"),
@@ -26,6 +27,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "speaks": ("Staff speak {languages}", "El personal habla {languages}"),
     "languages_other": ("Staff languages: {languages}", "Idiomas del personal: {languages}"),
     "not_stated": ("not stated", "no indicado"),
+    "inferred": (" (read from its name)", " (según su nombre)"),
     "sample": ("Sample data, not a real program", "Datos de ejemplo, no es un programa real"),
     "opens_today": ("Opens today at {time}", "Abre hoy a las {time}"),
     "opens_tomorrow": ("Opens tomorrow at {time}", "Abre mañana a las {time}"),

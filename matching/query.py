@@ -21,7 +21,7 @@ ACTIVE = {"term": {"status": "active"}}
 # What explaining a result reads; everything else stays in the engine.
 RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
                  "location", "capacity", "hours.open", "hours.always_open", "hours.text", "access", "languages",
-                 "needs", "needs_leaf", "age", "eligibility"]
+                 "needs", "needs_leaf", "age", "eligibility", "inferred"]
 MAX_PAGE_SIZE = 50
 PRECISE = ["provided", "geocoder", "cache"]
 
@@ -111,11 +111,21 @@ def not_confirmed_full(moment: Moment) -> dict:
 
 
 # ----- match -------------------------------------------------------------------------------------
+def need_clause(needs: list[str]) -> dict:
+    """Listings offering these needs (a child need counts), or coded only at the parent level of a
+    need such a listing probably offers (``taxonomy.IMPLIED_BY_PARENT``)."""
+    clause: dict = {"terms": {"needs": needs}}
+    parents = sorted({taxonomy.BY_CODE[n].parent for n in needs if n in taxonomy.IMPLIED_BY_PARENT})
+    if not parents:
+        return clause
+    return {"bool": {"should": [clause, {"terms": {"needs_leaf": parents}}], "minimum_should_match": 1}}
+
+
 def eligibility_filters(p: Profile, moment: Moment) -> list[dict]:
     """Every hard constraint of a match."""
     f: list[dict] = [ACTIVE]
     if p.needs:
-        f.append({"terms": {"needs": p.needs}})
+        f.append(need_clause(p.needs))
     if p.point and p.max_miles:
         f.append(geo_within(p.point, p.max_miles))
     keep, must_not = eligibility_clauses(p.eligibility_facts)
@@ -128,21 +138,26 @@ def eligibility_filters(p: Profile, moment: Moment) -> list[dict]:
 
 
 def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
+    """How good a fit a listing is, distance aside: summed."""
     fns: list[dict] = [
+        {"filter": {"match_all": {}}, "weight": W.BASE},
         {"filter": status_clause("available", moment), "weight": W.CAPACITY_AVAILABLE},
         {"filter": status_clause("waitlist", moment), "weight": W.CAPACITY_WAITLIST},
         {"filter": {"terms": {"location.geocode_quality": PRECISE}}, "weight": W.PRECISE_LOCATION},
     ]
-    if p.point:
-        fns.append({"gauss": {"location.point": {
-            "origin": {"lat": p.point.lat, "lon": p.point.lon}, "offset": f"{W.DISTANCE_OFFSET_MILES}mi",
-            "scale": f"{W.DISTANCE_SCALE_MILES}mi", "decay": W.DISTANCE_DECAY}}, "weight": W.DISTANCE})
+    if any(n == "mental_health.crisis" or n.startswith("mental_health.crisis.") for n in p.needs):
+        fns.append({"filter": {"term": {"hours.always_open": True}}, "weight": W.CRISIS_ALWAYS_OPEN})
     if p.urgency in ("now", "today"):
         factor = 1.0 if p.urgency == "now" else W.URGENCY_TODAY_FACTOR
         fns.append({"filter": {"term": {"hours.open": moment.minute_of_week}}, "weight": W.OPEN_NOW_URGENT * factor})
         fns.append({"filter": {"term": {"access.walk_in": True}}, "weight": W.WALK_IN_URGENT * factor})
-    if p.needs:
-        fns.append({"filter": {"terms": {"needs_leaf": p.needs}}, "weight": W.EXACT_NEED})
+    for need in p.needs:  # a listing offering two of the needs asked for ranks above one offering one
+        fns.append({"filter": {"term": {"needs_leaf": need}}, "weight": W.EXACT_NEED})
+        if need in taxonomy.IMPLIED_BY_PARENT:
+            fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}}, "weight": W.IMPLIED_NEED})
+    tops = {n.split(".")[0] for n in p.needs}
+    if {"mental_health", "substance_use"} <= tops:  # both asked: a co-occurring program treats both at once
+        fns.append({"filter": {"term": {"needs_leaf": "mental_health.co_occurring"}}, "weight": W.CO_OCCURRING})
     other_languages = [lang for lang in p.languages if lang != "en"]
     if other_languages:
         fns.append({"filter": {"terms": {"languages": other_languages}}, "weight": W.LANGUAGE_MATCH})
@@ -151,10 +166,38 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
     return fns
 
 
+def factor_functions(p: Profile) -> list[dict]:
+    """Factors a match's fit is multiplied by. Distance: 1 within the offset, halving every ``scale``
+    miles beyond it, so a listing many times farther than an equally good one never outranks it (the
+    scale is the participant's realistic travel: the urban default, or a third of ``max_miles``). And a
+    methadone clinic offered for general substance use care to someone not on methadone."""
+    fns: list[dict] = []
+    if p.point:
+        scale = max(W.DISTANCE_SCALE_MILES, (p.max_miles or 0) / W.MAX_MILES_TO_SCALE)
+        fns += [
+            {"exp": {"location.point": {"origin": {"lat": p.point.lat, "lon": p.point.lon},
+                                        "offset": f"{W.DISTANCE_OFFSET_MILES}mi", "scale": f"{scale}mi",
+                                        "decay": W.DISTANCE_DECAY}}},
+            # A site with no map location is neither near nor far: it gets a fixed factor.
+            {"filter": {"bool": {"must_not": {"exists": {"field": "location.point"}}}},
+             "weight": W.NO_LOCATION_FACTOR},
+        ]
+    otp = "substance_use.opioid_treatment_program"
+    general = any(n.startswith("substance_use") and not n.startswith("substance_use.moud") for n in p.needs)
+    if general and otp not in p.needs and p.facts.get("moud") != "methadone":
+        fns.append({"filter": {"term": {"needs_leaf": otp}}, "weight": W.METHADONE_CLINIC_FOR_OTHER_CARE})
+    return fns
+
+
 def text_query(q: str) -> dict:
-    """Typed text, expanded through the taxonomy's everyday and Spanish words."""
+    """Typed text, expanded through the taxonomy's everyday and Spanish words (misspellings corrected),
+    and matched loosely (the engine's fuzziness) on names, descriptions and need words."""
     codes = taxonomy.resolve(q)
-    should: list[dict] = [{"multi_match": {"query": q, "fields": list(W.TEXT_FIELDS), "operator": "or"}}]
+    should: list[dict] = [
+        {"multi_match": {"query": q, "fields": list(W.TEXT_FIELDS), "operator": "or"}},
+        {"multi_match": {"query": q, "fields": list(W.FUZZY_FIELDS), "operator": "or", "fuzziness": "AUTO",
+                         "prefix_length": 1, "boost": W.FUZZY_BOOST}},
+    ]
     if codes:
         should.append({"terms": {"needs": codes, "boost": W.TEXT_NEED_BOOST}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
@@ -166,15 +209,20 @@ def candidates(limit: int) -> int:
 
 
 def match_body(p: Profile, moment: Moment) -> dict:
-    """The one Elasticsearch request for a match."""
+    """The one Elasticsearch request for a match: the fit (summed signals, plus the typed text's
+    relevance, which ranks but never filters) multiplied by the distance factor."""
     base: dict = {"bool": {"filter": eligibility_filters(p, moment)}}
     if p.query:
-        base["bool"]["must"] = [text_query(p.query)]
+        base["bool"]["should"] = [{"bool": {"must": [text_query(p.query)], "boost": W.TEXT_WEIGHT}}]
+    fit = {"function_score": {"query": base, "functions": scoring_functions(p, moment), "score_mode": "sum",
+                              "boost_mode": "sum" if p.query else "replace"}}
+    factors = factor_functions(p)
+    query = {"function_score": {"query": fit, "functions": factors, "score_mode": "multiply",
+                                "boost_mode": "multiply"}} if factors else fit
     return {
         "size": candidates(p.limit),
         "track_total_hits": True,
-        "query": {"function_score": {"query": base, "functions": scoring_functions(p, moment),
-                                     "score_mode": "sum", "boost_mode": "sum" if p.query else "replace"}},
+        "query": query,
         "_source": RESULT_FIELDS,
         "sort": ["_score", {"id": "asc"}],
     }

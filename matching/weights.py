@@ -1,20 +1,36 @@
 """Every ranking weight in one place: where ranking is decided.
 
-The match score is a sum of these signals (Elasticsearch ``function_score`` with ``score_mode:
-sum``); a typed query adds its text relevance on top. Hard constraints are filters, not weights:
-a definitely ineligible listing never appears, whatever its score.
+A match's score is its *fit* times its *distance factor*. The fit is a sum of the signals below
+(Elasticsearch ``function_score`` with ``score_mode: sum``), plus a typed query's text relevance;
+the distance factor is 1 near the participant and halves every few miles, so distance scales the
+fit instead of competing with it: a listing many times farther than an equally good one never
+outranks it. Hard constraints are filters, not weights: a definitely ineligible listing never
+appears, whatever its score.
 
 Eligibility that is *not stated* is not penalised directly (function scores cannot be negative):
 instead a listing earns ``ELIGIBILITY_CONFIRMED`` for each relevant dimension it states and
 satisfies, so unknowns rank a little lower, as the design asks.
 """
 
-# Distance: Gaussian decay on the site's point. Within OFFSET miles there is no decay; at
-# OFFSET + SCALE miles the distance signal is worth DECAY of its full weight.
-DISTANCE = 4.0
-DISTANCE_OFFSET_MILES = 0.5
-DISTANCE_SCALE_MILES = 4.0
+# Every listing that passes the filters starts with this much fit.
+BASE = 1.0
+
+# Distance factor: exponential decay on the site's point. Within OFFSET miles it is 1; every SCALE
+# miles beyond, it is multiplied by DECAY. SCALE is the participant's realistic travel: the urban
+# default, or max_miles / MAX_MILES_TO_SCALE when the case manager widens the search.
+DISTANCE_OFFSET_MILES = 1.0
+DISTANCE_SCALE_MILES = 3.0
 DISTANCE_DECAY = 0.5
+MAX_MILES_TO_SCALE = 3.0
+# A site with no map location: its distance is unknown, so it counts as a few miles away.
+NO_LOCATION_FACTOR = 0.25
+
+# A methadone clinic (opioid treatment program) found for general substance use care, for someone not
+# on methadone: such clinics serve opioid use disorder, so their fit counts for this much.
+METHADONE_CLINIC_FOR_OTHER_CARE = 0.5
+
+# Crisis needs: a place open 24/7 (an emergency department, a crisis line) within reach comes first.
+CRISIS_ALWAYS_OPEN = 4.0
 
 # Capacity, only when confirmed within Settings.capacity_fresh_hours (else it counts as unknown).
 CAPACITY_AVAILABLE = 3.0
@@ -28,8 +44,13 @@ WALK_IN_URGENT = 1.5
 # so "today" rewards walk-in and open-now at half weight.
 URGENCY_TODAY_FACTOR = 0.5
 
-# A listing whose leaf need is exactly what was asked for beats one that only matches a parent.
+# A listing whose leaf need is exactly what was asked for beats one that only matches a parent; a
+# listing coded only at the parent level of a need it probably offers (taxonomy.IMPLIED_BY_PARENT)
+# earns part of it. Each need asked for counts once.
 EXACT_NEED = 2.0
+IMPLIED_NEED = 1.0
+# Mental health and substance use asked for together: a co-occurring disorders program.
+CO_OCCURRING = 2.0
 
 # Each preferred language (other than English) the staff speaks.
 LANGUAGE_MATCH = 1.5
@@ -49,6 +70,11 @@ TOP_N = 5
 TEXT_FIELDS = ("name^3", "organization.name^2", "service.description", "need_words^2", "source_terms",
                "service.eligibility_description", "address.city")
 TEXT_NEED_BOOST = 3.0
+# The same text matched loosely (the engine's fuzziness) on names and need words, worth less than an
+# exact word; and the weight of the whole text relevance in a match's fit, where needs already filter.
+FUZZY_FIELDS = ("name^2", "organization.name", "need_words^2")
+FUZZY_BOOST = 0.5
+TEXT_WEIGHT = 0.3
 
 # Officer's nearby mode: listings open now that take walk-ins or have fresh room come first, then
 # those open now, then the closed ones (with their next opening); distance orders within each tier.

@@ -91,6 +91,7 @@ def test_a_location_sorts_by_distance_unless_relevance_is_asked(client, loaded):
     ("need=detox&open_now=true", {"b1", "b2", "b3", "b4"}),
     ("need=food&open_now=true", set()),
     ("need=jobs", set()),
+    ("need=detx&town=Hartford", {"b1", "b2", "b3"}),
 ])
 def test_filters_take_everyday_words(client, loaded, query, expected):
     assert set(ids(get(client, f"/api/v1/services?{query}&page_size=50"))) == expected
@@ -102,7 +103,8 @@ def test_filters_take_everyday_words(client, loaded, query, expected):
     ("language=spanis", "language[0]", "es"),
     ("gender=hombres", None, None),  # a Spanish word: accepted
     ("town=Hartfrd", "town[0]", "Hartford"),
-    ("need=detx", "need", "substance_use.withdrawal_management"),
+    ("need=detx", None, None),  # a misspelling the taxonomy corrects
+    ("need=dtx", "need", "substance_use.withdrawal_management"),
 ])
 def test_unknown_values_say_what_is_accepted_and_what_was_meant(client, loaded, query, field, suggestion):
     resp = client.get(f"/api/v1/services?{query}")

@@ -41,3 +41,22 @@ def test_every_scenario_on_the_seed_returns_nothing_ineligible_or_forbidden(stor
     result = run(client, store, scenarios)
     assert result["ineligible_returned"] == 0, [r["ineligible"] for r in result["rows"] if r["ineligible"]]
     assert result["never_violations"] == 0, [r["never_shown"] for r in result["rows"] if r["never_shown"]]
+
+
+@pytest.mark.es
+def test_the_real_data_evaluation_has_no_hard_rule_violations(store, client, shared):
+    """The invariant half of `make eval-ct`: on the CT lists plus the seed, no scenario (dev or held-out)
+    is shown a program its source row says the participant cannot attend."""
+    import json
+
+    from bench.evaluate_ct import SCENARIOS, run
+    from ingest import pipeline
+    from ingest.geocode import Geocoder
+    from tests.conftest import ROOT
+
+    pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{shared / 'facilities/ct'}"], store, Geocoder())
+    scenarios = json.loads(SCENARIOS.read_text(encoding="utf-8"))
+    assert len(scenarios) >= 40 and {s["split"] for s in scenarios} == {"dev", "heldout"}
+    result = run(client, store, scenarios)
+    assert result["all"]["hard_rule_violations"] == 0, [r["violations"] for r in result["rows"] if r["violations"]]
+    assert not [r["unmapped"] for r in result["rows"] if r["unmapped"]]  # every labelled row is in the directory

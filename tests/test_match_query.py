@@ -77,11 +77,17 @@ def test_match_body_is_one_function_score_request():
     body = match_body(Profile(needs=["substance_use.withdrawal_management"], point=HARTFORD, urgency="now",
                               languages=["es"], limit=10), MOMENT)
     fs = body["query"]["function_score"]
-    weights = sorted(fn["weight"] for fn in fs["functions"])
-    assert W.OPEN_NOW_URGENT in weights and W.LANGUAGE_MATCH in weights and W.DISTANCE in weights
+    assert fs["boost_mode"] == "multiply" and "exp" in fs["functions"][0]  # fit times the distance factor
+    assert fs["score_mode"] == "multiply"
+    assert fs["functions"][0]["exp"]["location.point"]["scale"] == f"{W.DISTANCE_SCALE_MILES}mi"
+    fit = fs["query"]["function_score"]
+    weights = sorted(fn["weight"] for fn in fit["functions"])
+    assert W.OPEN_NOW_URGENT in weights and W.LANGUAGE_MATCH in weights and W.BASE in weights
     minute = 3 * 1440 + 10 * 60  # Thursday 10:00 EST
-    assert {"filter": {"term": {"hours.open": minute}}, "weight": W.OPEN_NOW_URGENT} in fs["functions"]
-    assert fs["boost_mode"] == "replace" and body["size"] == 30
+    assert {"filter": {"term": {"hours.open": minute}}, "weight": W.OPEN_NOW_URGENT} in fit["functions"]
+    assert fit["boost_mode"] == "replace" and body["size"] == 30
+    wide = match_body(Profile(needs=["housing"], point=HARTFORD, max_miles=30), MOMENT)
+    assert wide["query"]["function_score"]["functions"][0]["exp"]["location.point"]["scale"] == "10.0mi"
 
 
 def test_browse_facets_count_under_every_filter_but_their_own():

@@ -22,7 +22,7 @@ def test_substance_use_list(shared):
     first = good[0].raw
     assert first["organization"]["name"] == "Connecticut Counseling Centers Inc"
     assert first["address"]["postal_code"] == "6708"  # repaired to 06708 by the schema
-    assert first["needs"] == ["substance_use"] and good[0].facility_level
+    assert first["needs"] == ["substance_use", "substance_use.outpatient"] and good[0].facility_level  # "Counseling"
 
 
 def test_mental_health_list_has_phones(shared):
@@ -44,16 +44,23 @@ def test_otp_2017_service_codes_become_eligibility(shared):
     apt = good[0].raw  # APT Foundation, Residential Services Division, Bridgeport
     assert apt["eligibility"]["moud_accepted"] == ["buprenorphine", "methadone"]
     assert "medicaid" in apt["eligibility"]["insurance"]
-    assert apt["eligibility"]["genders"] == ["female", "male"]
+    assert "genders" not in apt["eligibility"]  # FEM and MALE together restrict no one
+    assert apt["service"]["minimum_age"] == 18  # ADLT and YAD without CHLD: adults
     assert "es" in apt["languages"]
+    women = next(c.raw for c in good if "WN" in c.raw["source_terms"] and "MALE" not in c.raw["source_terms"])
+    assert women["eligibility"]["genders"] == ["female"]
     assert "substance_use.residential" in apt["needs"]
     assert apt["phones"][0]["number"] == "(203)781-4600"
 
 
 def test_health_centers(shared):
     good, _ = candidates(read_health_centers(shared / "facilities/ct/ct_FQHC_Geocoded.csv"))
-    assert len(good) == 350
+    assert len(good) == 349 and not _  # "Health & Wellness Center - Admin" is an office, not a service site
     assert "healthcare.health_center" in good[0].raw["needs"]
+    by_name = {c.raw["organization"]["name"]: c.raw for c in good}
+    assert by_name["MERI CARE DENTAL CENTER"]["needs"] == ["healthcare.dental"]
+    assert by_name["Bethel High School SBHC"]["eligibility"]["students_only"] is True
+    assert by_name["COLUMBUS HOUSE SHELTER CLINIC"]["eligibility"]["homeless_only"] is True
     assert "postal_code" not in good[0].raw["address"]  # this list has no ZIP column
 
 

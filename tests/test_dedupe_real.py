@@ -1,0 +1,66 @@
+"""Dedupe on the real Connecticut lists: different programs at one address stay apart, the same program
+on both SAMHSA lists merges, and uncertain pairs go to the review list with both names."""
+from ingest import pipeline
+from ingest.geocode import Geocoder
+
+
+def collect(shared):
+    report = pipeline.Report()
+    records = pipeline.collect([f"federal:{shared / 'facilities/ct'}"], Geocoder(), report)
+    return report, records
+
+
+def named(records, org_fragment, service):
+    return [r for r in records if org_fragment in r["organization"]["name"] and r["service"]["name"] == service]
+
+
+def test_different_programs_at_one_address_are_not_merged(shared):
+    report, records = collect(shared)
+    # 226 Dixwell Avenue, New Haven: the substance use list's Dixwell BHS joins the mental health list's
+    # Dixwell BHS, and the Child and Family Guidance Clinic there stays its own listing.
+    dixwell = named(records, "Cornell Scott Hill", "Dixwell Behavioral Health Services")
+    guidance = named(records, "Cornell Scott Hill", "Child and Family Guidance Clinic")
+    assert len(dixwell) == 1 and len(guidance) == 1
+    assert {s["source"] for s in dixwell[0]["sources"]} == {"samhsa-su", "samhsa-mh"}
+    assert {s["source"] for s in guidance[0]["sources"]} == {"samhsa-mh"}
+    assert guidance[0]["service"]["maximum_age"] == 17  # the children's clinic keeps its own restriction
+    # 43 Woodland Street, Hartford: Wheeler's outpatient program and its Health and Wellness Center.
+    wheeler = [r for r in records if "Wheeler" in r["organization"]["name"] and
+               (r.get("address") or {}).get("address_1", "").startswith("43 Woodland")]
+    assert len(wheeler) >= 2 and all(len(r["sources"]) == 1 for r in wheeler)
+    kept_apart = {tuple(p["names"]) for p in report.review}
+    assert ("Dixwell Behavioral Health Services", "Child and Family Guidance Clinic") in kept_apart
+
+
+def test_the_same_program_on_both_lists_merges(shared):
+    _, records = collect(shared)
+    for org, service in [("Cornell Scott Hill", "Ansonia Counseling Services"), ("New Prospects", "Co Occurring Program"),
+                         ("Community Health Resources", "Danielson Clinic")]:
+        found = named(records, org, service)
+        assert len(found) == 1 and {s["source"] for s in found[0]["sources"]} >= {"samhsa-su", "samhsa-mh"}, org
+    # one organisation's "Bloomfield Clinic" on one list is its "Bloomfield Office" on the other
+    bloomfield = [r for r in records if r["organization"]["name"] == "Community Health Resources"
+                  and "Bloomfield" in r["service"]["name"]]
+    assert len(bloomfield) == 1 and len(bloomfield[0]["sources"]) == 2
+
+
+def test_every_site_both_samhsa_lists_share_is_merged_or_up_for_review(shared):
+    import csv
+
+    report, records = collect(shared)
+    folder = shared / "facilities/ct"
+
+    def sites(name: str) -> set[tuple[str, str]]:
+        with open(folder / name, encoding="utf-8", newline="") as fh:
+            return {(r["name1"].strip(), r["street1"].strip()) for r in csv.DictReader(fh)}
+
+    shared_sites = sites("ct_SubstanceUseTreatment_Geocoded.csv") & sites("ct_MentalHealthProviders_Geocoded.csv")
+    merged = {(r["organization"]["name"].strip(), r["address"].get("address_1", "").strip()) for r in records
+              if {"samhsa-su", "samhsa-mh"} <= {s["source"] for s in r["sources"]}}
+    by_id = {r["id"]: r for r in records}
+    reviewed = {(by_id[p["kept"]]["organization"]["name"].strip(), by_id[p["kept"]]["address"].get("address_1", "").strip())
+                for p in report.review}
+    assert len(shared_sites) >= 37
+    assert len(shared_sites & merged) >= 30
+    # McCall Center: three substance use programs and one psychiatric clinic, none named alike.
+    assert len(shared_sites - merged - reviewed) <= 1
