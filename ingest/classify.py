@@ -71,6 +71,11 @@ _FAMILY_AND_CHILDREN = _rx(r"famil(?:y|ies) and child|parent and child|youth and
 _YOUNG_ADULT = _rx(r"transitional youth|young adult|\btay\b")
 _ADULT = _rx(r"\badults?\b")
 _ADULT_AND_YOUTH = _rx(r"adults? and (?:youth|child|adolescen)|(?:youth|child|adolescen)\w* and adults?")
+# Services the state's Department of Mental Health and Addiction Services runs serve adults (18+); the
+# Department of Children and Families serves those younger.
+_DMHAS = _rx(r"capitol region mental health|connecticut mental health center|southwest connecticut (?:mh|mental health)|"
+             r"western (?:ct|connecticut) mental health|river valley services|southeastern mental health authority|"
+             r"connecticut valley hospital|greater bridgeport community (?:mh|mental health)|\bdmhas\b")
 _SENIOR = _rx(r"senior center|eldercare|elder care|geriatric|older adults?")
 _WOMEN = _rx(r"\bwom[ae]n'?s?\b|\bfemales?\b|\bladies\b|\bmothers?'?s?\b|\bperinatal\b|\bpregnan")
 _MEN = _rx(r"\bmen'?s?\b|\bmales?\b")
@@ -112,7 +117,7 @@ def classify(name: str, *, domain: str, school_list: bool = False) -> Inference:
         out.set("max_age", 25, quote)
     elif _SENIOR.search(text):
         out.set("min_age", 55, quote)
-    elif _ADULT.search(text) and not _ADULT_AND_YOUTH.search(text):
+    elif (_ADULT.search(text) and not _ADULT_AND_YOUTH.search(text)) or _DMHAS.search(text):
         out.set("min_age", 18, quote)
 
     women, men = bool(_WOMEN.search(text)), bool(_MEN.search(text))

@@ -60,6 +60,8 @@ CASES = [
     ("Wheeler Clinic Inc / Intensive Outpatient/Evening", SU, {"substance_use.intensive_outpatient"}, {}),
     ("Community Renewal Team / HIV Testing and Prevention Services", SU, {"healthcare.hiv_hepatitis"}, {}),
     ("Bridgeport Hospital / Behavioral Health Services WT9/NE8", MH, {"mental_health.psychiatric"}, {}),
+    ("Western CT Mental Health Network / Waterbury Area", MH, set(), {"min_age": 18}),  # a DMHAS adult service
+    ("Connecticut Mental Health Center / Hispanic Clinic of the CMHC", SU, set(), {"min_age": 18}),
 ]
 # Names that say nothing about who is served, though they look as if they might.
 NOT_RESTRICTIONS = [
@@ -69,7 +71,6 @@ NOT_RESTRICTIONS = [
     ("AHM Youth And Family Services Inc", SU),
     ("Newport Academy", SU),  # a treatment program's name, not a school clinic
     ("Lower Naugatuck Valley / Parent and Child Resource Center", MH),
-    ("Connecticut Mental Health Center / Hispanic Clinic of the CMHC", SU),
     ("Community Health Resources / Bloomfield Clinic", SU),
 ]
 
