@@ -169,6 +169,9 @@ class CapacitySchema(_Base):
     accepting_new_clients = fields.Boolean(load_default=None, allow_none=True)
     updated_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
     updated_by = fields.String(load_default=None, allow_none=True)
+    # The source wrote its time relative to the import ("now-6h"): it states no time of its own, so it
+    # never outranks a provider's edit (see ``store.apply_edit_fields``).
+    relative_time = fields.Boolean(load_default=None, allow_none=True)
 
     @validates_schema
     def _bounds(self, data: dict, **_: Any) -> None:

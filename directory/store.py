@@ -455,11 +455,27 @@ class Store:
             helpers.bulk(self.es, ({"_index": self.geocache, "_id": k, "_source": v} for k, v in entries.items()))
 
 
+def _instant(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def source_capacity_is_newer(source: dict | None, edit: dict | None) -> bool:
+    """Whether a source's capacity figure replaces a provider's edited one: only when the source states a
+    time of its own (not one relative to the import) and that time is later than the edit's."""
+    if not source or not edit or source.get("relative_time"):
+        return False
+    stated, edited = _instant(source.get("updated_at")), _instant(edit.get("updated_at"))
+    return bool(stated and edited and stated > edited)
+
+
 def apply_edit_fields(record: dict, fields: dict[str, dict]) -> dict:
     """A copy of ``record`` with each edited path replaced by its edited value.
 
-    Capacity is the exception: whichever is newer by ``updated_at``, the edit or the source's own
-    figure, wins, so a source that reports fresher beds is not masked by an old edit.
+    Capacity is the exception: a source that states a later time of its own for its figure wins
+    (``source_capacity_is_newer``), so a source reporting fresher beds is not masked by an old edit.
     """
     out = copy.deepcopy(record)
     for path in fields:
@@ -467,9 +483,7 @@ def apply_edit_fields(record: dict, fields: dict[str, dict]) -> dict:
         (out.get("inferred") or {}).pop(eligibility.COLUMN_OF_PATH.get(path, ""), None)
     for path, change in fields.items():
         value = copy.deepcopy(change["value"])
-        if path == "capacity" and value and out.get("capacity"):
-            source_time = str((out["capacity"] or {}).get("updated_at") or "")
-            if source_time and source_time > str(value.get("updated_at") or ""):
-                continue
+        if path == "capacity" and source_capacity_is_newer(out.get("capacity"), value):
+            continue
         set_path(out, path, value)
     return out

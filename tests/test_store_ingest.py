@@ -251,3 +251,19 @@ def test_an_etag_read_before_a_rebuild_that_changed_the_data_is_stale(store, tmp
     ingest(store, changed)
     with pytest.raises(VersionConflict):
         store.edit("p1", {"languages": ["en"]}, actor="provider", if_version=before)
+
+
+def test_a_re_ingest_with_a_relative_capacity_time_never_reverts_a_provider_edit(store, tmp_path):
+    """A source row whose capacity time is relative ('now') states no time of its own: re-resolved at each
+    ingest, it would always look newer than the provider's edit. The edit stays."""
+    row = "p1,Harbor House,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,2,20,now,\n"
+    source = provider_csv(tmp_path, row)
+    ingest(store, source)
+    _, etag = store.get("p1")
+    from datetime import datetime, timezone
+    edit = {"available": 7, "maximum": 20, "unit": "beds", "updated_at": datetime.now(timezone.utc).isoformat(),
+            "updated_by": "provider"}
+    store.edit("p1", {"capacity": edit}, actor="provider", if_version=etag)
+    ingest(store, source)
+    doc, _ = store.get("p1")
+    assert doc["capacity"]["available"] == 7 and "capacity" in doc["edited_fields"]

@@ -63,12 +63,20 @@ def _read_file(file: Path, source: str) -> Iterator[ReadItem]:
             yield cand
 
 
+RELATIVE = re.compile(r"now(?:-(\d+)([hdm]))?")
+
+
+def is_relative(value: object) -> bool:
+    raw = text(value)
+    return bool(raw and RELATIVE.fullmatch(raw))
+
+
 def timestamp(value: object) -> str | None:
     """An ISO timestamp, or ``now-6h`` / ``now-2d`` relative to the ingest (used by sample data)."""
     raw = text(value)
     if raw is None:
         return None
-    m = re.fullmatch(r"now(?:-(\d+)([hdm]))?", raw)
+    m = RELATIVE.fullmatch(raw)
     if not m:
         return raw
     amount = int(m.group(1) or 0)
@@ -124,6 +132,8 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
     if capacity:
         capacity["unit"] = text(row.get("capacity_unit")) or "beds"
         capacity["updated_by"] = f"{source}:{file}"
+        if is_relative(row.get("capacity_updated_at")):
+            capacity["relative_time"] = True
 
     lat, lon = _cell(row, "latitude", number), _cell(row, "longitude", number)
     phone = text(row.get("phone"))
