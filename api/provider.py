@@ -110,15 +110,14 @@ class _Forbidden(Exception):
 
 def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_kind: str | None = None):
     rt = runtime()
-    seen: dict = {}
 
     def authorize(current: dict) -> None:
         if not user().can_edit(current["organization"]["id"]):
             raise _Forbidden
-        seen["old_capacity"] = (current.get("record") or {}).get("capacity")
 
     try:
-        done = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version, authorize=authorize)
+        done = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version, authorize=authorize,
+                             capacity_kind=capacity_kind)
     except ListingNotFound:
         return problem(404, f"No listing {listing_id!r}.")
     except _Forbidden:
@@ -130,10 +129,6 @@ def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_k
     except ValidationError as exc:
         return problem(422, "The change would make the listing invalid.",
                        errors=[{"field": f, "message": m} for f, m in error_messages(exc)])
-    if capacity_kind:
-        rt.store.record_capacity(listing_id, done.doc["organization"]["id"], old=seen["old_capacity"],
-                                 new=done.doc["record"].get("capacity"), actor=user().username, kind=capacity_kind,
-                                 order=done.order)
     return rt.search.view(done.doc, request_language()), 200, {"ETag": f'"{done.etag}"'}
 
 
@@ -189,12 +184,19 @@ def confirm_capacity(listing_id: str):
     return _write(listing_id, {"capacity": capacity}, if_version=version or read_version, capacity_kind="confirm")
 
 
+class HistoryQuerySchema(_Strict):
+    size = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    before = fields.Integer(validate=validate.Range(1), metadata={
+        "description": "Cursor: entries with a revision below this (the previous page's next_before)"})
+
+
 @blp.route("/services/<string:listing_id>/capacity/history")
 @require("admin", "case_manager", "provider")
+@blp.arguments(HistoryQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, CapacityHistorySchema)
-@documents_errors(blp, 401, 403, 404)
-def capacity_history(listing_id: str):
-    """Every capacity change and confirmation: who, when, old and new."""
+@documents_errors(blp, 401, 403, 404, 422)
+def capacity_history(args: dict, listing_id: str):
+    """Every capacity change and confirmation, newest first and paged: revision, who, when, old and new."""
     rt = runtime()
     try:
         doc, _ = rt.store.get(listing_id)
@@ -204,5 +206,6 @@ def capacity_history(listing_id: str):
         # Another organisation's history is private; do not confirm it exists.
         return problem(404, f"No listing {listing_id!r}.")
     cap = (doc.get("record") or {}).get("capacity") or {}
+    entries, next_before = rt.store.capacity_history(doc, size=args["size"], before=args.get("before"))
     return {"listing_id": listing_id, "last_confirmed_at": cap.get("updated_at"),
-            "last_confirmed_by": cap.get("updated_by"), "history": rt.store.capacity_history(listing_id)}
+            "last_confirmed_by": cap.get("updated_by"), "history": entries, "next_before": next_before}

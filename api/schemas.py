@@ -303,6 +303,7 @@ class OrganizationsSchema(Schema):
 
 
 class HistoryEntrySchema(Schema):
+    revision = fields.Integer()
     at = fields.String()
     by = fields.String()
     kind = fields.String(metadata={"description": "update or confirm"})
@@ -315,6 +316,7 @@ class CapacityHistorySchema(Schema):
     last_confirmed_at = fields.String(**N)
     last_confirmed_by = fields.String(**N)
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    next_before = fields.Integer(**N, metadata={"description": "Pass as `before` for the next page; null at the end"})
 
 
 class UserSchema(Schema):

@@ -98,7 +98,7 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "capacity": {"properties": {
             "status": _KW, "available": _INT, "maximum": _INT, "unit": _KW, "waitlist": _INT,
             "wait_days": _INT, "accepting_new_clients": _BOOL, "updated_at": _DATE, "updated_by": _KW,
-            "relative_time": _BOOL,
+            "relative_time": _BOOL, "revision": _INT, "log": _STORED,
             "source": _KW,
         }},
         "sources": {"properties": {

@@ -172,6 +172,9 @@ class CapacitySchema(_Base):
     # The source wrote its time relative to the import ("now-6h"): it states no time of its own, so it
     # never outranks a provider's edit (see ``store.apply_edit_fields``).
     relative_time = fields.Boolean(load_default=None, allow_none=True)
+    # A provider's changes are numbered; the last few ride along with the figure (directory.capacity).
+    revision = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0))
+    log = fields.List(fields.Dict(), load_default=None, allow_none=True)
 
     @validates_schema
     def _bounds(self, data: dict, **_: Any) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import documents, eligibility, model
+from directory import capacity, documents, eligibility, model
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -106,7 +106,8 @@ class Store:
         self.edits = f"{p}-edits"
         self.audit_index = f"{p}-audit"
         self.geocache = f"{p}-geocache"
-        self.capacity_history_index = f"{p}-capacity-history"
+        self.capacity_history_index = f"{p}-capacity-revisions"
+        self.history = capacity.CapacityHistory(es, self.capacity_history_index)
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -121,11 +122,7 @@ class Store:
             "old": {"type": "object", "enabled": False}, "new": {"type": "object", "enabled": False},
             "source": {"type": "keyword"}, "detail": {"type": "object", "enabled": False},
         }},
-        "capacity_history": {"dynamic": "strict", "properties": {
-            "listing_id": {"type": "keyword"}, "organization_id": {"type": "keyword"}, "at": {"type": "date"},
-            "by": {"type": "keyword"}, "kind": {"type": "keyword"}, "order": {"type": "keyword"},
-            "old": {"type": "object", "enabled": False}, "new": {"type": "object", "enabled": False},
-        }},
+        "capacity_history": capacity.MAPPING,
         "geocache": {"dynamic": "strict", "properties": {
             "query": {"type": "keyword"}, "point": {"type": "geo_point"}, "quality": {"type": "keyword"},
             "at": {"type": "date"},
@@ -318,15 +315,17 @@ class Store:
 
     # ----- provider edits -------------------------------------------------------------------
     def edit(self, listing_id: str, changes: dict[str, Any], *, actor: str, if_version: str | None = None,
-             source: str = "api", refresh: bool = True,
-             authorize: Callable[[dict], None] | None = None) -> "EditResult":
+             source: str = "api", refresh: bool = True, authorize: Callable[[dict], None] | None = None,
+             capacity_kind: str | None = None) -> "EditResult":
         """Apply record-level field changes to one listing with optimistic concurrency.
 
         ``changes`` maps paths from ``EDITABLE_FIELDS`` to whole new values. The change is
         validated as a complete record before anything is written; the live document is
         written with the engine's sequence numbers (a stale ``if_version`` raises
         ``VersionConflict``), then the change is kept as a durable edit record and audited.
-        ``authorize(current_document)`` runs first and may raise to refuse the change.
+        ``authorize(current_document)`` runs first and may raise to refuse the change. With
+        ``capacity_kind`` (update or confirm), a capacity change is numbered and logged in the same
+        write (``directory.capacity``).
         """
         unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
         if unknown:
@@ -341,9 +340,14 @@ class Store:
         if if_version is not None and if_version != version:
             raise VersionConflict(version)
         old_record = hit["_source"]["record"]
-        new_record = model.load_record(apply_edit_fields(old_record, {p: {"value": v} for p, v in changes.items()}))
         now = utcnow().isoformat()
         existing = self._edit_fields(listing_id)
+        if capacity_kind and "capacity" in changes:
+            current = old_record.get("capacity")
+            last = capacity.revision_of(current, (existing.get("capacity") or {}).get("value"))
+            changes = {**changes, "capacity": capacity.with_change(current, changes["capacity"], last_revision=last,
+                                                                   kind=capacity_kind, actor=actor, at=now)}
+        new_record = model.load_record(apply_edit_fields(old_record, {p: {"value": v} for p, v in changes.items()}))
         pending = {p: {"value": get_path(new_record, p), "at": now, "by": actor, "source": source}
                    for p in changes}
         doc = self._document(new_record, {**existing, **pending}, hit["_source"]["indexed_at"])
@@ -359,6 +363,8 @@ class Store:
         order = f"{hit['_index']}:{resp['_seq_no']:015d}"
         for field_change in pending.values():
             field_change["order"] = order
+        if capacity_kind and "capacity" in changes:
+            self.history.record(listing_id, doc["organization"]["id"], new_record["capacity"]["log"][-1:])
         self._save_edit(listing_id, pending, actor=actor)
         if self.live_index() != hit["_index"]:
             # A rebuild went live while this edit was being written: carry it over.
@@ -407,24 +413,10 @@ class Store:
             "field": field, "old": {"value": old}, "new": {"value": new}, "source": source, "detail": detail,
         })
 
-    def record_capacity(self, listing_id: str, organization_id: str, *, old: dict | None, new: dict | None,
-                        actor: str, kind: str, order: str) -> None:
-        """Keep one capacity change (kind: update or confirm) in the capacity history.
-
-        ``order`` is the write's place in the engine's order (``EditResult.order``); it orders the
-        history the way the engine ordered the writes, which the clock of concurrent requests cannot.
-        """
-        self.es.index(index=self.capacity_history_index, refresh=True, document={
-            "listing_id": listing_id, "organization_id": organization_id, "at": utcnow().isoformat(),
-            "by": actor, "kind": kind, "order": order,
-            "old": {"value": old}, "new": {"value": new}})
-
-    def capacity_history(self, listing_id: str, size: int = 200) -> list[dict]:
-        resp = self.es.search(index=self.capacity_history_index, size=size, query={"term": {"listing_id": listing_id}},
-                              sort=[{"order": "desc"}, {"at": "desc"}])
-        return [{"at": h["_source"]["at"], "by": h["_source"]["by"], "kind": h["_source"]["kind"],
-                 "old": h["_source"]["old"]["value"], "new": h["_source"]["new"]["value"]}
-                for h in resp["hits"]["hits"]]
+    def capacity_history(self, doc: dict, *, size: int = 50, before: int | None = None) -> tuple[list[dict], int | None]:
+        """A page of a listing's capacity history, newest first, and the cursor of the next page."""
+        return self.history.page(doc["id"], doc["organization"]["id"], (doc.get("record") or {}).get("capacity"),
+                                 size=size, before=before)
 
     def audit_events(self, *, listing_id: str | None = None, actor: str | None = None, action: str | None = None,
                      since: str | None = None, size: int = 100) -> list[dict]:
