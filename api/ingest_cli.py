@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from api.runtime import runtime
+from directory.locks import Locked
 from ingest import pipeline
 from ingest.geocode import Geocoder
 from ingest.readers.provider_csv import template_header
@@ -45,7 +46,7 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> No
     try:
         report, _ = pipeline.run(list(sources), rt.store, geocoder, on_read=progress("read"),
                                  on_indexed=progress("indexed"), min_ratio=min_ratio)
-    except pipeline.SourceError as exc:
+    except (pipeline.SourceError, Locked) as exc:
         click.echo("", err=True)
         click.echo(f"ingest failed: {exc}", err=True)
         sys.exit(1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
@@ -22,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import capacity, documents, eligibility, model
+from directory import capacity, documents, eligibility, locks, model
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -108,6 +109,8 @@ class Store:
         self.geocache = f"{p}-geocache"
         self.capacity_history_index = f"{p}-capacity-revisions"
         self.history = capacity.CapacityHistory(es, self.capacity_history_index)
+        self.locks_index = f"{p}-locks"
+        self._rebuild_depth = 0
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -123,6 +126,7 @@ class Store:
             "source": {"type": "keyword"}, "detail": {"type": "object", "enabled": False},
         }},
         "capacity_history": capacity.MAPPING,
+        "locks": locks.MAPPING,
         "geocache": {"dynamic": "strict", "properties": {
             "query": {"type": "keyword"}, "point": {"type": "geo_point"}, "quality": {"type": "keyword"},
             "at": {"type": "date"},
@@ -132,7 +136,7 @@ class Store:
     def ensure_indices(self) -> None:
         """Create the support indices if they are missing (safe to call repeatedly)."""
         for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache"),
-                          (self.capacity_history_index, "capacity_history")):
+                          (self.capacity_history_index, "capacity_history"), (self.locks_index, "locks")):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},
@@ -160,16 +164,51 @@ class Store:
         # Microsecond stamps sort in creation order; they also order edit stamps across rebuilds.
         return f"{self.listings}-{utcnow().strftime('%Y%m%d%H%M%S%f')}"
 
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Hold the rebuild lock (``directory.locks``) for the block; raises ``locks.Locked`` when another
+        rebuild of this directory runs. On taking it, physical listing indices no alias points at (left by
+        a rebuild that was killed) are deleted. Re-entrant within one store."""
+        if self._rebuild_depth:
+            self._rebuild_depth += 1
+            try:
+                yield
+            finally:
+                self._rebuild_depth -= 1
+            return
+        self.ensure_indices()
+        with locks.LeaseLock(self.es, self.locks_index, "rebuild"):
+            self._rebuild_depth = 1
+            try:
+                self.remove_orphans()
+                yield
+            finally:
+                self._rebuild_depth = 0
+
+    def remove_orphans(self) -> list[str]:
+        """Delete the physical listing indices that no alias points at; only safe under the rebuild lock."""
+        found = self.es.indices.get(index=f"{self.listings}-*", expand_wildcards="all", ignore_unavailable=True,
+                                    allow_no_indices=True).body
+        orphans = sorted(name for name, info in found.items() if not info.get("aliases"))
+        for name in orphans:
+            self.es.indices.delete(index=name, ignore_unavailable=True)
+        return orphans
+
     def rebuild(self, records: Iterable[dict], *, actor: str = "ingest",
                 on_indexed: Callable[[int], None] | None = None, refresh: bool = True,
                 check: Callable[[str, int], None] | None = None) -> RebuildResult:
-        """Blue/green rebuild: new index, bulk, re-apply edits, check, swap the alias in one call.
+        """Blue/green rebuild under the rebuild lock: new index, bulk, re-apply edits, check, swap the
+        alias in one call.
 
         ``records`` are validated listing records. On any failure the new index is deleted and
         the alias keeps pointing at the old one. ``check(index, count)`` may raise to refuse a
         build (for example when far fewer listings came through than are live now).
         """
-        self.ensure_indices()
+        with self.rebuilding():
+            return self._rebuild(records, on_indexed=on_indexed, refresh=refresh, check=check)
+
+    def _rebuild(self, records: Iterable[dict], *, on_indexed: Callable[[int], None] | None, refresh: bool,
+                 check: Callable[[str, int], None] | None) -> RebuildResult:
         started = utcnow()
         name = self._new_index_name()
         self.es.indices.create(index=name, mappings=self._listing_mappings(),

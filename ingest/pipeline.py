@@ -218,6 +218,14 @@ def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "i
     started = time.perf_counter()
     for spec in sources:
         parse_source(spec)
+    with store.rebuilding():  # a second ingest of this directory is refused before it reads anything
+        return _run(sources, store, geocoder, started, actor=actor, on_read=on_read, on_indexed=on_indexed,
+                    min_ratio=min_ratio)
+
+
+def _run(sources: list[str], store: Store, geocoder: Geocoder, started: float, *, actor: str,
+         on_read: Callable[[int], None] | None, on_indexed: Callable[[int], None] | None,
+         min_ratio: float) -> tuple[Report, RebuildResult | None]:
     report = Report()
     records = collect(sources, geocoder, report, on_read=on_read)
     if not records:
