@@ -42,7 +42,6 @@ class SourceError(ValueError):
 def reason_key(rejection: Rejection) -> str:
     """A rejection's reason without the values that vary record by record ('unknown need 'x'' -> 'unknown need ...')."""
     message = re.sub(r"'[^']*'|\"[^\"]*\"", "...", rejection.message)
-    message = re.sub(r"\b\d+(\.\d+)?\b", "N", message)
     field_name = re.sub(r"\[\d+\]", "[]", rejection.field)
     return f"{field_name}: {message}"
 
