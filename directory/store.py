@@ -307,6 +307,12 @@ class Store:
         """Run one search request over the live listings: every search body of ``matching`` comes here."""
         return self.es.search(index=self.listings, body=body).body
 
+    def records(self) -> Iterator[dict]:
+        """Every live listing record, provider edits and capacity applied, in id order (for exports)."""
+        hits = helpers.scan(self.es, index=self.listings, query={"query": {"match_all": {}}, "_source": ["record"]},
+                            preserve_order=False)
+        yield from sorted((h["_source"]["record"] for h in hits), key=lambda r: r["id"])
+
     def organization_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of these organisation ids have at least one listing in the directory."""
         ids = sorted(set(ids))
