@@ -143,6 +143,10 @@ class Store:
                 except Exception as exc:  # another process may have created it meanwhile
                     if "resource_already_exists" not in str(exc):
                         raise
+        if self.live_index():
+            # A live index built before a field was added to the mapping gets the new fields (adding is
+            # allowed on a strict mapping), so edits written before the next rebuild still index.
+            self.es.indices.put_mapping(index=self.listings, properties=self._listing_mappings()["properties"])
 
     def live_index(self) -> str | None:
         """The physical index behind the listings alias, or None before the first rebuild."""

@@ -2,6 +2,7 @@
 export -> import into a fresh index gives the same listings, provider edits and capacity included."""
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import uuid
@@ -159,3 +160,24 @@ def test_tables_are_pure_and_each_object_is_written_once(store):
     assert len(tables["services"]) == len(records) == len(tables["service_at_location"])
     assert len(tables["locations"]) == len({r["location"]["id"] for r in records})
     assert len(tables["organizations"]) == len({r["organization"]["id"] for r in records})
+
+
+def test_a_live_index_built_before_the_hsds_fields_gets_them_so_edits_still_index(es, store):
+    """A deployment whose live index predates location_type and the HSDS ids: provider edits keep working."""
+    from directory import documents, model
+    from ingest.readers.provider_csv import read_provider_path
+
+    old = copy.deepcopy(store._listing_mappings())
+    del old["properties"]["hsds"]
+    del old["properties"]["location"]["properties"]["location_type"]
+    name = f"{store.listings}-19990101000000000000"
+    es.indices.create(index=name, mappings=old, settings=documents.SETTINGS)
+    raw = next(c.raw for c in read_provider_path(ROOT / "seed_data", source="seed"))
+    raw["location"].update(latitude=41.76, longitude=-72.68)
+    doc = store._document(model.load_record(raw), None, NOW.isoformat())
+    del doc["hsds"], doc["location"]["location_type"]
+    es.index(index=name, id=doc["id"], document=doc, refresh=True)
+    es.indices.put_alias(index=name, name=store.listings)
+    store.ensure_indices()
+    store.edit(doc["id"], {"service.description": "Still editable"}, actor="provider")
+    assert store.get(doc["id"])[0]["hsds"]["service_id"]
