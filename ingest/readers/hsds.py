@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from directory import hsds_terms, taxonomy
 from ingest.readers import hsds_fields as F
-from ingest.records import Candidate, ReadItem, Rejection, Skipped, drop_none, integer, listing_id, text
+from ingest.records import Candidate, ReadItem, Rejection, Skipped, drop_none, listing_id, text
 
 
 # ----- one nested service -> records ----------------------------------------------------------------

@@ -10,6 +10,7 @@ all, or is another known layout (Ohana), is rejected as a whole with a reason th
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -53,7 +54,8 @@ def _read_csv(file: Path) -> list[dict]:
         raw = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raw = file.read_text(encoding="latin-1")
-    return [row for row in csv.DictReader(raw.splitlines()) if any((v or "").strip() for v in row.values())]
+    return [row for row in csv.DictReader(io.StringIO(raw, newline=""))
+            if any((v or "").strip() for v in row.values() if isinstance(v, str))]
 
 
 def load_tables(folder: Path) -> tuple[dict[str, list[dict]], dict[str, list[str]], list[str]]:

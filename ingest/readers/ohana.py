@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from ingest.readers import hsds_fields as F
 from ingest.readers.hsds import service_records
-from ingest.readers.hsds_csv import _by, _read_csv
+from ingest.readers.hsds_csv import _read_csv
 from ingest.records import ReadItem, Rejection, text
 
 NOT_OHANA_CSV = "not an Ohana CSV export: it needs locations.csv and services.csv (with location_id)"
