@@ -206,7 +206,11 @@ def _json_object(obj: Any, *, source: str, file: str, ref: str) -> Iterator[Read
     elif "service_at_locations" in obj and obj.get("name"):  # a full service
         yield from service_records(obj, obj.get("organization"), [s for s in obj["service_at_locations"] or []
                                                                    if isinstance(s, dict)], source=source, file=file)
-    elif isinstance(obj.get("services"), list) and obj.get("name"):  # an organization
+    elif isinstance(obj.get("services"), list) and obj.get("name") and \
+            not any(isinstance(s, dict) and "service_at_locations" in s for s in obj["services"]):
+        yield Skipped(file, ref, "organization with service summaries only (full services are read from "
+                                 "service objects)")
+    elif isinstance(obj.get("services"), list) and obj.get("name"):  # an organization with full services
         for svc in obj["services"]:
             if isinstance(svc, dict) and "service_at_locations" in svc:
                 yield from service_records(svc, obj, svc["service_at_locations"] or [], source=source, file=file)

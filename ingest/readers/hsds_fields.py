@@ -237,6 +237,8 @@ def kind_of(obj: dict) -> str:
         return "taxonomy term"
     if "location_type" in keys or "addresses" in keys:
         return "location"
+    if keys & {"website", "legal_status", "year_incorporated", "tax_status", "parent_organization_id"}:
+        return "organization summary (no services)"
     if {"name", "description"} <= keys and ("version" in keys or "uri" in keys):
         return "taxonomy"
     return "unrecognised (keys: " + ", ".join(sorted(keys)[:8]) + ")"
