@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, request
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -78,13 +80,19 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import admin, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
+    from api import admin, export_cli, health, hsds, ingest_cli, listings, match, provider, seed_cli, users_cli, web
 
-    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, admin.blp):
+    # Rate limits apply to the public HSDS reads only, counted per client address; with the directory
+    # not public those reads need a token and are not limited here.
+    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
+                      default_limits=[])
+    limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
+    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, admin.blp, hsds.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.register_blueprint(web.web)
     ingest_cli.init_app(app)
+    export_cli.init_app(app)
     seed_cli.init_app(app)
     users_cli.init_app(app)
 

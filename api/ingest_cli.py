@@ -23,7 +23,8 @@ ingest_group = AppGroup("ingest", help="Load the directory from sources (each ru
 @click.option("--min-ratio", type=float, default=0.0, show_default=True,
               help="Refuse to swap when the new build has fewer than this fraction of the live listings.")
 def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> None:
-    """Rebuild from SOURCES, each KIND:PATH (seed, provider, hsds3-json, hsds3-csv, hsds1-csv, federal)."""
+    """Rebuild from SOURCES, each KIND:PATH (seed, provider, hsds3-json, hsds3-csv, hsds1-csv, ohana-csv,
+    ohana-jsonl, federal)."""
     rt = runtime()
     try:
         for spec in sources:
@@ -46,8 +47,16 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> No
     try:
         report, _ = pipeline.run(list(sources), rt.store, geocoder, on_read=progress("read"),
                                  on_indexed=progress("indexed"), min_ratio=min_ratio)
-    except (pipeline.SourceError, Locked) as exc:
+    except Locked as exc:
         click.echo("", err=True)
+        click.echo(f"ingest failed: {exc}", err=True)
+        sys.exit(1)
+    except pipeline.SourceError as exc:
+        # The report says why: what was read, and each reason records were rejected for.
+        click.echo("", err=True)
+        if exc.report is not None:
+            click.echo(json.dumps({**exc.report.as_dict(), "failed": str(exc)}, indent=2) if as_json
+                       else exc.report.summary())
         click.echo(f"ingest failed: {exc}", err=True)
         sys.exit(1)
     click.echo("", err=True)

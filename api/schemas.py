@@ -68,6 +68,8 @@ class ResultBaseSchema(Schema):
     address = fields.Nested(AddressViewSchema)
     phone = fields.String(**N)
     location = fields.Nested(PointViewSchema, **N)
+    no_site = fields.Boolean(metadata={"description": "A service with no site: phone or online only"})
+    site_text = fields.String(**N, metadata={"description": "'No site: phone or online' when no_site"})
     distance = fields.Nested(DistanceSchema, **N)
     capacity = fields.Nested(CapacityViewSchema)
     open_now = fields.Boolean(**N, metadata={"description": "null: hours not stated"})
@@ -228,6 +230,7 @@ class LocationViewSchema(Schema):
     lon = fields.Float()
     geocode_quality = fields.String(**N)
     transportation = fields.String(**N)
+    location_type = fields.String(metadata={"description": "physical, or virtual: no site (phone or online)"})
 
 
 class IntervalSchema(Schema):
@@ -274,6 +277,8 @@ class ListingSchema(Schema):
     organization = fields.Nested(OrganizationViewSchema)
     service = fields.Nested(ServiceViewSchema)
     location = fields.Nested(LocationViewSchema)
+    no_site = fields.Boolean(metadata={"description": "A service with no site: phone or online only"})
+    site_text = fields.String(**N)
     address = fields.Nested(AddressViewSchema)
     phones = fields.List(fields.Nested(PhoneSchema))
     hours = fields.Nested(HoursViewSchema)

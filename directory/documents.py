@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory import eligibility, hours, places, taxonomy
+from directory import eligibility, hours, hsds, places, taxonomy
 
 # The engine here has no analysis-common plugin: only built-in analyzers. ``standard`` with
 # an English stop list keeps "the"/"and" out of relevance; everyday words and Spanish terms
@@ -70,7 +70,12 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "location": {"properties": {
             "id": _KW, "name": _TEXT_KW, "point": {"type": "geo_point"}, "geocode_quality": _KW,
             "transportation": {"type": "text", "index": False},
+            # physical, or virtual: a service with no site (phone or online), which has no point.
+            "location_type": _KW,
         }},
+        # The listing's HSDS 3.0 ids (``directory.hsds.ids``), for the HSDS API's look-ups.
+        "hsds": {"properties": {"service_id": _KW, "service_at_location_id": _KW, "organization_id": _KW,
+                                "location_id": _KW}},
         "address": {"properties": {
             "address_1": _TEXT, "address_2": _TEXT, "city": _TEXT_KW, "town": _KW,
             "state_province": _KW, "postal_code": _KW, "country": _KW,
@@ -173,7 +178,9 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
             "id": loc["id"], "name": loc.get("name"), "point": point,
             "geocode_quality": loc.get("geocode_quality") or ("provided" if point else "none"),
             "transportation": loc.get("transportation"),
+            "location_type": loc.get("location_type") or "physical",
         },
+        "hsds": hsds.ids(rec),
         "address": {**address, "town": town_key(address.get("city"), address.get("state_province"))},
         "phones": {"items": rec.get("phones") or []},
         "schedules": {"items": rec.get("schedules") or []},

@@ -23,6 +23,8 @@ from directory.eligibility import COLUMNS as ELIGIBILITY_COLUMNS
 SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily_closed")
 CAPACITY_UNITS = ("beds", "slots", "appointments", "spaces")
 GEOCODE_QUALITY = ("provided", "cache", "geocoder", "zip_centroid", "town_centroid", "none")
+# HSDS ``location_type``: a service with no site (phone or online only) has a virtual location, no point.
+LOCATION_TYPES = ("physical", "virtual")
 
 
 def normalise_zip(value: Any) -> str | None:
@@ -108,9 +110,12 @@ class LocationSchema(_Base):
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     geocode_quality = fields.String(load_default="none", validate=validate.OneOf(GEOCODE_QUALITY))
     transportation = fields.String(load_default=None, allow_none=True)
+    location_type = fields.String(load_default="physical", validate=validate.OneOf(LOCATION_TYPES))
 
     @validates_schema
     def _pair(self, data: dict, **_: Any) -> None:
+        if data.get("location_type") == "virtual" and data.get("latitude") is not None:
+            raise ValidationError("a virtual location (no site) has no coordinates", "latitude")
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError("latitude and longitude must be given together", "latitude")
         if data.get("latitude") == 0 and data.get("longitude") == 0:

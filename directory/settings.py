@@ -30,6 +30,14 @@ class Settings:
     # Session cookies only over HTTPS (browsers treat http://127.0.0.1 as secure, so local use works).
     secure_cookies: bool = True
     secret_key: str = field(default="dev-only-change-me", repr=False)
+    # The HSDS 3.0 read API (/hsds/) answers without a token, with CORS for GET, caching and rate limits.
+    public_directory: bool = False
+    # Flask-Limiter limits for anonymous public reads, per client address ("300 per minute;5000 per hour").
+    public_rate_limit: str = "300 per minute"
+    # Where the limits are counted: memory:// counts per process; name a shared store for several workers.
+    rate_limit_storage: str = "memory://"
+    # How long browsers and caches may keep a public HSDS response (capacity changes, so keep it short).
+    public_cache_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

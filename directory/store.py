@@ -144,6 +144,10 @@ class Store:
                 except Exception as exc:  # another process may have created it meanwhile
                     if "resource_already_exists" not in str(exc):
                         raise
+        if self.live_index():
+            # A live index built before a field was added to the mapping gets the new fields (adding is
+            # allowed on a strict mapping), so edits written before the next rebuild still index.
+            self.es.indices.put_mapping(index=self.listings, properties=self._listing_mappings()["properties"])
 
     def live_index(self) -> str | None:
         """The physical index behind the listings alias, or None before the first rebuild."""
@@ -342,6 +346,12 @@ class Store:
     def search(self, body: dict) -> dict:
         """Run one search request over the live listings: every search body of ``matching`` comes here."""
         return self.es.search(index=self.listings, body=body).body
+
+    def records(self) -> Iterator[dict]:
+        """Every live listing record, provider edits and capacity applied, in id order (for exports)."""
+        hits = helpers.scan(self.es, index=self.listings, query={"query": {"match_all": {}}, "_source": ["record"]},
+                            preserve_order=False)
+        yield from sorted((h["_source"]["record"] for h in hits), key=lambda r: r["id"])
 
     def organization_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of these organisation ids have at least one listing in the directory."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,10 +28,22 @@ from ingest.records import Candidate, Rejection, Skipped
 
 
 log = logging.getLogger(__name__)
+SHOWN = 50  # rejections listed one by one in the summary; all are counted by reason
 
 
 class SourceError(ValueError):
-    pass
+    """A run that could not go live; ``report`` (when set) says what was read and why it was refused."""
+
+    def __init__(self, message: str, report: "Report | None" = None):
+        super().__init__(message)
+        self.report = report
+
+
+def reason_key(rejection: Rejection) -> str:
+    """A rejection's reason without the values that vary record by record ('unknown need 'x'' -> 'unknown need ...')."""
+    message = re.sub(r"'[^']*'|\"[^\"]*\"", "...", rejection.message)
+    field_name = re.sub(r"\[\d+\]", "[]", rejection.field)
+    return f"{field_name}: {message}"
 
 
 @dataclass
@@ -38,7 +51,7 @@ class Report:
     read: int = 0
     indexed: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-    skipped: Counter = field(default_factory=Counter)  # reason -> rows read and left out on purpose
+    skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     geocoded: Counter = field(default_factory=Counter)
     by_source: Counter = field(default_factory=Counter)
@@ -49,10 +62,19 @@ class Report:
     seconds: float = 0.0
     phases: dict = field(default_factory=dict)  # seconds spent in read, geocode, validate, dedupe, index
 
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        return dict(Counter(reason_key(r) for r in self.rejected).most_common())
+
+    @property
+    def skipped_by_reason(self) -> dict[str, int]:
+        return dict(Counter(s.reason for s in self.skipped).most_common())
+
     def as_dict(self) -> dict:
         return {
             "read": self.read, "indexed": self.indexed, "rejected": len(self.rejected),
-            "skipped": dict(self.skipped),
+            "rejected_by_reason": self.rejected_by_reason, "skipped": len(self.skipped),
+            "skipped_by_reason": self.skipped_by_reason,
             "rejections": [vars(r) for r in self.rejected], "warnings": self.warnings,
             "geocoded": dict(self.geocoded), "by_source": dict(self.by_source),
             "duplicates_merged": self.merged, "dedupe_review": self.review, "edits_reapplied": self.edits_reapplied,
@@ -62,11 +84,10 @@ class Report:
 
     def summary(self) -> str:
         lines = [
-            f"read {self.read}, indexed {self.indexed}, rejected {len(self.rejected)}, "
+            f"read {self.read}, indexed {self.indexed}, rejected {len(self.rejected)}, skipped {len(self.skipped)}, "
             f"duplicates merged {self.merged}, provider edits re-applied {self.edits_reapplied}"
             f" in {self.seconds:.1f}s",
             "by source: " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_source.items())),
-            *(["skipped: " + ", ".join(f"{v} {k}" for k, v in sorted(self.skipped.items()))] if self.skipped else []),
             "geocoded: " + ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())),
         ]
         if self.review:
@@ -74,10 +95,16 @@ class Report:
                          "(lead dedupe review)")
         if self.index:
             lines.append(f"live index: {self.index}")
-        for rej in self.rejected[:50]:
+        if self.rejected:
+            lines.append("rejected by reason:")
+            lines.extend(f"  {count:>6}  {reason}" for reason, count in self.rejected_by_reason.items())
+        for rej in self.rejected[:SHOWN]:
             lines.append(f"  rejected {rej}")
-        if len(self.rejected) > 50:
-            lines.append(f"  ... and {len(self.rejected) - 50} more rejections")
+        if len(self.rejected) > SHOWN:
+            lines.append(f"  ... and {len(self.rejected) - SHOWN} more rejections")
+        if self.skipped:
+            lines.append("skipped (not listings) by reason:")
+            lines.extend(f"  {count:>6}  {reason}" for reason, count in self.skipped_by_reason.items())
         for warning in self.warnings[:20]:
             lines.append(f"  warning {warning}")
         if len(self.warnings) > 20:
@@ -171,7 +198,8 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
                 report.rejected.append(item)
                 continue
             if isinstance(item, Skipped):
-                report.skipped[item.reason] += 1
+                report.read -= 1  # not a record: counted apart
+                report.skipped.append(item)
                 continue
             check_coordinates(item)
             candidates.append(item)
@@ -180,9 +208,14 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
                        if (c.raw.get("location") or {}).get("latitude") is None])
     for cand in candidates:
         loc = cand.raw.setdefault("location", {})
+        if loc.get("location_type") == "virtual":
+            loc["geocode_quality"] = "none"  # no site: nothing to put on the map
+            continue
+        stated = loc.get("geocode_quality") if loc.get("latitude") is not None else None
         place = geocoder.locate(cand.raw.get("address"), loc.get("latitude"), loc.get("longitude"))
         if place:
-            loc.update(latitude=place.lat, longitude=place.lon, geocode_quality=place.quality)
+            # A feed that says how its coordinates were found (our own export does) keeps that.
+            loc.update(latitude=place.lat, longitude=place.lon, geocode_quality=stated or place.quality)
         else:
             loc["geocode_quality"] = "none"
     phase("geocode")
@@ -229,12 +262,13 @@ def _run(sources: list[str], store: Store, geocoder: Geocoder, started: float, *
     report = Report()
     records = collect(sources, geocoder, report, on_read=on_read)
     if not records:
-        raise SourceError("no valid records were read; the live directory was left as it was")
+        report.seconds = time.perf_counter() - started
+        raise SourceError("no valid records were read; the live directory was left as it was", report)
     live_before = store.count() if min_ratio and store.live_index() else 0
 
     def check(index: str, count: int) -> None:
         if live_before and count < min_ratio * live_before:
-            raise SourceError(f"only {count} listings built against {live_before} live; refusing to swap")
+            raise SourceError(f"only {count} listings built against {live_before} live; refusing to swap", report)
 
     tick = time.perf_counter()
     result = store.rebuild(records, actor=actor, on_indexed=on_indexed, check=check)

@@ -36,10 +36,15 @@ class Rejection:
 
 @dataclass
 class Skipped:
-    """A row read and deliberately left out (an office, a chronic-care hospital): counted, not an error."""
+    """A row or object a reader read and did not turn into a listing, by design (an office, a chronic-care
+    hospital, a taxonomy, a list page of ids only): counted and reported with its reason, never silent,
+    never a rejection."""
     file: str
     ref: str
     reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.ref}]: {self.reason}"
 
 
 ReadItem = Union[Candidate, Rejection, Skipped]
@@ -50,6 +55,19 @@ def stable_id(*parts: Any, prefix: str) -> str:
     """A short id that stays the same across runs for the same source facts."""
     text = "|".join(fold(str(p or "")) for p in parts)
     return f"{prefix}:{hashlib.sha1(text.encode()).hexdigest()[:16]}"
+
+
+LISTING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+
+
+def listing_id(source: str, *parts: Any) -> str:
+    """A listing id from a source's own ids: ``source:part.part`` when those are safe id characters,
+    else a stable hash of them (a feed's ids may hold spaces, slashes or ``@``)."""
+    raw = ".".join(str(p).strip() for p in parts if p is not None and str(p).strip())
+    candidate = f"{source}:{raw}"
+    if raw and LISTING_ID.match(candidate):
+        return candidate
+    return stable_id(raw, prefix=source)
 
 
 def blank(value: Any) -> bool:

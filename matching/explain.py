@@ -63,6 +63,7 @@ def _common(doc: dict, moment: Moment, lang: str) -> dict:
     phones = [p for p in (doc.get("phones") or {}).get("items") or [] if (p.get("type") or "voice") != "fax"]
     address = doc.get("address") or {}
     when = opening(doc, moment, lang)
+    no_site = loc.get("location_type") == "virtual"
     return {
         "listing_id": doc["id"],
         "service": {"id": (doc.get("service") or {}).get("id"), "name": doc["name"]},
@@ -72,6 +73,9 @@ def _common(doc: dict, moment: Moment, lang: str) -> dict:
         "phone": phones[0]["number"] if phones else None,
         "location": {"lat": point["lat"], "lon": point["lon"], "geocode_quality": loc.get("geocode_quality")}
         if point else None,
+        # A service with no site (phone or online only): no address, no distance, says so.
+        "no_site": no_site,
+        "site_text": phrases.say("no_site", lang) if no_site else None,
         "capacity": capacity_view(doc.get("capacity"), moment, lang),
         "open_now": when["open_now"],
         "next_opening": when["next_opening"],
@@ -109,6 +113,8 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
         miles = miles_between(p.point.lat, p.point.lon, point["lat"], point["lon"])
         distance = {"miles": round(miles, 2), "km": round(miles * KM_PER_MILE, 2), "text": phrases.distance(miles, lang)}
         reasons.append(phrases.say("away", lang, distance=phrases.distance(miles, lang)))
+    elif out["no_site"]:
+        reasons.append(out["site_text"])
     elif p.point and not point:
         cautions.append(phrases.say("no_point", lang))
     quality = (doc.get("location") or {}).get("geocode_quality")
@@ -191,7 +197,10 @@ def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
         "service": service,
         "location": {**(common["location"] or {}), "id": (doc.get("location") or {}).get("id"),
                      "name": (doc.get("location") or {}).get("name"),
-                     "transportation": (doc.get("location") or {}).get("transportation")},
+                     "transportation": (doc.get("location") or {}).get("transportation"),
+                     "location_type": (doc.get("location") or {}).get("location_type") or "physical"},
+        "no_site": common["no_site"],
+        "site_text": common["site_text"],
         "address": common["address"],
         "phones": (doc.get("phones") or {}).get("items") or [],
         "hours": {"text": h.get("text"), "always_open": h.get("always_open"), "known": h.get("known"),

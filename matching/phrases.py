@@ -14,6 +14,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "away": ("{distance} away", "A {distance}"),
     "no_point": ("No map location for this site; distance unknown",
                  "Este sitio no tiene ubicación en el mapa; distancia desconocida"),
+    "no_site": ("No site: phone or online", "Sin sede: por teléfono o en línea"),
     "approx_zip": ("Located only to its ZIP code centre; distance is approximate",
                    "Ubicado solo por el centro de su código postal; la distancia es aproximada"),
     "approx_town": ("Located only to its town centre; distance is approximate",

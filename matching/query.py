@@ -391,3 +391,55 @@ def organizations_body(size: int = 5000) -> dict:
     return {"size": 0, "aggs": {"orgs": {"terms": {"field": "organization.id", "size": size, "order": {"_key": "asc"}},
                                          "aggs": {"name": {"top_hits": {"size": 1, "_source": ["organization.name"]}},
                                                   "active": {"filter": ACTIVE}}}}}
+
+
+# ----- the HSDS 3.0 read API ---------------------------------------------------------------------
+HSDS_SOURCE = ["record", "hsds"]
+
+
+def hsds_listings_body(*, search: str | None = None, need_codes: list[str] | None = None,
+                       organization_id: str | None = None, modified_after: str | None = None,
+                       sites_only: bool = False, page: int = 1, per_page: int = 50) -> dict:
+    """One page of listings for ``/hsds/services`` and ``/hsds/service_at_locations``: typed text,
+    need codes (a parent need includes its children), an organisation's HSDS id, changed since; all
+    statuses (HSDS carries the status). ``sites_only`` leaves out services with no site."""
+    filters: list[dict] = []
+    if need_codes is not None:
+        filters.append({"terms": {"needs": need_codes}})
+    if organization_id:
+        filters.append({"term": {"hsds.organization_id": organization_id}})
+    if modified_after:
+        filters.append({"bool": {"should": [{"range": {"service.last_modified": {"gte": modified_after}}},
+                                            {"range": {"edited_at": {"gte": modified_after}}},
+                                            {"range": {"capacity.updated_at": {"gte": modified_after}}}],
+                                 "minimum_should_match": 1}})
+    if sites_only:
+        filters.append({"bool": {"must_not": [{"term": {"location.location_type": "virtual"}}]}})
+    query: dict = {"bool": {"filter": filters}}
+    if search:
+        query["bool"]["must"] = [text_query(search)]
+    return {"query": query, "from": (page - 1) * per_page, "size": per_page, "track_total_hits": True,
+            "_source": HSDS_SOURCE,
+            "sort": (["_score"] if search else []) + [{"name.raw": "asc"}, {"id": "asc"}]}
+
+
+def hsds_lookup_body(field_name: str, value: str, size: int = 1000) -> dict:
+    """Listings whose HSDS id field (``hsds.service_id``, ``hsds.organization_id``, ...) is ``value``."""
+    return {"query": {"bool": {"filter": [{"term": {f"hsds.{field_name}": value}}]}}, "size": size,
+            "_source": HSDS_SOURCE, "sort": [{"id": "asc"}]}
+
+
+def hsds_organization_ids_body(search: str | None = None, size: int = 10000) -> dict:
+    """Every organisation's HSDS id (optionally those whose name matches), in id order."""
+    query: dict = {"match": {"organization.name": {"query": search, "operator": "and"}}} if search else \
+        {"match_all": {}}
+    return {"size": 0, "query": query,
+            "aggs": {"orgs": {"terms": {"field": "hsds.organization_id", "size": size, "order": {"_key": "asc"}}}}}
+
+
+def hsds_organizations_body(organization_ids: list[str], per_org: int = 100) -> dict:
+    """The listings of these organisations (their HSDS ids), to build their HSDS organization objects."""
+    return {"size": 0, "query": {"terms": {"hsds.organization_id": organization_ids}},
+            "aggs": {"orgs": {"terms": {"field": "hsds.organization_id", "size": len(organization_ids) or 1},
+                              "aggs": {"listings": {"top_hits": {"size": per_org, "_source": HSDS_SOURCE,
+                                                                 "sort": [{"id": "asc"}]}}}}}}

@@ -168,3 +168,25 @@ class SearchService:
                  "listings": b["doc_count"], "active_listings": b["active"]["doc_count"]}
                 for b in resp["aggregations"]["orgs"]["buckets"]]
 
+
+    # ----- the HSDS 3.0 read API -------------------------------------------------------------
+    def hsds_listings(self, **params) -> tuple[list[dict], int]:
+        """(listing records, total) for one page of ``query.hsds_listings_body(**params)``."""
+        resp = self.store.search(query.hsds_listings_body(**params))
+        return [h["_source"]["record"] for h in resp["hits"]["hits"]], resp["hits"]["total"]["value"]
+
+    def hsds_records(self, field_name: str, value: str) -> list[dict]:
+        """The listing records whose HSDS id ``field_name`` (service_id, organization_id, ...) is ``value``."""
+        resp = self.store.search(query.hsds_lookup_body(field_name, value))
+        return [h["_source"]["record"] for h in resp["hits"]["hits"]]
+
+    def hsds_organizations(self, *, search: str | None, page: int, per_page: int) -> tuple[list[list[dict]], int]:
+        """One page of organisations (each as its listing records, in HSDS id order) and how many there are."""
+        ids = [b["key"] for b in self.store.search(query.hsds_organization_ids_body(search))
+               ["aggregations"]["orgs"]["buckets"]]
+        chosen = ids[(page - 1) * per_page: page * per_page]
+        if not chosen:
+            return [], len(ids)
+        buckets = {b["key"]: [h["_source"]["record"] for h in b["listings"]["hits"]["hits"]]
+                   for b in self.store.search(query.hsds_organizations_body(chosen))["aggregations"]["orgs"]["buckets"]}
+        return [buckets[i] for i in chosen if i in buckets], len(ids)

@@ -84,6 +84,15 @@ def test_a_generated_client_matches_browses_and_updates(lead_client, app, store,
     assert invalid.status_code == 422 and isinstance(invalid.parsed, Problem)
     assert invalid.parsed.errors[0].field == "age"
 
+    from lead_client.api.hsds import get_fully_nested_service_by_id, get_paginated_list_of_services
+    from lead_client.models import HsdsService, HsdsServicePage
+
+    services = get_paginated_list_of_services.sync(client=cm, search="shelter", per_page=3, full=True)
+    assert isinstance(services, HsdsServicePage) and services.total_items >= 1
+    assert services.contents[0].service_at_locations[0].location.location_type == "physical"
+    one = get_fully_nested_service_by_id.sync(services.contents[0].id, client=cm)
+    assert isinstance(one, HsdsService) and one.attributes and one.organization.name
+
     provider = authenticated(lead_client, app, provider_token)
     read = get_listing.sync_detailed("seed-00001", client=provider)
     assert isinstance(read.parsed, Listing)

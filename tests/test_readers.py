@@ -5,7 +5,8 @@ from ingest.geocode import Geocoder
 from ingest.pipeline import Report, check_coordinates, collect
 from ingest.readers.federal import (read_health_centers, read_mental_health, read_opioid_treatment,
                                     read_otp_directory_2017, read_substance_use)
-from ingest.readers.hsds import read_hsds3_json, read_hsds_csv
+from ingest.readers.hsds import read_hsds3_json
+from ingest.readers.hsds_csv import read_hsds_csv
 from ingest.readers.provider_csv import read_provider_path
 from ingest.records import Candidate, Rejection
 from tests.conftest import FIXTURES, ROOT
@@ -83,7 +84,9 @@ def test_hsds3_csv_datapackage(shared):
     rec = good[0].raw
     assert rec["organization"]["name"] == "Example Organization Inc."
     assert rec["phones"][0]["number"] == "+44 1234 234567"
-    assert rec["schedules"][0]["byday"] == "TH,FR"
+    # The example's only schedule ran from 2005-01-01 to 2005-01-01: not applied as current hours.
+    assert rec["schedules"] == []
+    assert any("expired on 2005-01-01" in w for w in good[0].warnings)
     assert rec["languages"] == ["ur"]
 
 

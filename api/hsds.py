@@ -1,0 +1,272 @@
+"""The HSDS 3.0 read API under /hsds/, after the Open Referral HSDS 3.0 OpenAPI: services, organizations,
+service_at_locations, taxonomies and taxonomy terms, and / with the API's metadata.
+
+Each listing is one HSDS service with one service_at_location (``directory.hsds`` says why). With
+``LEAD_PUBLIC_DIRECTORY`` on, these reads need no token and carry CORS for GET, caching headers and
+per-client rate limits; off, they need a reader's token like the rest of the API. Nothing here
+reads capacity history, the audit trail, accounts or referrals.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import request, url_for
+from marshmallow import RAISE, Schema, fields, validate
+
+from api.auth import READERS, require
+from api.hsds_schemas import (HsdsMetaSchema, HsdsOrganizationPageSchema, HsdsOrganizationSchema,
+                              HsdsServiceAtLocationPageSchema, HsdsServiceAtLocationSchema, HsdsServicePageSchema,
+                              HsdsServiceSchema, HsdsTaxonomyPageSchema, HsdsTaxonomySchema,
+                              HsdsTaxonomyTermPageSchema, HsdsTaxonomyTermSchema)
+from api.problem import documents_errors, problem
+from api.runtime import Blueprint, runtime
+from directory import hsds, hsds_terms, taxonomy
+
+blp = Blueprint("hsds", __name__, url_prefix="/hsds",
+                description="Open Referral HSDS 3.0 read API (public when LEAD_PUBLIC_DIRECTORY is on)")
+ERRORS = (401, 403, 429, 503)
+
+
+def public_or_reader(view: Callable) -> Callable:
+    """No token needed when the directory is public; otherwise the reader roles, as everywhere else."""
+    guarded = require(*READERS)(view)
+
+    @wraps(view)
+    def inner(*args, **kwargs):
+        if runtime().settings.public_directory:
+            return view(*args, **kwargs)
+        return guarded(*args, **kwargs)
+    inner._lead_roles = READERS
+    return inner
+
+
+@blp.after_request
+def public_headers(resp):
+    """Public reads: any origin may GET them, and caches may keep them briefly (ETag for revalidation)."""
+    settings = runtime().settings
+    if not settings.public_directory or request.method != "GET" or resp.status_code >= 400:
+        if settings.public_directory and request.method == "GET":
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+        return resp
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Allow-Methods"] = "GET"
+    resp.headers["Cache-Control"] = f"public, max-age={settings.public_cache_seconds}"
+    resp.add_etag()
+    return resp.make_conditional(request)
+
+
+class _Args(Schema):
+    class Meta:
+        unknown = RAISE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1),
+                          metadata={"description": "Page number, from 1"})
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200),
+                              metadata={"description": "Results in one page (at most 200)"})
+    format = fields.String(validate=validate.OneOf(["json"]), metadata={"description": "json (the only format)"})
+
+
+class ServicesArgs(_Args):
+    search = fields.String(metadata={"description": "Full text search (everyday and Spanish words included)"})
+    taxonomy_term_id = fields.String(metadata={"description": "A lead-needs term id: services with that need "
+                                                              "or any need under it"})
+    organization_id = fields.String(metadata={"description": "HSDS id of the organization"})
+    modified_after = fields.AwareDateTime(metadata={"description": "Changed on or after (ISO 8601, with zone)"})
+    full = fields.Boolean(load_default=False, metadata={"description": "Fully nested services"})
+
+
+class OrganizationsArgs(_Args):
+    search = fields.String(metadata={"description": "Words of the organization's name"})
+    full_service = fields.Boolean(load_default=False, metadata={"description": "Fully nested services"})
+
+
+class OrganizationArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    full_service = fields.Boolean(load_default=False, metadata={"description": "Fully nested services"})
+
+
+class TaxonomiesArgs(_Args):
+    search = fields.String()
+
+
+class TermsArgs(_Args):
+    search = fields.String(metadata={"description": "Words of the term's name or code"})
+    taxonomy_id = fields.String()
+    parent_id = fields.String()
+    top_only = fields.Boolean(load_default=False, metadata={"description": "Only terms without a parent"})
+
+
+def _need_codes(term_id: str | None) -> list[str] | None:
+    if term_id is None:
+        return None
+    code = hsds_terms.need_code_for_term(term_id)
+    return [code] if code else []
+
+
+def _listings(args: dict, *, sites_only: bool) -> tuple[list[dict], int]:
+    modified = args.get("modified_after")
+    codes = _need_codes(args.get("taxonomy_term_id"))
+    if codes == []:
+        return [], 0  # not one of our need terms: no service has it
+    return runtime().search.hsds_listings(search=args.get("search"), need_codes=codes,
+                                          organization_id=args.get("organization_id"),
+                                          modified_after=modified.isoformat() if modified else None,
+                                          sites_only=sites_only, page=args["page"], per_page=args["per_page"])
+
+
+# ----- routes -----------------------------------------------------------------------------------------
+@blp.route("/")
+@public_or_reader
+@blp.response(200, HsdsMetaSchema)
+@blp.doc(operationId="getAPIMetaInformation")
+@documents_errors(blp, *ERRORS)
+def hsds_meta():
+    """This API and its relation to HSDS: the version, where its OpenAPI and its taxonomies are."""
+    return {"version": hsds.HSDS_VERSION, "openapi_url": url_for("api-docs.openapi_json", _external=True),
+            "profile": url_for("hsds.hsds_taxonomies", _external=True),
+            "public": runtime().settings.public_directory}
+
+
+@blp.route("/services")
+@public_or_reader
+@blp.arguments(ServicesArgs, location="query", unknown=RAISE)
+@blp.response(200, HsdsServicePageSchema)
+@blp.doc(operationId="getPaginatedListOfServices")
+@documents_errors(blp, *ERRORS, 422)
+def hsds_services(args: dict):
+    """Services, one per listing (a service at one site, or with no site), a page at a time."""
+    records, total = _listings(args, sites_only=False)
+    build = hsds.service_full if args["full"] else hsds.service_basic
+    return hsds.page([build(r) for r in records], total, args["page"], args["per_page"])
+
+
+@blp.route("/services/<string:service_id>")
+@public_or_reader
+@blp.response(200, HsdsServiceSchema)
+@blp.doc(operationId="getFullyNestedServiceById")
+@documents_errors(blp, *ERRORS, 404)
+def hsds_service(service_id: str):
+    """One fully nested service: organization, service_at_locations with location and schedules, phones,
+    languages, eligibility and directory attributes, and capacity (HSDS 3.1 service_capacity)."""
+    records = runtime().search.hsds_records("service_id", service_id)
+    if not records:
+        return problem(404, f"No service {service_id!r}.")
+    return hsds.service_full(records[0])
+
+
+@blp.route("/organizations")
+@public_or_reader
+@blp.arguments(OrganizationsArgs, location="query", unknown=RAISE)
+@blp.response(200, HsdsOrganizationPageSchema)
+@blp.doc(operationId="getPaginatedListOfOrganizations")
+@documents_errors(blp, *ERRORS, 422)
+def hsds_organizations(args: dict):
+    """Organizations with their services (basic, or full with full_service), a page at a time."""
+    groups, total = runtime().search.hsds_organizations(search=args.get("search"), page=args["page"],
+                                                        per_page=args["per_page"])
+    contents = [hsds.organizations(g, full_services=args["full_service"])[0] for g in groups]
+    return hsds.page(contents, total, args["page"], args["per_page"])
+
+
+@blp.route("/organizations/<string:organization_id>")
+@public_or_reader
+@blp.arguments(OrganizationArgs, location="query", unknown=RAISE)
+@blp.response(200, HsdsOrganizationSchema)
+@blp.doc(operationId="getOrganizationById")
+@documents_errors(blp, *ERRORS, 404, 422)
+def hsds_organization(args: dict, organization_id: str):
+    """One organization with every service it runs."""
+    records = runtime().search.hsds_records("organization_id", organization_id)
+    if not records:
+        return problem(404, f"No organization {organization_id!r}.")
+    return hsds.organizations(records, full_services=args["full_service"])[0]
+
+
+@blp.route("/service_at_locations")
+@public_or_reader
+@blp.arguments(ServicesArgs, location="query", unknown=RAISE)
+@blp.response(200, HsdsServiceAtLocationPageSchema)
+@blp.doc(operationId="getPaginatedListOfServiceAtLocation")
+@documents_errors(blp, *ERRORS, 422)
+def hsds_service_at_locations(args: dict):
+    """Service at locations (services with no site have none), a page at a time."""
+    records, total = _listings(args, sites_only=True)
+    build = hsds.service_at_location_full if args["full"] else (lambda r: hsds.service_at_location(r, full=False))
+    return hsds.page([build(r) for r in records], total, args["page"], args["per_page"])
+
+
+@blp.route("/service_at_locations/<string:service_at_location_id>")
+@public_or_reader
+@blp.response(200, HsdsServiceAtLocationSchema)
+@blp.doc(operationId="getServiceAtLocationWithNestedDataById")
+@documents_errors(blp, *ERRORS, 404)
+def hsds_service_at_location(service_at_location_id: str):
+    """One service_at_location with its location, schedules, phones and service."""
+    records = runtime().search.hsds_records("service_at_location_id", service_at_location_id)
+    sal = hsds.service_at_location_full(records[0]) if records else None
+    if sal is None:
+        return problem(404, f"No service_at_location {service_at_location_id!r}.")
+    return sal
+
+
+def _paged(items: list[dict], args: dict) -> dict:
+    start = (args["page"] - 1) * args["per_page"]
+    return hsds.page(items[start:start + args["per_page"]], len(items), args["page"], args["per_page"])
+
+
+def _matches(words: str | None, *texts: str | None) -> bool:
+    wanted = taxonomy.fold(words or "").split()
+    blob = taxonomy.fold(" ".join(t or "" for t in texts))
+    return all(w in blob for w in wanted)
+
+
+@blp.route("/taxonomies")
+@public_or_reader
+@blp.arguments(TaxonomiesArgs, location="query", unknown=RAISE)
+@blp.response(200, HsdsTaxonomyPageSchema)
+@blp.doc(operationId="getPaginatedListOfTaxonomies")
+@documents_errors(blp, *ERRORS, 422)
+def hsds_taxonomies(args: dict):
+    """Our three taxonomies: lead-needs, lead-eligibility and lead-directory (see README, 'HSDS')."""
+    items = [t.as_hsds() for t in hsds_terms.TAXONOMIES if _matches(args.get("search"), t.name, t.description)]
+    return _paged(items, args)
+
+
+@blp.route("/taxonomies/<string:taxonomy_id>")
+@public_or_reader
+@blp.response(200, HsdsTaxonomySchema)
+@blp.doc(operationId="getTaxonomyById")
+@documents_errors(blp, *ERRORS, 404)
+def hsds_taxonomy(taxonomy_id: str):
+    """One taxonomy."""
+    found = next((t.as_hsds() for t in hsds_terms.TAXONOMIES if t.id == taxonomy_id), None)
+    return found or problem(404, f"No taxonomy {taxonomy_id!r}.")
+
+
+@blp.route("/taxonomy_terms")
+@public_or_reader
+@blp.arguments(TermsArgs, location="query", unknown=RAISE)
+@blp.response(200, HsdsTaxonomyTermPageSchema)
+@blp.doc(operationId="getPaginatedListOfTaxonomyTerms")
+@documents_errors(blp, *ERRORS, 422)
+def hsds_taxonomy_terms(args: dict):
+    """Terms of our taxonomies: every need (with its parent), every eligibility rule, every directory field."""
+    items = [t for t in hsds_terms.all_terms()
+             if _matches(args.get("search"), t["name"], t["code"])
+             and args.get("taxonomy_id") in (None, t["taxonomy_id"])
+             and args.get("parent_id") in (None, t.get("parent_id"))
+             and not (args["top_only"] and t.get("parent_id"))]
+    return _paged(items, args)
+
+
+@blp.route("/taxonomy_terms/<string:term_id>")
+@public_or_reader
+@blp.response(200, HsdsTaxonomyTermSchema)
+@blp.doc(operationId="getTaxonomyTermById")
+@documents_errors(blp, *ERRORS, 404)
+def hsds_taxonomy_term(term_id: str):
+    """One taxonomy term."""
+    return hsds_terms.TERMS_BY_ID.get(term_id) or problem(404, f"No taxonomy term {term_id!r}.")

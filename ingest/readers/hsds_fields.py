@@ -1,0 +1,244 @@
+"""Field readers shared by the HSDS-family readers: languages, phones, schedules, eligibility, capacity.
+
+Each reads what a feed states and nothing more: an unrecognised value is reported and left out.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Iterable
+
+from directory import eligibility as E
+from directory import vocabulary as V
+from directory.taxonomy import fold
+from ingest.records import blank, drop_none, integer, text
+
+WEEKDAY_NUMBERS = {"1": "MO", "2": "TU", "3": "WE", "4": "TH", "5": "FR", "6": "SA", "7": "SU"}
+
+# Phone types as HSDS 3.0 names them; a fax is never the number to call.
+PHONE_TYPES = {
+    "voice": "voice", "phone": "voice", "main": "voice", "office": "voice", "hotline": "voice", "landline": "voice",
+    "toll free": "voice", "tollfree": "voice", "work": "voice", "intake": "voice", "crisis": "voice",
+    "fax": "fax", "facsimile": "fax", "fax number": "fax",
+    "cell": "cell", "mobile": "cell", "cellular": "cell",
+    "text": "text", "sms": "text", "txt": "text",
+    "tty": "textphone", "tdd": "textphone", "textphone": "textphone", "ttd": "textphone",
+    "video": "video", "pager": "pager",
+}
+PHONE_ORDER = {"voice": 0, "cell": 1, "text": 2, "textphone": 3, "video": 4, "pager": 5, "fax": 9}
+
+
+def coordinate(value: Any) -> float | None:
+    try:
+        return float(value) if not blank(value) else None
+    except (TypeError, ValueError):
+        return None
+
+
+# ----- languages ----------------------------------------------------------------------------------
+def languages(rows: Iterable[Any]) -> tuple[list[str] | None, list[str]]:
+    """ISO 639-1 codes from language rows or strings ('sp', 'Spanish', 'español', 'spa' -> 'es').
+
+    Returns (codes or None when none were given, values not recognised)."""
+    codes: list[str] = []
+    unknown: list[str] = []
+    given = False
+    for row in rows:
+        values = [row] if isinstance(row, str) else [row.get("code"), row.get("name"), row.get("language")]
+        values = [v for v in values if not blank(v)]
+        if not values:
+            continue
+        given = True
+        found = next((V.LANGUAGES.lookup(str(v)) for v in values if V.LANGUAGES.lookup(str(v))), None)
+        code = str(values[0]).strip()
+        if found:
+            codes.append(found)
+        elif re.fullmatch(r"[a-z]{2}", code):  # an ISO 639-1 code the vocabulary has no words for (ur)
+            codes.append(code)
+        else:
+            unknown.append(str(values[0]))
+    return (sorted(set(codes)) if given else None), unknown
+
+
+def split_list(value: Any) -> list[str]:
+    """'a, b; c' or a JSON-ish list -> items."""
+    if blank(value):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if not blank(v)]
+    return [p.strip(" []'\"") for p in re.split(r"[,;|]", str(value)) if p.strip(" []'\"")]
+
+
+# ----- phones -------------------------------------------------------------------------------------
+def phone_type(value: Any) -> str:
+    key = fold(str(value or ""))
+    return PHONE_TYPES.get(key, "voice" if not key else PHONE_TYPES.get(key.split()[0], "voice"))
+
+
+def phones(rows: Iterable[dict]) -> list[dict]:
+    """Phones with normalised types, callable ones first, each number once."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    for p in rows:
+        number = text(str(p.get("number") or "").strip('"'))
+        if not number or number in seen or sum(c.isdigit() for c in number) < 3:
+            continue
+        seen.add(number)
+        out.append(drop_none({"number": number, "extension": text(p.get("extension")),
+                              "type": phone_type(p.get("type") or p.get("number_type")),
+                              "description": text(p.get("description") or p.get("department"))}))
+    return sorted(out, key=lambda p: PHONE_ORDER.get(p["type"], 5))
+
+
+# ----- schedules ----------------------------------------------------------------------------------
+def _day(value: Any) -> str | None:
+    raw = text(value)
+    if raw is None:
+        return None
+    if raw in WEEKDAY_NUMBERS:
+        return WEEKDAY_NUMBERS[raw]
+    return raw[:2].upper()
+
+
+def schedule(s: dict) -> dict:
+    byday = text(s.get("byday"))
+    if not byday and not blank(s.get("weekday")):  # HSDS 1.x / Ohana regular_schedule
+        byday = _day(s["weekday"])
+    return drop_none({"freq": (text(s.get("freq")) or "WEEKLY").upper(), "byday": byday,
+                      "opens_at": text(s.get("opens_at")), "closes_at": text(s.get("closes_at")),
+                      "description": text(s.get("description"))})
+
+
+def _date(value: Any) -> date | None:
+    raw = text(value)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+
+
+def current_schedules(rows: Iterable[dict], today: date, warnings: list[str]) -> list[dict]:
+    """The schedules in force today: one whose valid_to has passed, or whose valid_from is still to
+    come, is left out (and said so) instead of being applied as the current hours."""
+    out = []
+    for s in rows:
+        valid_to, valid_from = _date(s.get("valid_to")), _date(s.get("valid_from"))
+        if valid_to and valid_to < today:
+            warnings.append(f"schedule {s.get('id') or ''} expired on {valid_to.isoformat()}; left out".replace("  ", " "))
+            continue
+        if valid_from and valid_from > today:
+            warnings.append(f"schedule {s.get('id') or ''} starts on {valid_from.isoformat()}; left out".replace("  ", " "))
+            continue
+        out.append(schedule(s))
+    return out
+
+
+# ----- eligibility --------------------------------------------------------------------------------
+_AGE_FLOOR = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:\+|and over|and older|and up|or older|years and over)$")
+_AGE_SPAN = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:-|to|through) ?(\d{1,3})(?: years)?$")
+_ONLY_FOR = {"veterans": "veterans", "veteran": "veterans", "veterans only": "veterans",
+             "pregnant women": "pregnant_parenting", "pregnant and parenting women": "pregnant_parenting",
+             "pregnant or parenting women": "pregnant_parenting"}
+
+
+def eligibility_from_text(texts: Iterable[str]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Structured eligibility from short eligibility values ('Men', 'Women only', 'Veterans', '18+',
+    'Ages 18-64'), as 1.x eligibility tables and Ohana's eligibility column give them. Sentences are
+    kept as text only: a whole value must say one thing, or nothing is read from it."""
+    genders: list[str] = []
+    facts: dict[str, Any] = {}
+    ages: dict[str, int] = {}
+    for raw in texts:
+        value = fold(raw or "").replace("  ", " ")
+        if not value or len(value.split()) > 6:
+            continue
+        gender = V.GENDERS.lookup(value)
+        if gender:
+            genders.append(gender)
+        elif value in _ONLY_FOR:
+            facts[_ONLY_FOR[value]] = True
+        elif m := _AGE_FLOOR.match(raw.strip().lower().replace("–", "-")):
+            ages["minimum_age"] = int(m.group(1))
+        elif m := _AGE_SPAN.match(raw.strip().lower().replace("–", "-")):
+            ages["minimum_age"], ages["maximum_age"] = int(m.group(1)), int(m.group(2))
+    if genders:
+        facts["gender"] = sorted(set(genders))
+    return facts, ages
+
+
+def eligibility(service: dict, stated: dict[str, Any]) -> tuple[dict, dict]:
+    """(record ``eligibility`` section, service age fields) through the eligibility table's listing paths.
+
+    ``stated`` holds our own lead-eligibility attributes (by dimension name); short eligibility values
+    (``service['_eligibility']``) and age columns fill what they leave out. Raises ValueError on an
+    age that is not a number."""
+    from_text, text_ages = eligibility_from_text(service.get("_eligibility") or [])
+    values = {**from_text, **stated}
+    section: dict[str, Any] = {}
+    for dim in E.DIMENSIONS:
+        if dim.kind == "range" or dim.name not in values:
+            continue
+        value = values[dim.name]
+        if dim.vocabulary and isinstance(value, list):
+            value = [dim.vocabulary.lookup(v) or v for v in value]
+        section[dim.listing_paths[0].split(".", 1)[1]] = value
+    ages: dict[str, int] = {}
+    for key, aliases in (("minimum_age", ("minimum_age", "age_min", "min_age")),
+                         ("maximum_age", ("maximum_age", "age_max", "max_age"))):
+        for alias in aliases:
+            try:
+                value = integer(service.get(alias))
+            except ValueError:
+                raise ValueError(f"{alias} {service.get(alias)!r} is not a number of years") from None
+            if value is not None:
+                ages[key] = value
+                break
+        else:
+            if key in text_ages:
+                ages[key] = text_ages[key]
+    return section, ages
+
+
+# ----- capacity -----------------------------------------------------------------------------------
+def capacity(rows: list[dict], direct: dict[str, Any]) -> dict | None:
+    """HSDS 3.1 service_capacity (the first) and our lead-directory capacity attributes."""
+    cap: dict[str, Any] = {}
+    if rows:
+        row = rows[0]
+        unit = row.get("unit") if isinstance(row.get("unit"), dict) else {}
+        cap.update(drop_none({"available": integer(row.get("available")), "maximum": integer(row.get("maximum")),
+                              "unit": text(unit.get("identifier")) or text(unit.get("name")),
+                              "updated_at": text(row.get("updated"))}))
+    for key in ("available", "maximum", "unit", "updated_at", "waitlist", "wait_days", "accepting_new_clients",
+                "updated_by"):
+        if f"capacity_{key}" in direct:
+            cap[key] = direct[f"capacity_{key}"]
+    if cap.get("unit"):
+        unit = fold(cap["unit"])
+        cap["unit"] = {"bed": "beds", "slot": "slots", "appointment": "appointments", "space": "spaces"}.get(unit, unit)
+    if cap and "unit" not in cap:
+        cap["unit"] = "beds"
+    return cap or None
+
+
+# ----- recognising shapes -------------------------------------------------------------------------
+def looks_like_ohana_location(obj: Any) -> bool:
+    """An Ohana API location object: nested organization, a single address and services, no HSDS links."""
+    return isinstance(obj, dict) and isinstance(obj.get("organization"), dict) and \
+        isinstance(obj.get("services"), list) and ("address" in obj or "short_desc" in obj or "admin_emails" in obj) \
+        and "service_at_locations" not in obj
+
+
+def kind_of(obj: dict) -> str:
+    keys = set(obj)
+    if {"taxonomy_id", "name"} <= keys or "parent_id" in keys:
+        return "taxonomy term"
+    if "location_type" in keys or "addresses" in keys:
+        return "location"
+    if keys & {"website", "legal_status", "year_incorporated", "tax_status", "parent_organization_id"}:
+        return "organization summary (no services)"
+    if {"name", "description"} <= keys and ("version" in keys or "uri" in keys):
+        return "taxonomy"
+    return "unrecognised (keys: " + ", ".join(sorted(keys)[:8]) + ")"
