@@ -9,6 +9,7 @@ from flask_compress import Compress
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from api import i18n
 from api.problem import PROBLEM, ProblemSchema, from_http_exception, problem
 from api.runtime import Runtime
 from directory import places
@@ -16,6 +17,7 @@ from directory.accounts import Accounts
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
 from directory.store import Store
+from directory.suggestions import Suggestions
 from matching.service import SearchService
 
 log = logging.getLogger(__name__)
@@ -70,20 +72,22 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     store = Store(client, settings)
     app.extensions["lead"] = Runtime(settings=settings, store=store,
                                      accounts=Accounts(client, settings, audit=store.audit),
-                                     search=SearchService(store, settings))
+                                     search=SearchService(store, settings),
+                                     suggestions=Suggestions(client, settings))
     Compress(app)
+    i18n.init_app(app)
 
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import admin, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
+    from api import admin, health, ingest_cli, listings, match, pages, provider, seed_cli, suggestions, users_cli
 
-    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, admin.blp):
+    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, admin.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    app.register_blueprint(web.web)
+    pages.init_app(app)
     ingest_cli.init_app(app)
     seed_cli.init_app(app)
     users_cli.init_app(app)
@@ -110,10 +114,14 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
                                                                               "message": "not valid JSON"}])
         return None
 
+    # Map tiles, when a tile server is configured, are the only images from elsewhere.
+    tile_origin = _origin(settings.map_tile_url)
+    img_src = f"'self' data: {tile_origin}" if tile_origin else "'self' data:"
+
     @app.after_request
     def security_headers(resp):
         resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                f"default-src 'self'; style-src 'self' 'unsafe-inline'; img-src {img_src}; "
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
@@ -124,6 +132,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
 
     def engine_unavailable(exc: Exception):
         log.warning("search engine unavailable: %s", type(exc).__name__)
+        if pages.wants_page():
+            return pages.error_page(503)
         return problem(503, "The search engine is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
     for exc_class in ENGINE_UNAVAILABLE:
@@ -133,13 +143,27 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     def engine_error(exc):  # noqa: ANN001 - the engine client's ApiError
         log.error("search engine error %s: %s", exc.meta.status if exc.meta else "?", exc.message)
         status = 503 if exc.meta and exc.meta.status in (429, 503) else 502
+        if pages.wants_page():
+            return pages.error_page(status)
         return problem(status, "The search engine could not answer this request.", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
+            if pages.wants_page():
+                return pages.error_page(exc.code or 500)
             return from_http_exception(exc)
         log.exception("unhandled error")
+        if pages.wants_page():
+            return pages.error_page(500)
         return problem(500, "Something went wrong on our side; it has been logged.")
 
     return app
+
+
+def _origin(url: str) -> str | None:
+    """'https://tiles.example/{z}/{x}/{y}.png' -> 'https://tiles.example'."""
+    if not url or "://" not in url:
+        return None
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -30,6 +30,8 @@ class Settings:
     # Session cookies only over HTTPS (browsers treat http://127.0.0.1 as secure, so local use works).
     secure_cookies: bool = True
     secret_key: str = field(default="dev-only-change-me", repr=False)
+    # A map tile URL template ('https://host/{z}/{x}/{y}.png'); empty: maps are drawn as plain SVG.
+    map_tile_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

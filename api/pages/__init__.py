@@ -1,0 +1,39 @@
+"""Pages for people, served by the same app as the API and calling the same service layer:
+sign-in, the case manager's match, the officer's 'Nearby now', providers' listings and admin."""
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask
+
+from api.pages.common import error_page, pages, wants_page
+from api.runtime import request_language
+from directory.vocabulary import LANGUAGES
+
+
+def _language_label(code: str) -> str:
+    return LANGUAGES.label(code, request_language())
+
+
+def _tel(number: str) -> str:
+    """'(860) 555-0100 ext 2' -> '+18605550100' for a tel: link (US numbers)."""
+    digits = re.sub(r"\D", "", re.split(r"(?i)\s*(?:ext|x)\.?\s*\d+$", number or "")[0])
+    if len(digits) == 10:
+        return f"+1{digits}"
+    return f"+{digits}" if len(digits) == 11 and digits.startswith("1") else digits
+
+
+def _short(value) -> str:  # noqa: ANN001 - any audit value
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return "" if value is None else (text if len(text) <= 120 else text[:117] + "…")
+
+
+def init_app(app: Flask) -> None:
+    from api.pages import account, admin, casemanager, officer, provider  # noqa: F401 - routes
+
+    app.register_blueprint(pages)
+    app.jinja_env.filters.update(language_label=_language_label, tel=_tel, short=_short)
+
+
+__all__ = ["init_app", "error_page", "wants_page"]
