@@ -72,8 +72,11 @@ class Suggestions:
     def list(self, *, status: str | None = None, by: str | None = None, size: int = 200) -> list[dict]:
         """Newest first, optionally only one status or one author."""
         filters = [{"term": {k: v}} for k, v in (("status", status), ("by", by)) if v]
-        resp = self.es.search(index=self.index, size=size, query={"bool": {"filter": filters}},
-                              sort=[{"at": "desc"}])
+        try:
+            resp = self.es.search(index=self.index, size=size, query={"bool": {"filter": filters}},
+                                  sort=[{"at": "desc"}])
+        except NotFoundError:  # nothing suggested yet on a directory never rebuilt since suggestions came
+            return []
         return [h["_source"] for h in resp["hits"]["hits"]]
 
     def decide(self, suggestion_id: str, status: str, *, by: str, note: str | None = None,

@@ -24,6 +24,19 @@ def _tel(number: str) -> str:
     return f"+{digits}" if len(digits) == 11 and digits.startswith("1") else digits
 
 
+SPANISH_HOURS = {"Open 24/7": "Abierto 24/7", "Hours not stated": "Horario no indicado", "Mon": "lun", "Tue": "mar",
+                 "Wed": "mié", "Thu": "jue", "Fri": "vie", "Sat": "sáb", "Sun": "dom"}
+
+
+def hours_text(text: str | None) -> str:
+    """The weekly hours line ('Mon 08:00-17:00; Sat 09:00-12:00', written by ``directory.hours.describe``)
+    in the page's language."""
+    if not text or request_language() != "es":
+        return text or ""
+    return re.sub(r"Open 24/7|Hours not stated|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b",
+                  lambda m: SPANISH_HOURS[m.group(0)], text)
+
+
 def _short(value) -> str:  # noqa: ANN001 - any audit value
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return "" if value is None else (text if len(text) <= 120 else text[:117] + "…")
@@ -33,7 +46,8 @@ def init_app(app: Flask) -> None:
     from api.pages import account, admin, casemanager, officer, provider  # noqa: F401 - routes
 
     app.register_blueprint(pages)
-    app.jinja_env.filters.update(language_label=_language_label, tel=_tel, short=_short)
+    app.jinja_env.filters.update(language_label=_language_label, tel=_tel, short=_short,
+                                 hours=hours_text)
 
 
 __all__ = ["init_app", "error_page", "wants_page"]

@@ -30,12 +30,8 @@ def role_name(role: str) -> str:
 @page_for("admin")
 def admin_home():
     rt = runtime()
-    pending = len(rt.suggestions.list(status="pending")) if _has(rt.store.suggestions_index) else 0
+    pending = len(rt.suggestions.list(status="pending"))
     return render_template("admin/home.html", title=_("Admin"), pending=pending)
-
-
-def _has(index: str) -> bool:
-    return runtime().store.es.indices.exists(index=index)
 
 
 @pages.route("/admin/accounts", methods=["GET", "POST"])
@@ -105,8 +101,7 @@ def admin_suggestions():
         except SuggestionRefused as exc:
             error = str(exc)
     status = request.args.get("status", "pending")
-    items = rt.suggestions.list(status=status if status in ("pending", "accepted", "rejected") else None) \
-        if _has(rt.store.suggestions_index) else []
+    items = rt.suggestions.list(status=status if status in ("pending", "accepted", "rejected") else None)
     lang = request_language()
     shown = []
     for s in items:

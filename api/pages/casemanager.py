@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api.match import MatchRequestSchema, profile_from
+from api.pages import hours_text
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
 from api.problem import flatten_messages
@@ -111,7 +112,7 @@ def summary_text(result: dict, n: int) -> str:
     lines.append(", ".join(x for x in (street, town) if x))
     if result.get("phone"):
         lines.append(_("Phone: %(phone)s", phone=result["phone"]))
-    lines.append(_("Hours: %(hours)s", hours=result.get("hours") or result.get("opening_text")))
+    lines.append(_("Hours: %(hours)s", hours=hours_text(result.get("hours")) or result.get("opening_text")))
     if result.get("required_documents"):
         lines.append(_("Bring: %(things)s", things=", ".join(result["required_documents"])))
     return "\n".join(lines)
