@@ -30,6 +30,10 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException):  # noqa: D102 - flask-smorest hook
+        from api import pages
+
+        if pages.wants_page():  # a person's browser asked for a page: answer with one
+            return pages.error_page(error.code or 500)
         return from_http_exception(error)
 
     def _register_responses(self):  # noqa: D102 - flask-smorest hook: error responses are problem+json
