@@ -81,6 +81,15 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     Compress(app)
     i18n.init_app(app)
 
+    @app.after_request
+    def buffer_static_files(resp):
+        """Read our small static files into memory so Flask-Compress gzips them whole (it runs after
+        this): compressing the file stream chunk by chunk would leave the file unclosed."""
+        if request.endpoint == "static" and resp.status_code == 200 and resp.is_streamed:
+            resp.direct_passthrough = False
+            resp.make_sequence()
+        return resp
+
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
         "Errors are application/problem+json with the failing fields in `errors`. Send "
