@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
-        API_SPEC_OPTIONS={"security": [{"bearer": []}]},
+        API_SPEC_OPTIONS={"security": [{"bearer": []}, {"session": []}]},
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -100,6 +100,10 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, admin.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": "lead_session",
+        "description": "The cookie of someone signed in at /login (the pages' own scripts). A state-changing "
+                       "call with it must also send the page's CSRF token in X-CSRF-Token."})
     pages.init_app(app)
     ingest_cli.init_app(app)
     seed_cli.init_app(app)

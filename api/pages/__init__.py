@@ -42,10 +42,18 @@ def _short(value) -> str:  # noqa: ANN001 - any audit value
     return "" if value is None else (text if len(text) <= 120 else text[:117] + "…")
 
 
+def results_points(results: list[dict]) -> list[dict]:
+    """The numbered, located results for the optional tile map."""
+    return [{"n": n, "lat": r["location"]["lat"], "lon": r["location"]["lon"]}
+            for n, r in enumerate(results, 1) if r.get("location")]
+
+
 def init_app(app: Flask) -> None:
     from api.pages import account, admin, casemanager, officer, provider  # noqa: F401 - routes
 
     app.register_blueprint(pages)
+    app.config["LEAD_MAP_TILE_URL"] = app.extensions["lead"].settings.map_tile_url
+    app.jinja_env.globals["results_points"] = results_points
     app.jinja_env.filters.update(language_label=_language_label, tel=_tel, short=_short,
                                  hours=hours_text)
 

@@ -108,6 +108,11 @@
           var article = f.closest(".listing");
           var text = article.querySelector('[data-role="cap-text"]');
           if (text) { text.textContent = listing.capacity.text; }
+          var badge = article.querySelector('[data-role="cap-badge"]'), labels = JSON.parse(f.dataset.labels || "{}");
+          if (badge && labels[listing.capacity.status]) {
+            badge.textContent = labels[listing.capacity.status];
+            badge.className = "badge cap-" + listing.capacity.status;
+          }
           var msg = article.querySelector('[data-role="message"]');
           msg.hidden = false; msg.className = "ok"; msg.setAttribute("role", "status");
           msg.textContent = f.dataset[action === "confirm" ? "confirmedText" : "savedText"] || listing.capacity.text;
