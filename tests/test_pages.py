@@ -272,7 +272,9 @@ def test_a_provider_edits_a_listing_and_a_conflict_shows_what_changed(site):
     assert conflict.status_code == 409 and "Someone else changed this listing" in page
     row = re.search(r"<tr><th scope=\"row\">Hours</th><td>(.*?)</td><td>(.*?)</td></tr>", page)
     assert row and row.groups() == ("Mo-Su 19:00-07:00", "24/7")
-    assert 'value="pt" checked' in page  # this person's change is kept to retry
+    assert 'value="pt" checked' in page  # this person's change is kept to retry...
+    assert 'name="hours" value="24/7"' in page  # ...over the listing as it is now, never the old hours
+    assert re.search(r'<th scope="row">Languages</th><td>English, Spanish</td><td>English, Spanish, Portuguese</td>', page)
     retry = hidden(conflict)
     saved = c.post(f"/provider/listings/{OWN}/edit", data={**retry, **{**fields, "hours": "24/7"}})
     assert saved.status_code == 302

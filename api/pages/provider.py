@@ -102,14 +102,14 @@ def provider_capacity(listing_id: str):
 
 def _form_page(view: dict, etag: str, *, mode: str, values: dict | None = None, base: dict | None = None,
                errors: list[str] | None = None, conflict: list[dict] | None = None, status: int = 200,
-               note: str = ""):
+               note: str = "", yours: list[dict] | None = None):
     lang = request_language()
     current = LF.current_values(view)
     return render_template(
         "listing_form.html", title=_("Edit listing") if mode == "edit" else _("Suggest a correction"),
         view=view, etag=etag, mode=mode, values=values or current, base=LF.encode_base(base or current),
         controls=LF.controls(lang), language_options=LF.language_options(lang), max_phones=LF.MAX_PHONES,
-        errors=errors or [], conflict=conflict, note=note), status
+        errors=errors or [], conflict=conflict, yours=yours or [], note=note), status
 
 
 def _read(listing_id: str):
@@ -148,9 +148,17 @@ def provider_edit(listing_id: str):
         return error_page(403)
     except VersionConflict:
         # Show what someone else changed since this form was opened; keep this person's values to retry.
+        # The form shows the listing as it is now with only this person's own changes on top, so saving
+        # again never puts back what the other person changed.
+        found = _read(listing_id)
+        if not found:
+            return error_page(404)
+        view, etag, _org = found
         now = LF.current_values(view)
-        return _form_page(view, etag, mode="edit", values=mine, base=now,
-                          conflict=LF.differences(base, now, request_language()), status=409)
+        return _form_page(view, etag, mode="edit", values={**now, **changes}, base=now,
+                          conflict=LF.differences(base, now, request_language()),
+                          yours=LF.differences({k: now.get(k) for k in changes}, changes, request_language()),
+                          status=409)
     return redirect(url_for("pages.provider_home", saved=listing_id) + f"#listing-{listing_id}")
 
 
