@@ -120,6 +120,8 @@ def test_expiry_disabling_sign_out_and_lock_out_are_pages_a_person_understands(s
     assert "This account has been disabled" in text(c.get(resp.headers["Location"]))
 
     c, csrf, name = sign_in(site, "officer")
+    forged = c.post("/logout", data={"csrf_token": "forged"})
+    assert forged.status_code == 400 and c.get("/nearby").status_code == 200  # still signed in, and told so
     out = c.post("/logout", data={"csrf_token": csrf})
     assert "reason=signedout" in out.headers["Location"] and c.get("/nearby").status_code == 302
 

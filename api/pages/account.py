@@ -59,8 +59,11 @@ def login():
 
 @pages.route("/logout", methods=["POST"])
 def logout():
-    if csrf_matches(request.form.get("csrf_token")):
-        sign_out()
+    if not csrf_matches(request.form.get("csrf_token")) and session_state()[0] is not None:
+        # Still signed in: a sign-out from elsewhere (or a stale page) must not pretend it worked.
+        return error_page(400, _("This form has expired"),
+                          _("The page was open too long or came from elsewhere. Reload it and try again."))
+    sign_out()
     return redirect(url_for("pages.login_form", reason="signedout"))
 
 
