@@ -283,6 +283,16 @@ def test_a_provider_edits_a_listing_and_a_conflict_shows_what_changed(site):
     listing = c.get(f"/api/v1/services/{OWN}").get_json()
     assert listing["languages"] == ["en", "es", "pt"] and listing["access"]["walk_in"] is True
     assert c.get(f"/provider/listings/{OTHER}/edit").status_code == 403
+    bad = c.post(f"/provider/listings/{OWN}/edit", data={**hidden(c.get(f"/provider/listings/{OWN}/edit")),
+                                                        **fields, "hours": "whenever"})
+    assert bad.status_code == 422 and "Write the hours like the example" in text(bad)
+    ages = c.post(f"/provider/listings/{OWN}/edit", data={**hidden(c.get(f"/provider/listings/{OWN}/edit")),
+                                                         **fields, "hours": "24/7", "min_age": "30", "max_age": "20"})
+    assert ages.status_code == 422 and "the youngest no older than the oldest" in text(ages), text(ages)[-3000:]
+    form = _capacity_form(text(c.get("/provider")), OWN)
+    over = c.post(f"/provider/listings/{OWN}/capacity", data={**form, "available": "9", "maximum": "3",
+                                                               "action": "save"})
+    assert over.status_code == 422 and "cannot be more than the total" in text(over)
 
 
 # ----- suggested corrections and admin ------------------------------------------------------------------

@@ -37,6 +37,11 @@ def hours_text(text: str | None) -> str:
                   lambda m: SPANISH_HOURS[m.group(0)], text)
 
 
+def first_upper(text: str) -> str:
+    """'men' -> 'Men', 'Medicaid (HUSKY)' unchanged: a label at the start of a line."""
+    return text[:1].upper() + text[1:] if text else text
+
+
 def _short(value) -> str:  # noqa: ANN001 - any audit value
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return "" if value is None else (text if len(text) <= 120 else text[:117] + "…")
@@ -55,7 +60,7 @@ def init_app(app: Flask) -> None:
     app.config["LEAD_MAP_TILE_URL"] = app.extensions["lead"].settings.map_tile_url
     app.jinja_env.globals["results_points"] = results_points
     app.jinja_env.filters.update(language_label=_language_label, tel=_tel, short=_short,
-                                 hours=hours_text)
+                                 hours=hours_text, first_upper=first_upper)
 
 
 __all__ = ["init_app", "error_page", "wants_page"]

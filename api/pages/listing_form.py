@@ -8,8 +8,11 @@ import json
 from typing import Any
 
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
+from api.problem import flatten_messages
 from directory import eligibility
+from directory.model import error_messages
 from directory.vocabulary import LANGUAGES
 
 MAX_PHONES = 3
@@ -142,3 +145,29 @@ def differences(before: dict, after: dict, lang: str) -> list[dict]:
     """What differs between two sets of values, for people: field, before, after."""
     return [{"field": field_label(k, lang), "before": show(k, before.get(k), lang), "after": show(k, after.get(k), lang)}
             for k in sorted(set(before) | set(after)) if _norm(before.get(k)) != _norm(after.get(k))]
+
+
+# Record paths a failed write names -> the form's fields.
+RECORD_FIELDS = {"hours_text": "hours", "service.minimum_age": "min_age", "service.maximum_age": "max_age",
+                 **{path: column for dim in eligibility.DIMENSIONS
+                    for column, path in zip(dim.columns, dim.listing_paths)}}
+
+
+def error_lines(exc: ValidationError, lang: str) -> list[str]:
+    """What to fix, field by field, in the page's language where we can say it better than the schema."""
+    if isinstance(exc.messages, dict) and not any("." in str(k) for k in exc.messages):
+        pairs = [(e["field"], e["message"]) for e in flatten_messages(exc.messages)]
+    else:
+        pairs = error_messages(exc)
+    said = {"hours": _("Write the hours like the example, e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00."),
+            "min_age": _("Type ages between 0 and 120, the youngest no older than the oldest."),
+            "max_age": _("Type ages between 0 and 120, the youngest no older than the oldest."),
+            "phones": _("Check the phone numbers: each needs at least 3 digits.")}
+    lines = []
+    for path, message in pairs:
+        field = path.split("[")[0]
+        field = RECORD_FIELDS.get(field, field.split(".")[0])
+        line = f"{field_label(field, lang)}: {said.get(field, message)}"
+        if line not in lines:
+            lines.append(line)
+    return lines

@@ -72,8 +72,10 @@ def provider_capacity(listing_id: str):
     try:
         body = CapacitySchema().load(_capacity_body(request.form, view["capacity"]))
     except ValidationError as exc:
-        text = "; ".join(e["message"] for e in flatten_messages(exc.messages))
-        return _home({listing_id: {"kind": "error", "text": _("Not saved: %(why)s", why=text)}}, 422)
+        above = any("above maximum" in e["message"] for e in flatten_messages(exc.messages))
+        why = _("the open number cannot be more than the total.") if above else \
+            _("type whole numbers of 0 or more.")
+        return _home({listing_id: {"kind": "error", "text": _("Not saved: %(why)s", why=why)}}, 422)
     confirm = request.form.get("action") == "confirm"
     try:
         if confirm:
@@ -139,11 +141,8 @@ def provider_edit(listing_id: str):
         loaded = ListingEditSchema().load(changes)
         write_listing(listing_id, edit_paths(loaded), who=g.user, if_version=request.form.get("etag"))
     except ValidationError as exc:
-        errors = [f"{LF.field_label(e['field'].split('.')[0].split('[')[0], request_language())}: {e['message']}"
-                  for e in (flatten_messages(exc.messages) if isinstance(exc.messages, dict)
-                            else [{"field": f, "message": m} for f, m in error_messages(exc)])]
         return _form_page(view, request.form.get("etag") or etag, mode="edit", values=mine, base=base,
-                          errors=errors, status=422)
+                          errors=LF.error_lines(exc, request_language()), status=422)
     except Forbidden:
         return error_page(403)
     except VersionConflict:
@@ -191,8 +190,8 @@ def suggest_listing(listing_id: str):
         loaded = ListingEditSchema().load(changes)
         suggest(listing_id, loaded, note or None)
     except ValidationError as exc:
-        errors = [f"{e['field']}: {e['message']}" for e in flatten_messages(exc.messages)]
-        return _form_page(view, etag, mode="suggest", values=mine, base=base, errors=errors, note=note, status=422)
+        return _form_page(view, etag, mode="suggest", values=mine, base=base,
+                          errors=LF.error_lines(exc, request_language()), note=note, status=422)
     except SuggestionRefused as exc:
         return error_page(exc.status, message=str(exc))
     resp = make_response(render_template("message.html", title=_("Thank you"),
