@@ -33,8 +33,9 @@ translations: $(STAMP)
 
 # After changing page strings: refresh the catalogue, then write the new Spanish in the .po.
 messages: $(STAMP)
+	mkdir -p .cache
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o .cache/messages.pot .
-	$(BIN)/pybabel -q update -i .cache/messages.pot -d api/translations --no-location --omit-header --width 120
+	$(BIN)/pybabel -q update -i .cache/messages.pot -d api/translations --width 120 --ignore-obsolete
 
 # Debian's Chromium for the browser tests (installed with apt-get when missing).
 browser:
