@@ -10,7 +10,7 @@ PORT      ?= 8000
 export LEAD_ES_URL ?= http://127.0.0.1:9200
 SHARED    ?= ../shared/data
 
-.PHONY: help install es-up es-down es-status seed load-ct run serve test eval eval-ct bench clean
+.PHONY: help install translations messages browser es-up es-down es-status seed load-ct run serve test eval eval-ct bench clean
 
 help:
 	@echo "make run      install, start Elasticsearch, load seed_data/, serve on http://$(HOST):$(PORT)"
@@ -29,6 +29,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The Spanish catalogue (.po, committed) compiled for the pages (.mo, git-ignored).
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d api/translations
+
+# After changing page strings: refresh the catalogue, then write the new Spanish in the .po.
+messages: $(STAMP)
+	mkdir -p .cache
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o .cache/messages.pot .
+	$(BIN)/pybabel -q update -i .cache/messages.pot -d api/translations --width 120 --ignore-obsolete
+
+# Debian's Chromium for the browser tests (installed with apt-get when missing).
+browser:
+	scripts/browser.sh
+
 es-up: $(STAMP)
 	scripts/es-local.sh up
 
@@ -44,14 +58,22 @@ seed: es-up
 load-ct: es-up
 	$(BIN)/lead ingest run seed:seed_data federal:$(SHARED)/facilities/ct
 
-run: seed
+run: seed translations
 	$(BIN)/lead users demo
+	@echo "Pages (sign in with the demo accounts above):"
+	@echo "  http://$(HOST):$(PORT)/login      sign in (any role)"
+	@echo "  http://$(HOST):$(PORT)/match      case manager: find services for a participant"
+	@echo "  http://$(HOST):$(PORT)/nearby     officer: nearby now"
+	@echo "  http://$(HOST):$(PORT)/provider   provider: my listings, beds, edits"
+	@echo "  http://$(HOST):$(PORT)/suggest    provider: suggest a correction to another listing"
+	@echo "  http://$(HOST):$(PORT)/admin      admin: accounts, organisations, ingest runs, suggestions, audit"
+	@echo "  http://$(HOST):$(PORT)/api/openapi.json   the JSON API"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'api.app:create_app()'
 
-serve: $(STAMP)
+serve: translations
 	$(BIN)/flask --app api.app:create_app run --host $(HOST) --port $(PORT) --debug
 
-test: es-up
+test: es-up translations browser
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 

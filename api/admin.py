@@ -83,19 +83,33 @@ def list_users():
 def create_user(body: dict):
     """Create an account; the response carries its API token, shown this once. A provider is bound to
     organisations that exist in the directory (see GET /api/v1/organizations)."""
-    missing = sorted(set(body["organizations"]) - runtime().store.organization_ids(body["organizations"]))
-    if missing:
-        return problem(422, f"No organisation {', '.join(map(repr, missing))} in the directory; "
-                            "see GET /api/v1/organizations.",
-                       errors=[{"field": "organizations", "message": f"unknown organisation {m!r}"} for m in missing])
     try:
-        created, token = runtime().accounts.create(
-            body["username"], body["role"], organizations=body["organizations"], password=body.get("password"),
-            display_name=body.get("display_name"), actor=user().username)
+        created, token = new_account(body, actor=user().username)
+    except UnknownOrganizations as exc:
+        return problem(422, f"No organisation {', '.join(map(repr, exc.missing))} in the directory; "
+                            "see GET /api/v1/organizations.",
+                       errors=[{"field": "organizations", "message": f"unknown organisation {m!r}"} for m in exc.missing])
     except AccountError as exc:
         return problem(422, str(exc), errors=[{"field": "username" if "username" in str(exc) else "role",
                                                "message": str(exc)}])
     return {**created.public(), "token": token}
+
+
+class UnknownOrganizations(AccountError):
+    def __init__(self, missing: list[str]):
+        super().__init__(f"unknown organisations: {', '.join(missing)}")
+        self.missing = missing
+
+
+def new_account(body: dict, *, actor: str):
+    """Create an account from a loaded ``NewUserSchema`` body (API and admin page); returns (user, token).
+    Raises ``UnknownOrganizations`` or ``AccountError``."""
+    missing = sorted(set(body["organizations"]) - runtime().store.organization_ids(body["organizations"]))
+    if missing:
+        raise UnknownOrganizations(missing)
+    return runtime().accounts.create(
+        body["username"], body["role"], organizations=body["organizations"], password=body.get("password"),
+        display_name=body.get("display_name"), actor=actor)
 
 
 @blp.route("/users/<string:username>/disable", methods=["POST"])

@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from api import i18n
 from api.problem import PROBLEM, ProblemSchema, from_http_exception, problem
 from api.runtime import Runtime
 from directory import places
@@ -18,6 +19,7 @@ from directory.accounts import Accounts
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
 from directory.store import Store
+from directory.suggestions import Suggestions
 from matching.service import SearchService
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,10 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException):  # noqa: D102 - flask-smorest hook
+        from api import pages
+
+        if pages.wants_page():  # a person's browser asked for a page: answer with one
+            return pages.error_page(error.code or 500)
         return from_http_exception(error)
 
     def _register_responses(self):  # noqa: D102 - flask-smorest hook: error responses are problem+json
@@ -55,7 +61,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
-        API_SPEC_OPTIONS={"security": [{"bearer": []}]},
+        API_SPEC_OPTIONS={"security": [{"bearer": []}, {"session": []}]},
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -72,25 +78,41 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     store = Store(client, settings)
     app.extensions["lead"] = Runtime(settings=settings, store=store,
                                      accounts=Accounts(client, settings, audit=store.audit),
-                                     search=SearchService(store, settings))
+                                     search=SearchService(store, settings),
+                                     suggestions=Suggestions(client, settings))
     Compress(app)
+    i18n.init_app(app)
+
+    @app.after_request
+    def buffer_static_files(resp):
+        """Read our small static files into memory so Flask-Compress gzips them whole (it runs after
+        this): compressing the file stream chunk by chunk would leave the file unclosed."""
+        if request.endpoint == "static" and resp.status_code == 200 and resp.is_streamed:
+            resp.direct_passthrough = False
+            resp.make_sequence()
+        return resp
 
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import admin, export_cli, health, hsds, ingest_cli, listings, match, provider, seed_cli, users_cli, web
+    from api import (admin, export_cli, health, hsds, ingest_cli, listings, match, pages, provider, seed_cli,
+                     suggestions, users_cli)
 
     # Rate limits apply to the public HSDS reads only, counted per client address; with the directory
     # not public those reads need a token and are not limited here.
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
                       default_limits=[])
     limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
-    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, admin.blp, hsds.blp):
+    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, admin.blp, hsds.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    app.register_blueprint(web.web)
+    api.spec.components.security_scheme("session", {
+        "type": "apiKey", "in": "cookie", "name": "lead_session",
+        "description": "The cookie of someone signed in at /login (the pages' own scripts). A state-changing "
+                       "call with it must also send the page's CSRF token in X-CSRF-Token."})
+    pages.init_app(app)
     ingest_cli.init_app(app)
     export_cli.init_app(app)
     seed_cli.init_app(app)
@@ -118,10 +140,14 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
                                                                               "message": "not valid JSON"}])
         return None
 
+    # Map tiles, when a tile server is configured, are the only images from elsewhere.
+    tile_origin = _origin(settings.map_tile_url)
+    img_src = f"'self' data: {tile_origin}" if tile_origin else "'self' data:"
+
     @app.after_request
     def security_headers(resp):
         resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                f"default-src 'self'; style-src 'self' 'unsafe-inline'; img-src {img_src}; "
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
@@ -132,6 +158,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
 
     def engine_unavailable(exc: Exception):
         log.warning("search engine unavailable: %s", type(exc).__name__)
+        if pages.wants_page():
+            return pages.error_page(503)
         return problem(503, "The search engine is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
     for exc_class in ENGINE_UNAVAILABLE:
@@ -141,13 +169,27 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     def engine_error(exc):  # noqa: ANN001 - the engine client's ApiError
         log.error("search engine error %s: %s", exc.meta.status if exc.meta else "?", exc.message)
         status = 503 if exc.meta and exc.meta.status in (429, 503) else 502
+        if pages.wants_page():
+            return pages.error_page(status)
         return problem(status, "The search engine could not answer this request.", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
+            if pages.wants_page():
+                return pages.error_page(exc.code or 500)
             return from_http_exception(exc)
         log.exception("unhandled error")
+        if pages.wants_page():
+            return pages.error_page(500)
         return problem(500, "Something went wrong on our side; it has been logged.")
 
     return app
+
+
+def _origin(url: str) -> str | None:
+    """'https://tiles.example/{z}/{x}/{y}.png' -> 'https://tiles.example'."""
+    if not url or "://" not in url:
+        return None
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -1,10 +1,18 @@
-"""Who is calling, and may they? Bearer tokens for the JSON API; every endpoint names its roles."""
+"""Who is calling, and may they? Bearer tokens for programs, the signed-in session for people.
+
+The JSON API accepts both: a bearer token (no CSRF needed: a browser never sends one by itself), or
+the session cookie of someone signed in at /login, in which case every state-changing call must carry
+the page's CSRF token in ``X-CSRF-Token``. Pages (``api.pages``) accept only the session.
+"""
 from __future__ import annotations
 
+import hmac
+import secrets
+import time
 from functools import wraps
 from typing import Callable
 
-from flask import g, request
+from flask import current_app, g, request, session
 
 from api.problem import problem
 from api.runtime import runtime
@@ -12,8 +20,62 @@ from directory.accounts import AccountDisabled, User
 
 READERS = ("admin", "case_manager", "officer")
 EVERYONE = ("admin", "case_manager", "officer", "provider")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_HEADER = "X-CSRF-Token"
 
 
+# ----- CSRF --------------------------------------------------------------------------------------------
+def csrf_token() -> str:
+    """This session's CSRF token (made on first use); forms carry it, page scripts send it as a header."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def csrf_matches(sent: str | None) -> bool:
+    expected = session.get("csrf")
+    return bool(expected and sent) and hmac.compare_digest(str(sent), expected)
+
+
+# ----- the session -------------------------------------------------------------------------------------
+def sign_in(found: User) -> None:
+    """A new session for this person (never the one from before sign-in: no fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    session["user"] = found.username
+    session["since"] = int(time.time())
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+
+
+def sign_out() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def session_state() -> tuple[User | None, str]:
+    """(the signed-in person, "ok") or (None, why): "none", "expired" or "disabled".
+
+    The account is re-read on every request, so a disabled account is out at once.
+    """
+    name = session.get("user")
+    if not name:
+        return None, "none"
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if time.time() - float(session.get("since") or 0) > lifetime:
+        sign_out()
+        return None, "expired"
+    found = runtime().accounts.get(name)
+    if not found or found.disabled:
+        sign_out()
+        return None, "disabled"
+    return found, "ok"
+
+
+# ----- the JSON API ------------------------------------------------------------------------------------
 def bearer_user() -> User | None:
     """The account of the bearer token sent, or None; raises ``AccountDisabled``."""
     header = request.headers.get("Authorization", "")
@@ -24,8 +86,30 @@ def bearer_user() -> User | None:
 
 
 def unauthorized():
-    return problem(401, "Sign in: send 'Authorization: Bearer <token>'.",
+    return problem(401, "Sign in: send 'Authorization: Bearer <token>', or sign in at /login.",
                    headers={"WWW-Authenticate": 'Bearer realm="lead"'})
+
+
+def _disabled():
+    return problem(403, "This account is disabled; ask an administrator to enable it again.", title="Account disabled")
+
+
+def api_caller():
+    """(user, None) for a valid bearer token or session, else (None, the problem response to return)."""
+    if request.headers.get("Authorization"):
+        try:
+            found = bearer_user()
+        except AccountDisabled:
+            return None, _disabled()
+        return (found, None) if found else (None, unauthorized())
+    found, why = session_state()
+    if found is None:
+        return None, (_disabled() if why == "disabled" else unauthorized())
+    if request.method not in SAFE_METHODS and not csrf_matches(request.headers.get(CSRF_HEADER)):
+        return None, problem(403, f"A signed-in browser must send the page's CSRF token in {CSRF_HEADER}; "
+                                  "reload the page and try again.", title="CSRF token missing or wrong",
+                             errors=[{"field": CSRF_HEADER, "message": "missing or does not match"}])
+    return found, None
 
 
 def require(*roles: str) -> Callable:
@@ -33,16 +117,12 @@ def require(*roles: str) -> Callable:
     def wrap(view: Callable) -> Callable:
         @wraps(view)
         def inner(*args, **kwargs):
-            try:
-                user = bearer_user()
-            except AccountDisabled:
-                return problem(403, "This account is disabled; ask an administrator to enable it again.",
-                               title="Account disabled")
-            if user is None:
-                return unauthorized()
-            if user.role not in roles:
-                return problem(403, f"The {user.role} role may not do this.")
-            g.user = user
+            found, refused = api_caller()
+            if refused is not None:
+                return refused
+            if found.role not in roles:
+                return problem(403, f"The {found.role} role may not do this.")
+            g.user = found
             return view(*args, **kwargs)
         inner._lead_roles = roles  # read by the authorization-matrix test and the OpenAPI notes
         return inner

@@ -87,20 +87,25 @@ def _place_problem(exc: PlaceError, field: str):
 def match_participant(body: dict):
     """Rank listings for a participant profile, with reasons and cautions. The profile is never stored or logged."""
     try:
-        needs = resolve_needs(body["needs"])
+        profile = profile_from(body)
     except NeedError as exc:
         return _need_problem(exc, "needs")
-    rt = runtime()
-    loc = body["location"]
-    try:
-        point = rt.search.locate(lat=loc.get("lat"), lon=loc.get("lon"), zip_code=loc.get("zip"), near=loc.get("text"))
     except PlaceError as exc:
         return _place_problem(exc, "location")
-    profile = Profile(
+    return runtime().search.match(profile, request_language())
+
+
+def profile_from(body: dict) -> Profile:
+    """A participant profile from a loaded ``MatchRequestSchema`` body (the API's and the case manager
+    page's): needs resolved, the place located. Raises ``NeedError`` or ``PlaceError``."""
+    needs = resolve_needs(body["needs"])
+    loc = body["location"]
+    point = runtime().search.locate(lat=loc.get("lat"), lon=loc.get("lon"), zip_code=loc.get("zip"),
+                                    near=loc.get("text"))
+    return Profile(
         needs=needs, point=point, facts={k: body[k] for k in eligibility.PROFILE_FIELDS if k in body},
         languages=body.get("languages") or [], urgency=body["urgency"], max_miles=body.get("max_miles"),
         include_full=body["include_full"], limit=body["limit"], diversify=body["diversify"], query=body.get("query"))
-    return rt.search.match(profile, request_language())
 
 
 class PlaceQuerySchema(_Strict):

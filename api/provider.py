@@ -12,7 +12,8 @@ from api.runtime import Blueprint, request_language, runtime
 from api.schemas import CapacityHistorySchema, ListingSchema
 from directory import eligibility, hours
 from directory.model import CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema, error_messages
-from directory.store import ListingNotFound, VersionConflict
+from directory.accounts import User
+from directory.store import EditResult, ListingNotFound, VersionConflict
 from directory.vocabulary import LANGUAGES, Choice
 
 blp = Blueprint("provider", __name__, url_prefix="/api/v1", description="Provider updates and capacity")
@@ -104,23 +105,44 @@ def _own_listing(listing_id: str):
     return doc, version, None
 
 
-class _Forbidden(Exception):
-    pass
+class Forbidden(Exception):
+    """The caller may not change this organisation's listings."""
+
+
+def edit_paths(changes: dict) -> dict:
+    """Edit fields (the API's names) -> record paths for ``Store.edit``."""
+    return {EDIT_PATHS[k]: v for k, v in changes.items()}
+
+
+def new_capacity(body: dict, who: User) -> dict:
+    """Capacity as posted, stamped now by this person."""
+    return {**body, "updated_at": datetime.now(timezone.utc).isoformat(), "updated_by": who.username}
+
+
+def write_listing(listing_id: str, changes: dict, *, who: User, if_version: str | None,
+                  capacity_kind: str | None = None) -> EditResult:
+    """One provider write, shared by the API and the pages: authorised against the listing as it is
+    written, with If-Match, and kept in the capacity history when it is a capacity change.
+
+    Raises ``ListingNotFound``, ``Forbidden``, ``VersionConflict`` or ``ValidationError``.
+    """
+    rt = runtime()
+
+    def authorize(current: dict) -> None:
+        if not who.can_edit(current["organization"]["id"]):
+            raise Forbidden
+
+    return rt.store.edit(listing_id, changes, actor=who.username, if_version=if_version, authorize=authorize,
+                         capacity_kind=capacity_kind)
 
 
 def _write(listing_id: str, changes: dict, *, if_version: str | None, capacity_kind: str | None = None):
     rt = runtime()
-
-    def authorize(current: dict) -> None:
-        if not user().can_edit(current["organization"]["id"]):
-            raise _Forbidden
-
     try:
-        done = rt.store.edit(listing_id, changes, actor=user().username, if_version=if_version, authorize=authorize,
-                             capacity_kind=capacity_kind)
+        done = write_listing(listing_id, changes, who=user(), if_version=if_version, capacity_kind=capacity_kind)
     except ListingNotFound:
         return problem(404, f"No listing {listing_id!r}.")
-    except _Forbidden:
+    except Forbidden:
         return problem(403, "You may change only your own organisation's listings.")
     except VersionConflict as exc:
         current = exc.current or rt.store.get(listing_id)[1]
@@ -148,7 +170,7 @@ def edit_listing(changes: dict, listing_id: str):
     version, error = _if_match(required=True)
     if error:
         return error
-    return _write(listing_id, {EDIT_PATHS[k]: v for k, v in changes.items()}, if_version=version)
+    return _write(listing_id, edit_paths(changes), if_version=version)
 
 
 @blp.route("/services/<string:listing_id>/capacity", methods=["PUT"])
@@ -162,8 +184,7 @@ def put_capacity(body: dict, listing_id: str):
     version, error = _if_match(required=True)
     if error:
         return error
-    capacity = {**body, "updated_at": datetime.now(timezone.utc).isoformat(), "updated_by": user().username}
-    return _write(listing_id, {"capacity": capacity}, if_version=version, capacity_kind="update")
+    return _write(listing_id, {"capacity": new_capacity(body, user())}, if_version=version, capacity_kind="update")
 
 
 @blp.route("/services/<string:listing_id>/capacity/confirm", methods=["POST"])
@@ -179,7 +200,7 @@ def confirm_capacity(listing_id: str):
     current = (doc.get("record") or {}).get("capacity")
     if not current:
         return problem(409, "This listing has no capacity to confirm yet; post it with PUT .../capacity first.")
-    capacity = {**current, "updated_at": datetime.now(timezone.utc).isoformat(), "updated_by": user().username}
+    capacity = new_capacity(current, user())
     # Confirm exactly the figures read here: a change landing in between makes this a 412, never a revert.
     return _write(listing_id, {"capacity": capacity}, if_version=version or read_version, capacity_kind="confirm")
 

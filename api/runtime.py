@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import flask_smorest
-from flask import current_app, request
+from flask import current_app, request, session
 
 from directory.accounts import Accounts
 from directory.settings import Settings
 from directory.store import Store
+from directory.suggestions import Suggestions
 from matching.service import SearchService
 
 LANGUAGES = ("en", "es")
@@ -17,11 +18,12 @@ LANGUAGES = ("en", "es")
 
 @dataclass
 class Runtime:
-    """Built once per app: settings, the store, accounts and the search service."""
+    """Built once per app: settings, the store, accounts, the search service and suggested corrections."""
     settings: Settings
     store: Store
     accounts: Accounts
     search: SearchService
+    suggestions: Suggestions
 
 
 def runtime() -> Runtime:
@@ -29,7 +31,11 @@ def runtime() -> Runtime:
 
 
 def request_language() -> str:
-    """'es' when the caller prefers Spanish (Accept-Language), else 'en'."""
+    """The language chosen with the switch on the pages (kept in the session), else the one the
+    caller prefers (Accept-Language): 'es' or 'en'."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
     return request.accept_languages.best_match(LANGUAGES) or "en"
 
 

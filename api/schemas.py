@@ -80,6 +80,7 @@ class ResultBaseSchema(Schema):
     languages = fields.List(fields.String())
     needs = fields.List(fields.String())
     serves = fields.Nested(ServesSchema)
+    required_documents = fields.List(fields.String(), metadata={"description": "What to bring, as the program states it"})
     sample = fields.Boolean()
 
 
@@ -381,3 +382,23 @@ class ReadySchema(Schema):
     status = fields.String()
     index = fields.String()
     listings = fields.Integer()
+
+
+class SuggestionSchema(Schema):
+    id = fields.String()
+    listing_id = fields.String()
+    listing_name = fields.String(**N)
+    organization_id = fields.String()
+    organization_name = fields.String(**N)
+    changes = fields.Dict(metadata={"description": "Field -> suggested value, named as in PATCH /services/{id}"})
+    note = fields.String(**N)
+    by = fields.String()
+    at = fields.String()
+    status = fields.String(metadata={"description": "pending, accepted or rejected"})
+    decided_by = fields.String(**N)
+    decided_at = fields.String(**N)
+    decision_note = fields.String(**N)
+
+
+class SuggestionsSchema(Schema):
+    suggestions = fields.List(fields.Nested(SuggestionSchema))

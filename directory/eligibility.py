@@ -60,6 +60,8 @@ class Dimension:
     fails_when: Any = None  # ``requires``: the participant value that fails the requirement
     accepts: Callable[[list[str]], list[str]] | None = None  # ``overlap``: listing values serving P
     profile_description: str = ""
+    # The participant-side question on the case manager's form (English, Spanish).
+    question: Text | None = None
 
     # ----- reading a listing ---------------------------------------------------------------------
     @property
@@ -209,21 +211,24 @@ DIMENSIONS: tuple[Dimension, ...] = (
         label=Text("Ages served", "Edades atendidas"),
         reason=Text("Serves ages {span}", "Atiende edades {span}"),
         caution=Text("Age limits not stated", "No indica límites de edad"),
-        profile_description="Age in years"),
+        profile_description="Age in years",
+        question=Text("Age", "Edad")),
     Dimension(
         "gender", "member", "gender", ("eligibility.genders",), ("genders",), "eligibility.genders",
         vocabulary=V.GENDERS,
         label=Text("Genders served", "Géneros atendidos"),
         reason=Text("Serves {values}", "Atiende a {values}"),
         caution=Text("Genders served not stated", "No indica a qué géneros atiende"),
-        profile_description="Gender"),
+        profile_description="Gender",
+        question=Text("Gender", "Género")),
     Dimension(
         "insurance", "overlap", "insurance", ("eligibility.insurance",), ("insurance",), "eligibility.insurance",
         vocabulary=V.INSURANCE, accepts=accepted_insurance,
         label=Text("Insurance accepted", "Seguros aceptados"),
         reason=Text("Accepts {values}", "Acepta {values}"),
         caution=Text("Insurance accepted not stated", "No indica qué seguros acepta"),
-        profile_description="Coverage the participant has (uninsured: none)"),
+        profile_description="Coverage the participant has (uninsured: none)",
+        question=Text("Insurance", "Seguro médico")),
     Dimension(
         "moud", "member", "moud", ("eligibility.moud_accepted",), ("moud_accepted",), "eligibility.moud_accepted",
         vocabulary=V.MOUD, applies_to=MOUD_NEEDS,
@@ -231,7 +236,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Accepts people on {values}", "Acepta a personas en tratamiento con {values}"),
         caution=Text("Not stated whether people on {values} are accepted",
                      "No indica si acepta a personas en tratamiento con {values}"),
-        profile_description="Medication for opioid use disorder the participant is on"),
+        profile_description="Medication for opioid use disorder the participant is on",
+        question=Text("Medication for opioid use disorder", "Medicación para el trastorno por consumo de opioides")),
     Dimension(
         "sobriety", "requires", "currently_using", ("eligibility.sobriety_required",), ("sobriety_required",),
         "eligibility.sobriety_required", fails_when=True, applies_to=HOUSING + ("substance_use.residential",),
@@ -239,48 +245,55 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("No sobriety requirement", "No exige sobriedad"),
         caution=Text("Sobriety requirement not stated", "No indica si exige sobriedad"),
         notice=Text("Requires sobriety", "Exige sobriedad"),
-        profile_description="True excludes programs that require sobriety"),
+        profile_description="True excludes programs that require sobriety",
+        question=Text("Still using drugs or alcohol?", "¿Sigue consumiendo drogas o alcohol?")),
     Dimension(
         "offences", "excludes", "offences", ("eligibility.offence_exclusions",), ("offence_exclusions",),
         "eligibility.offence_exclusions", vocabulary=V.OFFENCES, applies_to=HOUSING,
         label=Text("Offence exclusions", "Exclusiones por delitos"),
         reason=Text("Offence exclusions stated; none apply", "Indica exclusiones por delitos; ninguna aplica"),
         caution=Text("Offence exclusions not stated", "No indica exclusiones por delitos"),
-        profile_description="Offence categories that may exclude the participant"),
+        profile_description="Offence categories that may exclude the participant",
+        question=Text("Record that some housing excludes", "Antecedentes que algunas viviendas excluyen")),
     Dimension(
         "veterans", "only_for", "veteran", ("eligibility.veterans_only",), ("veterans_only",),
         "eligibility.veterans_only",
         label=Text("Veterans only", "Solo veteranos"),
         reason=Text("Serves veterans", "Atiende a veteranos"),
         notice=Text("Veterans only", "Solo para veteranos"),
-        profile_description="The participant is a veteran"),
+        profile_description="The participant is a veteran",
+        question=Text("Veteran?", "¿Es veterano o veterana?")),
     Dimension(
         "pregnant_parenting", "only_for", "pregnant_or_parenting", ("eligibility.pregnant_parenting_only",),
         ("pregnant_parenting_only",), "eligibility.pregnant_parenting_only",
         label=Text("Pregnant and parenting women only", "Solo mujeres embarazadas o con hijos"),
         reason=Text("Serves pregnant and parenting women", "Atiende a mujeres embarazadas o con hijos"),
         notice=Text("Pregnant and parenting women only", "Solo para mujeres embarazadas o con hijos"),
-        profile_description="The participant is pregnant or parenting young children"),
+        profile_description="The participant is pregnant or parenting young children",
+        question=Text("Pregnant or parenting young children?", "¿Embarazada o con hijos pequeños?")),
     Dimension(
         "homeless", "only_for", "homeless", ("eligibility.homeless_only",), ("homeless_only",),
         "eligibility.homeless_only",
         label=Text("People experiencing homelessness only", "Solo personas sin hogar"),
         reason=Text("Serves people experiencing homelessness", "Atiende a personas sin hogar"),
         notice=Text("For people experiencing homelessness (shelter guests)", "Para personas sin hogar (huéspedes del refugio)"),
-        profile_description="The participant is homeless or staying in a shelter"),
+        profile_description="The participant is homeless or staying in a shelter",
+        question=Text("Homeless or staying in a shelter?", "¿Sin hogar o en un refugio?")),
     Dimension(
         "students", "only_for", "enrolled_student", ("eligibility.students_only",), ("students_only",),
         "eligibility.students_only",
         label=Text("Enrolled students only (school-based)", "Solo estudiantes inscritos (en la escuela)"),
         reason=Text("Serves its enrolled students", "Atiende a sus estudiantes inscritos"),
         notice=Text("Enrolled students only", "Solo estudiantes inscritos"),
-        profile_description="The participant is enrolled at the school the program serves"),
+        profile_description="The participant is enrolled at the school the program serves",
+        question=Text("Enrolled at a school with a school-based clinic?", "¿Inscrito en una escuela con clínica escolar?")),
     Dimension(
         "custody", "only_for", "in_custody", ("eligibility.custody_only",), ("custody_only",),
         "eligibility.custody_only",
         label=Text("People in custody only (correctional facility)", "Solo personas bajo custodia (centro penitenciario)"),
         reason=Text("Serves people in custody", "Atiende a personas bajo custodia"),
         notice=Text("People in custody only", "Solo personas bajo custodia"),
+        # No question on the form: a LEAD participant is, by definition, not in custody.
         profile_description="The participant is in custody (a LEAD participant is not)"),
     Dimension(
         "id", "requires", "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
@@ -289,7 +302,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("No photo ID needed", "No hace falta identificación con foto"),
         caution=Text("Not stated whether ID is required", "No indica si pide identificación"),
         notice=Text("Photo ID required", "Pide identificación con foto"),
-        profile_description="False excludes programs that require photo ID"),
+        profile_description="False excludes programs that require photo ID",
+        question=Text("Has a photo ID?", "¿Tiene identificación con foto?")),
     Dimension(
         "service_area", "area", None, ("eligibility.service_area_towns",), ("service_area_towns",),
         "eligibility.service_area_towns",

@@ -38,6 +38,8 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # How long browsers and caches may keep a public HSDS response (capacity changes, so keep it short).
     public_cache_seconds: int = 60
+    # A map tile URL template ('https://host/{z}/{x}/{y}.png'); empty: maps are drawn as plain SVG.
+    map_tile_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import capacity, documents, eligibility, locks, model
+from directory import capacity, documents, eligibility, locks, model, suggestions
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -111,6 +111,7 @@ class Store:
         self.history = capacity.CapacityHistory(es, self.capacity_history_index)
         self.locks_index = f"{p}-locks"
         self._rebuild_depth = 0
+        self.suggestions_index = suggestions.index_name(settings)
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -131,12 +132,14 @@ class Store:
             "query": {"type": "keyword"}, "point": {"type": "geo_point"}, "quality": {"type": "keyword"},
             "at": {"type": "date"},
         }},
+        "suggestions": suggestions.MAPPING,
     }
 
     def ensure_indices(self) -> None:
         """Create the support indices if they are missing (safe to call repeatedly)."""
         for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache"),
-                          (self.capacity_history_index, "capacity_history"), (self.locks_index, "locks")):
+                          (self.capacity_history_index, "capacity_history"), (self.locks_index, "locks"),
+                          (self.suggestions_index, "suggestions")):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},

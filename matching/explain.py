@@ -85,6 +85,7 @@ def _common(doc: dict, moment: Moment, lang: str) -> dict:
         "languages": doc.get("languages") or [],
         "needs": doc.get("needs_leaf") or [],
         "serves": who_it_serves(doc, lang),
+        "required_documents": doc.get("required_documents") or [],
         "sample": bool(doc.get("sample")),
     }
 

@@ -77,14 +77,22 @@ def matrix_rows():
          {a: 200, cm: 403, of: 403, pr: 403}, None),
         ("reset token", "POST", "/api/v1/users/{victim}/token", None, False,
          {a: 200, cm: 403, of: 403, pr: 403}, None),
+        ("suggest", "POST", "/api/v1/services/{id}/suggestions", {"changes": {"languages": ["en", "pt"]}}, False,
+         {a: 201, cm: 201, of: 403, pr: 201}, 201),
+        ("suggestions", "GET", "/api/v1/suggestions", None, False, {a: 200, cm: 403, of: 403, pr: 403}, None),
+        ("accept", "POST", "/api/v1/suggestions/{suggestion_id}/accept", None, False,
+         {a: 404, cm: 403, of: 403, pr: 403}, None),
+        ("reject", "POST", "/api/v1/suggestions/{suggestion_id}/reject", None, False,
+         {a: 404, cm: 403, of: 403, pr: 403}, None),
     ]
 
 
 def test_the_matrix_covers_every_endpoint(app):
-    public = {"/healthz", "/readyz", "/api/openapi.json", "/login", "/logout", "/", "/static/<path:filename>"}
-    # The HSDS read API (/hsds/) has its own matrix, public and not, in test_hsds_api.
+    # Every JSON API endpoint; the pages have their own tests (tests/test_pages.py, tests/browser/) and the
+    # HSDS read API (/hsds/) its own matrix, public and not, in test_hsds_api.
+    public = {"/api/openapi.json"}
     routes = {(m, re.sub(r"<(?:string:)?(\w+)>", r"{\1}", r.rule)) for r in app.url_map.iter_rules()
-              for m in r.methods - {"HEAD", "OPTIONS"} if r.rule not in public and not r.rule.startswith("/hsds")}
+              for m in r.methods - {"HEAD", "OPTIONS"} if r.rule.startswith("/api/") and r.rule not in public}
     covered = {(m, p.split("?")[0].replace("{victim}", "{username}").replace("{id}", "{listing_id}"))
                for _, m, p, *_ in matrix_rows()}
     assert routes == covered
@@ -97,7 +105,7 @@ def test_authorization_matrix(row, seeded, as_role, accounts):
     cases = [(role, OWN) for role in ROLES] + ([("provider", OTHER)] if other_org else [])
     for n, (role, listing) in enumerate(cases):
         victim, _ = accounts.create(f"victim-{n}-{role.replace('_', '-')}", "officer")
-        path = template.format(id=listing, victim=victim.username, n=n)
+        path = template.format(id=listing, victim=victim.username, n=n, suggestion_id="no-such-suggestion")
         payload = {k: (v.format(n=f"{n}-{role.replace('_', '-')}") if isinstance(v, str) else v)
                    for k, v in (body or {}).items()} if body else None
         headers = {"If-Match": etag(admin, listing)} if if_match else {}

@@ -1,0 +1,130 @@
+"""Administrators: accounts (create, disable, enable, reset token), organisations, ingest runs with their
+reports, suggested corrections, and the audit log with filters."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from flask import g, make_response, render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from api.admin import NewUserSchema, UnknownOrganizations, new_account
+from api.pages import listing_form as LF
+from api.pages.common import error_page, no_store, page_for, pages
+from api.problem import flatten_messages
+from api.runtime import request_language, runtime
+from api.suggestions import SuggestionRefused, decide
+from directory.accounts import ROLES, AccountError
+from directory.store import ListingNotFound
+
+ROLE_NAMES = {"admin": lambda: _("Administrator"), "case_manager": lambda: _("Case manager"),
+              "officer": lambda: _("Police officer"), "provider": lambda: _("Provider")}
+
+
+@pages.app_template_filter("role_name")
+def role_name(role: str) -> str:
+    return ROLE_NAMES[role]() if role in ROLE_NAMES else role
+
+
+@pages.route("/admin")
+@page_for("admin")
+def admin_home():
+    rt = runtime()
+    pending = len(rt.suggestions.list(status="pending"))
+    return render_template("admin/home.html", title=_("Admin"), pending=pending)
+
+
+@pages.route("/admin/accounts", methods=["GET", "POST"])
+@page_for("admin")
+def admin_accounts():
+    rt = runtime()
+    shown = None  # (username, token) shown this once
+    message, error = None, None
+    if request.method == "POST":
+        action, username = request.form.get("action"), request.form.get("username", "")
+        try:
+            if action == "create":
+                body = NewUserSchema().load({
+                    "username": username, "role": request.form.get("role", ""),
+                    "organizations": [o.strip() for o in request.form.get("organizations", "").split(",") if o.strip()],
+                    **({"display_name": request.form["display_name"].strip()}
+                       if request.form.get("display_name", "").strip() else {}),
+                    **({"password": request.form["password"]} if request.form.get("password") else {})})
+                created, token = new_account(body, actor=g.user.username)
+                shown, message = (created.username, token), _("Account %(name)s created.", name=created.username)
+            elif action == "disable":
+                rt.accounts.set_disabled(username, True, actor=g.user.username)
+                message = _("%(name)s is disabled and signed out everywhere.", name=username)
+            elif action == "enable":
+                rt.accounts.set_disabled(username, False, actor=g.user.username)
+                message = _("%(name)s can sign in again.", name=username)
+            elif action == "token":
+                shown = (username, rt.accounts.reset_token(username, actor=g.user.username))
+                message = _("A new API token was made for %(name)s; the old one no longer works.", name=username)
+        except ValidationError as exc:
+            error = "; ".join(f"{e['field']}: {e['message']}" for e in flatten_messages(exc.messages))
+        except UnknownOrganizations as exc:
+            error = _("No organisation %(ids)s in the directory.", ids=", ".join(exc.missing))
+        except AccountError as exc:
+            error = str(exc)
+    resp = make_response(render_template("admin/accounts.html", title=_("Accounts"), users=rt.accounts.list(),
+                                         roles=ROLES, shown=shown, message=message, error=error,
+                                         form=request.form if error else {}), 422 if error else 200)
+    return no_store(resp)  # a token shown once is never cached
+
+
+@pages.route("/admin/organizations")
+@page_for("admin")
+def admin_organizations():
+    return render_template("admin/organizations.html", title=_("Organisations"),
+                           organizations=runtime().search.organizations())
+
+
+@pages.route("/admin/ingest")
+@page_for("admin")
+def admin_ingest():
+    runs = runtime().store.audit_events(action="ingest", size=50)
+    return render_template("admin/ingest.html", title=_("Ingest runs"), runs=runs)
+
+
+@pages.route("/admin/suggestions", methods=["GET", "POST"])
+@page_for("admin")
+def admin_suggestions():
+    rt = runtime()
+    message, error = None, None
+    if request.method == "POST":
+        try:
+            decided = decide(request.form.get("id", ""), request.form.get("action") == "accept",
+                             request.form.get("note", "").strip() or None)
+            message = _("Accepted: the listing now shows the change.") if decided["status"] == "accepted" \
+                else _("Rejected: nothing was changed.")
+        except SuggestionRefused as exc:
+            error = str(exc)
+    status = request.args.get("status", "pending")
+    items = rt.suggestions.list(status=status if status in ("pending", "accepted", "rejected") else None)
+    lang = request_language()
+    shown = []
+    for s in items:
+        try:
+            current = LF.current_values(rt.search.listing(s["listing_id"], lang)[0])
+        except ListingNotFound:
+            current = {}
+        shown.append({**s, "diff": LF.differences({k: current.get(k) for k in s["changes"]}, s["changes"], lang)})
+    return render_template("admin/suggestions.html", title=_("Suggested corrections"), items=shown, status=status,
+                           message=message, error=error), 409 if error else 200
+
+
+@pages.route("/admin/audit")
+@page_for("admin")
+def admin_audit():
+    args = {k: request.args.get(k, "").strip() for k in ("actor", "action", "listing_id", "since")}
+    since = None
+    if args["since"]:
+        try:
+            since = datetime.combine(datetime.strptime(args["since"], "%Y-%m-%d").date(), time(0),
+                                     tzinfo=timezone.utc).isoformat()
+        except ValueError:
+            return error_page(400, message=_("Type the date as YYYY-MM-DD."))
+    events = runtime().store.audit_events(listing_id=args["listing_id"] or None, actor=args["actor"] or None,
+                                          action=args["action"] or None, since=since, size=200)
+    return render_template("admin/audit.html", title=_("Audit log"), events=events, args=args)

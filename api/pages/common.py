@@ -1,0 +1,125 @@
+"""What every page shares: the blueprint, who may see a page, the human error page, CSRF on forms."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+from urllib.parse import urlencode
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from api.auth import csrf_matches, csrf_token, session_state
+from api.runtime import request_language
+from directory.accounts import User
+
+pages = Blueprint("pages", __name__)
+
+# Where each role lands after signing in, and the pages in its menu (endpoint, label).
+HOME = {"case_manager": "pages.match_form", "officer": "pages.nearby", "provider": "pages.provider_home",
+        "admin": "pages.admin_home"}
+
+
+def nav_items(person: User | None) -> list[tuple[str, str]]:
+    if not person:
+        return []
+    items = {
+        "case_manager": [("pages.match_form", _("Find services")), ("pages.nearby", _("Nearby now"))],
+        "officer": [("pages.nearby", _("Nearby now"))],
+        "provider": [("pages.provider_home", _("My listings")), ("pages.suggest_search", _("Suggest a correction"))],
+        "admin": [("pages.admin_home", _("Admin")), ("pages.match_form", _("Find services")),
+                  ("pages.nearby", _("Nearby now")), ("pages.provider_home", _("Listings"))],
+    }
+    return items.get(person.role, [])
+
+
+def wants_page() -> bool:
+    """Whether an error for this request should be a page for people rather than problem+json."""
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
+        return False
+    if request.blueprint == "pages":
+        return True
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+ERROR_TEXT = {
+    400: (lambda: _("Something in that request was not right"), lambda: _("Go back, reload the page and try again.")),
+    403: (lambda: _("This page is not for your account"),
+          lambda: _("Your account cannot open this page. Use the menu to go where you can work.")),
+    404: (lambda: _("Page not found"), lambda: _("There is nothing at this address. Use the menu to find your way.")),
+    405: (lambda: _("Page not found"), lambda: _("There is nothing at this address. Use the menu to find your way.")),
+    413: (lambda: _("That was too much at once"), lambda: _("Send less and try again.")),
+    429: (lambda: _("Too many attempts"), lambda: _("Wait a few minutes and try again.")),
+    502: (lambda: _("The directory is not answering"), lambda: _("Try again in a minute. If it keeps happening, "
+                                                                 "call your administrator.")),
+    503: (lambda: _("The directory is not answering"), lambda: _("Try again in a minute. If it keeps happening, "
+                                                                 "call your administrator.")),
+}
+
+
+def error_page(status: int, title: str | None = None, message: str | None = None):
+    """A page a person understands, with the status code the request deserves."""
+    head, body = ERROR_TEXT.get(status, (lambda: _("Something went wrong"),
+                                         lambda: _("Something went wrong on our side; it has been logged. "
+                                                   "Try again in a minute.")))
+    resp = render_template("message.html", title=title or head(), message=message or body(), status=status)
+    headers = {"Retry-After": "5"} if status in (502, 503) else {}
+    return resp, status, headers
+
+
+def login_redirect(reason: str):
+    """To the sign-in page, saying why, and coming back here afterwards (GET pages only)."""
+    args = {"reason": reason}
+    if request.method == "GET" and request.path != "/":
+        args["next"] = request.full_path.rstrip("?")
+    return redirect(url_for("pages.login_form") + "?" + urlencode(args))
+
+
+def page_for(*roles: str) -> Callable:
+    """A page for these roles: signed-in people only (else to sign-in with a reason), CSRF checked on
+    every POST, and ``g.user`` set."""
+    def wrap(view: Callable) -> Callable:
+        @wraps(view)
+        def inner(*args, **kwargs):
+            person, why = session_state()
+            if person is None:
+                return login_redirect("signin" if why == "none" else why)
+            if person.role not in roles:
+                return error_page(403)
+            if request.method == "POST" and not csrf_matches(request.form.get("csrf_token")):
+                return error_page(400, _("This form has expired"),
+                                  _("The page was open too long or came from elsewhere. Reload it and try again."))
+            g.user = person
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def no_store(resp):
+    """Pages that show participant inputs are never kept by the browser or a proxy."""
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site (no scheme, no host) to come back to."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@pages.app_context_processor
+def page_globals() -> dict:
+    person = g.get("user")
+    if person is None and request.blueprint == "pages":
+        person = session_state()[0]
+    return {"csrf_token": csrf_token, "current_user": person, "nav": nav_items(person), "lang": request_language(),
+            "switch_to": "es" if request_language() == "en" else "en"}
+
+
+def get_int(name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        return default
+
+

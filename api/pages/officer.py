@@ -1,0 +1,50 @@
+"""The officer's 'Nearby now' page: the phone's location or a place typed in, one tap on a big button,
+the nearest open programs with tap-to-call and directions. Built to be light on a weak signal."""
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from api.match import NearbyQuerySchema
+from api.pages.common import no_store, page_for, pages
+from api.pages.mapsvg import result_map
+from api.runtime import request_language, runtime
+from directory.places import PlaceError
+
+# The big buttons first, then the smaller ones; every group is one of matching.service.NEARBY_GROUPS.
+BIG = (("detox", _l("Detox")), ("shelter", _l("Shelter")), ("crisis", _l("Crisis")),
+       ("harm_reduction", _l("Harm reduction")), ("naloxone", _l("Naloxone (Narcan)")), ("food", _l("Food")))
+MORE = (("methadone", _l("Methadone")), ("suboxone", _l("Suboxone")), ("treatment", _l("Treatment")),
+        ("health", _l("Health care")))
+RADII = (5, 15, 30)
+
+
+@pages.route("/nearby")
+@page_for("admin", "case_manager", "officer")
+def nearby():
+    args = {k: v.strip() for k, v in request.args.items() if k in ("need", "near", "lat", "lon", "radius") and v.strip()}
+    out, error = None, None
+    if "need" in args:
+        try:
+            loaded = NearbyQuerySchema().load({**args, "limit": 6})
+            search = runtime().search
+            point = search.locate(lat=loaded.get("lat"), lon=loaded.get("lon"), zip_code=loaded.get("zip"),
+                                  near=loaded.get("near"))
+            out = search.nearby(point, loaded["need"], miles=loaded["radius"], limit=loaded["limit"],
+                                lang=request_language())
+        except ValidationError as exc:
+            error = _("Type a ZIP code, town, neighbourhood or street corner, or use your location.") \
+                if ("near" in exc.messages or "lat" in exc.messages) else _("Choose what you need from the buttons.")
+        except PlaceError:
+            error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
+    labels = dict(BIG + MORE)
+    results = (out or {}).get("results") or []
+    svg = result_map(out["location"], results, title=_("Map of the results around you"),
+                     centre_label=_("You are here")) if results else ""
+    wider = next((r for r in RADII if out and r > out["radius_miles"]), None)
+    html = render_template("nearby.html", title=_("Nearby now"), big=BIG, more=MORE, args=args, out=out,
+                           results=results, error=error, need_label=labels.get(args.get("need"), ""),
+                           map_svg=svg, wider=wider)
+    return no_store(make_response(html, 422 if error else 200))

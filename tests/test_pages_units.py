@@ -1,0 +1,62 @@
+"""Page pieces without the engine: the map, phone links, hours in Spanish, and a Spanish catalogue
+that translates every string the pages show."""
+from __future__ import annotations
+
+import re
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from api.pages import _tel
+from api.pages.mapsvg import _rings, project, result_map
+from tests.conftest import ROOT
+
+
+def _result(n, lat, lon):
+    return {"service": {"name": f"S{n}"}, "organization": {"name": "O"}, "distance": {"text": "1 mile"},
+            "location": {"lat": lat, "lon": lon}}
+
+
+def test_the_map_numbers_markers_like_the_list_and_frames_them_in_rings():
+    origin = {"lat": 41.7637, "lon": -72.6851}
+    results = [_result(1, 41.77, -72.68), _result(2, 41.80, -72.60), {"service": {"name": "no point"},
+                                                                     "organization": {"name": "O"}}]
+    svg = str(result_map(origin, results, title="Map", centre_label="Here"))
+    assert svg.count('class="pin"') == 2 and ">1</text>" in svg and ">2</text>" in svg
+    assert 'role="img"' in svg and "<title id=\"map-title\">Map</title>" in svg
+    assert "5 mi" in svg  # the farthest (about 4.9 miles) sits inside the 5-mile ring
+    assert result_map(None, results, title="x", centre_label="y") == ""
+    east, north = project((41.0, -72.0), (41.0, -71.9))
+    assert 5.1 < east < 5.3 and abs(north) < 1e-9
+    assert _rings(0.3) == [0.25, 0.5] or _rings(0.3)[-1] == 0.5
+    assert _rings(12)[-1] == 25
+
+
+def test_phone_links_dial_the_number():
+    assert _tel("(860) 555-0100") == "+18605550100"
+    assert _tel("860-555-0100 ext 12") == "+18605550100"
+    assert _tel("988") == "988"
+
+
+def test_every_page_string_has_a_spanish_translation_with_the_same_placeholders():
+    with open(ROOT / "api/translations/es/LC_MESSAGES/messages.po", "rb") as fh:
+        catalogue = read_po(fh)
+    method_map = [("api/**.py", "python"), ("api/templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    found = {}
+    for filename, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map=method_map, keywords=keywords):
+        found[message] = filename
+    assert len(found) > 200
+    missing, broken = [], []
+    for message, filename in found.items():
+        entry = catalogue.get(message[0] if isinstance(message, tuple) else message)
+        if entry is None or not entry.string or (isinstance(entry.string, tuple) and not all(entry.string)):
+            missing.append((filename, message))
+            continue
+        for source, translated in zip(message if isinstance(message, tuple) else (message,),
+                                      entry.string if isinstance(entry.string, tuple) else (entry.string,)):
+            if sorted(re.findall(r"%\(\w+\)\w", source)) != sorted(re.findall(r"%\(\w+\)\w", translated)):
+                broken.append((source, translated))
+    assert not missing, f"untranslated: {missing[:10]} (run `make messages`, then write the Spanish)"
+    assert not broken, broken
