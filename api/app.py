@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 
 from flask import Flask, request
 from flask_compress import Compress
@@ -51,6 +52,12 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     # The engine client's DEBUG log carries whole request and response bodies: participant profiles
     # and account documents. Whatever the root level, it never goes below INFO.
     logging.getLogger("elastic_transport.node").setLevel(logging.INFO)
+    if not settings.secret_key:
+        if settings.env == "production":
+            raise RuntimeError("LEAD_SECRET_KEY is not set: a production app will not sign sessions with a known "
+                               "or made-up key. Set it to a long random value shared by every worker.")
+        log.warning("LEAD_SECRET_KEY is not set: using a random key, so sessions end when this process does")
+        settings = settings.with_(secret_key=secrets.token_urlsafe(32))
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -105,6 +112,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
                       default_limits=[])
     limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
+    app.extensions["lead_limiter"] = limiter
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, admin.blp, hsds.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

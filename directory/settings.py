@@ -29,7 +29,14 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     # Session cookies only over HTTPS (browsers treat http://127.0.0.1 as secure, so local use works).
     secure_cookies: bool = True
-    secret_key: str = field(default="dev-only-change-me", repr=False)
+    # Signs session cookies. Required in production (the app refuses to start without it); in development
+    # an unset key becomes a random one for the life of the process.
+    secret_key: str = field(default="", repr=False)
+    # Per client address: sign-in attempts on /login, and API calls with a token that is not valid.
+    login_rate_limit: str = "10 per minute;60 per hour"
+    bad_token_rate_limit: str = "20 per minute;200 per hour"
+    # "production" makes missing secrets fatal; anything else is development.
+    env: str = "development"
     # The HSDS 3.0 read API (/hsds/) answers without a token, with CORS for GET, caching and rate limits.
     public_directory: bool = False
     # Flask-Limiter limits for anonymous public reads, per client address ("300 per minute;5000 per hour").
