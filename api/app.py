@@ -127,6 +127,14 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     users_cli.init_app(app)
 
     @app.before_request
+    def short_queries():
+        """An over-long query string is refused with a problem, not the server's bare page."""
+        if len(request.query_string) > settings.max_query_bytes:
+            return problem(414, f"The query string is longer than {settings.max_query_bytes} bytes; shorten it.",
+                           errors=[{"field": "query", "message": "too long"}])
+        return None
+
+    @app.before_request
     def json_bodies():
         """A body must be JSON, and valid JSON, before any view reads it: each failure has its own message."""
         if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
@@ -138,8 +146,13 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
             sent = request.mimetype or "no Content-Type"
             return problem(415, f"Send the body as JSON with 'Content-Type: application/json' (got {sent}).",
                            errors=[{"field": "Content-Type", "message": "must be application/json"}])
+        data = request.get_data(cache=True)
+        if request.content_length is None and len(data) >= settings.max_body_bytes:
+            # A chunked body is cut at the limit without an error: count a body that fills it as too large.
+            return problem(413, f"The body is larger than {settings.max_body_bytes} bytes.",
+                           errors=[{"field": "body", "message": "too large"}])
         try:
-            json.loads(request.get_data(cache=True))
+            json.loads(data)
         except RecursionError:
             return problem(400, "The JSON body is nested too deeply.", errors=[{"field": "body",
                                                                                "message": "nested too deeply"}])

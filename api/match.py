@@ -44,7 +44,7 @@ def _fact_field(dim: eligibility.Dimension) -> fields.Field:
     """The match request field for one eligibility dimension of the table."""
     meta = {"description": dim.profile_description}
     if dim.kind == "range":
-        return fields.Integer(validate=validate.Range(0, 120), metadata=meta)
+        return fields.Integer(strict=True, validate=validate.Range(0, 120), metadata=meta)
     if dim.kind == "member":
         return Choice(dim.vocabulary, metadata=meta)
     if dim.kind in ("overlap", "excludes"):
@@ -63,7 +63,7 @@ MatchRequestSchema = _Strict.from_dict({
     "urgency": fields.String(load_default="this_week", validate=validate.OneOf(("now", "today", "this_week"))),
     "max_miles": fields.Float(validate=validate.Range(0.1, 150)),
     "include_full": fields.Boolean(load_default=False),
-    "limit": fields.Integer(load_default=10, validate=validate.Range(1, 50)),
+    "limit": fields.Integer(load_default=10, strict=True, validate=validate.Range(1, 50)),
     "diversify": fields.Boolean(load_default=True),
     "query": fields.String(validate=validate.Length(max=200)),
 }, name="MatchRequestSchema")

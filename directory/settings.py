@@ -27,6 +27,7 @@ class Settings:
     geocoder: str = ""
     geocoder_user_agent: str = "lead-directory"
     max_body_bytes: int = 64 * 1024
+    max_query_bytes: int = 4000
     # Session cookies only over HTTPS (browsers treat http://127.0.0.1 as secure, so local use works).
     secure_cookies: bool = True
     # Signs session cookies. Required in production (the app refuses to start without it); in development
