@@ -28,12 +28,9 @@ from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
 EDITABLE_FIELDS: tuple[str, ...] = (
-    "hours_text", "phones", "languages", "service.description", "service.status",
-    "service.minimum_age", "service.maximum_age", "service.eligibility_description",
-    "access.walk_in", "access.appointment_required",
-    "eligibility.genders", "eligibility.insurance", "eligibility.moud_accepted",
-    "eligibility.sobriety_required", "eligibility.offence_exclusions", "eligibility.veterans_only",
-    "eligibility.service_area_towns", "eligibility.id_required", "capacity",
+    "hours_text", "phones", "languages", "service.description", "service.status", "service.eligibility_description",
+    "access.walk_in", "access.appointment_required", "capacity",
+    *(path for dim in eligibility.DIMENSIONS for path in dim.listing_paths),  # every eligibility column
 )
 
 
