@@ -41,7 +41,8 @@ def run(case, token: str) -> None:
     if case.path.endswith("/disable") or case.path.endswith("/token"):
         # never disable or re-key the accounts doing the fuzzing
         case.path_parameters = {**(case.path_parameters or {}), "username": "nobody-by-that-name"}
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+    # (identity: the WSGI transport would not unzip a compressed answer)
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}, checks=CHECKS)
 
 
 def fuzz_every_operation(api_schema, token: str) -> tuple[int, list[str]]:
@@ -65,7 +66,7 @@ def fuzz_every_operation(api_schema, token: str) -> tuple[int, list[str]]:
     return operations, failures
 
 
-EXAMPLES = 12
+EXAMPLES = 25
 
 
 def test_no_operation_errors_or_breaks_its_contract_as_an_admin(api_schema, fuzz_app):
