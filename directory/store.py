@@ -23,6 +23,8 @@ import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from directory import documents, eligibility, model
+from directory.es import (PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES, batch_client,
+                          index_settings)
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -134,15 +136,22 @@ class Store:
 
     def ensure_indices(self) -> None:
         """Create the support indices if they are missing (safe to call repeatedly)."""
-        for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache"),
-                          (self.capacity_history_index, "capacity_history")):
+        for name, key, priority in ((self.edits, "edits", PRIORITY_WRITES),
+                                    (self.audit_index, "audit", PRIORITY_BACKGROUND),
+                                    (self.geocache, "geocache", PRIORITY_BACKGROUND),
+                                    (self.capacity_history_index, "capacity_history", PRIORITY_WRITES)):
             if not self.es.indices.exists(index=name):
                 try:
-                    self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},
+                    self.es.indices.create(index=name, settings=index_settings(self.es, self.settings,
+                                                                               priority=priority),
                                            mappings=self.SUPPORT_MAPPINGS[key])
                 except Exception as exc:  # another process may have created it meanwhile
                     if "resource_already_exists" not in str(exc):
                         raise
+
+    def batch(self) -> "Store":
+        """This store over the same connections with the batch timeout (ingest, backups)."""
+        return Store(batch_client(self.es, self.settings), self.settings)
 
     def live_index(self) -> str | None:
         """The physical index behind the listings alias, or None before the first rebuild."""
@@ -175,8 +184,12 @@ class Store:
         self.ensure_indices()
         started = utcnow()
         name = self._new_index_name()
+        layout = index_settings(self.es, self.settings, priority=PRIORITY_LISTINGS)
+        # Bulk into one copy with refresh off; replicas are added once, from the finished primary. Until
+        # it is finished it recovers last after a restart (a half-built index serves no one).
         self.es.indices.create(index=name, mappings=self._listing_mappings(),
-                               settings={**documents.SETTINGS, "number_of_replicas": 0, "refresh_interval": "-1"})
+                               settings={**documents.SETTINGS, **layout, "number_of_replicas": 0,
+                                         "refresh_interval": "-1", "priority": 0})
         try:
             edits = self._all_edits()
             applied = 0
@@ -201,8 +214,17 @@ class Store:
                     on_indexed(count)
             if on_indexed:
                 on_indexed(count)
-            self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+            self.es.indices.put_settings(index=name, settings={
+                "refresh_interval": "1s", "number_of_replicas": layout["number_of_replicas"],
+                "priority": layout["priority"]})
             self.es.indices.refresh(index=name)
+            if layout["number_of_replicas"]:
+                # Go live only with every copy in place, so losing a node right after the swap loses nothing.
+                health = self.es.cluster.health(index=name, wait_for_status="green", timeout="120s")
+                if health["timed_out"]:
+                    raise RebuildFailed(f"the replicas of {name} were not allocated within 120 s "
+                                        f"(cluster {health['status']}, {health['number_of_data_nodes']} data "
+                                        "nodes): lower LEAD_REPLICAS or add nodes")
             if check:
                 check(name, count)
             # Edits that arrived while the new index was being built.
