@@ -78,13 +78,14 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import admin, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
+    from api import admin, backup_cli, health, ingest_cli, listings, match, provider, seed_cli, users_cli, web
 
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, admin.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.register_blueprint(web.web)
     ingest_cli.init_app(app)
+    backup_cli.init_app(app)
     seed_cli.init_app(app)
     users_cli.init_app(app)
 
