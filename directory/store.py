@@ -374,7 +374,9 @@ class Store:
                                  if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"],
                                  refresh="wait_for" if refresh else False)
         except ConflictError:
-            raise VersionConflict(None) from None
+            resp = self._own_replay(hit["_index"], listing_id, doc)
+            if resp is None:
+                raise VersionConflict(None) from None
         except NotFoundError:
             # A rebuild swapped the alias and removed the index this listing was read from.
             raise VersionConflict(None) from None
@@ -391,6 +393,20 @@ class Store:
                 self.audit("edit", actor=actor, listing_id=listing_id, field=path, old=old, new=new,
                            source=source)
         return EditResult(doc, doc["etag"], order)
+
+    def _own_replay(self, index: str, listing_id: str, doc: dict) -> dict | None:
+        """After a version conflict: the listing as written, if the write that conflicted was this one.
+
+        When a node dies with a write in flight, the client sends it again to another node; if the
+        first attempt had been applied, the replay conflicts with it (the sequence numbers stop a
+        double write). The document then holds exactly this write (its ETag hashes the content,
+        down to the capacity's timestamp), so it is this write's success, not someone else's change.
+        """
+        try:
+            current = self.es.get(index=index, id=listing_id)
+        except NotFoundError:
+            return None
+        return current.body if current["_source"].get("etag") == doc["etag"] else None
 
     def _edit_fields(self, listing_id: str) -> dict:
         try:
