@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import logging
 
+import orjson
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from flask_compress import Compress
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -38,12 +40,26 @@ class ProblemApi(Api):
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
+class OrjsonProvider(DefaultJSONProvider):
+    """Flask's JSON, encoded by orjson: the same output (sorted keys, compact, dates as Flask writes
+    them), several times faster on the large search answers."""
+
+    OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def dumps(self, obj, **kwargs):  # noqa: ANN001, ANN201 - Flask's provider interface
+        if kwargs:  # indent and other stdlib options (pretty printing in debug mode)
+            return super().dumps(obj, **kwargs)
+        option = self.OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
+        return orjson.dumps(obj, default=self.default, option=option).decode()
+
+
 def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN001 - a directory.es client
     settings = settings or Settings.from_env()
     # The engine client's DEBUG log carries whole request and response bodies: participant profiles
     # and account documents. Whatever the root level, it never goes below INFO.
     logging.getLogger("elastic_transport.node").setLevel(logging.INFO)
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
