@@ -38,6 +38,10 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 )
 
 
+# The live listings index's refresh interval: a write that waits for it to be searchable waits this long at most.
+REFRESH_SECONDS = 1.0
+
+
 class ListingNotFound(LookupError):
     pass
 
@@ -215,7 +219,7 @@ class Store:
             if on_indexed:
                 on_indexed(count)
             self.es.indices.put_settings(index=name, settings={
-                "refresh_interval": "1s", "number_of_replicas": layout["number_of_replicas"],
+                "refresh_interval": f"{REFRESH_SECONDS:g}s", "number_of_replicas": layout["number_of_replicas"],
                 "priority": layout["priority"]})
             self.es.indices.refresh(index=name)
             if layout["number_of_replicas"]:
@@ -369,10 +373,12 @@ class Store:
         pending = {p: {"value": get_path(new_record, p), "at": now, "by": actor, "source": source}
                    for p in changes}
         doc = self._document(new_record, {**existing, **pending}, hit["_source"]["indexed_at"])
+        # Waiting for the refresh can take one refresh interval longer than any other request.
+        writer = self.es.options(request_timeout=self.settings.es_timeout + REFRESH_SECONDS) if refresh else self.es
         try:
-            resp = self.es.index(index=hit["_index"], id=listing_id, document=doc,
-                                 if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"],
-                                 refresh="wait_for" if refresh else False)
+            resp = writer.index(index=hit["_index"], id=listing_id, document=doc,
+                                if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"],
+                                refresh="wait_for" if refresh else False)
         except ConflictError:
             resp = self._own_replay(hit["_index"], listing_id, doc)
             if resp is None:
