@@ -92,7 +92,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--keep-node", action="store_true", help="leave the load node running afterwards")
+    ap.add_argument("--report", metavar="JSON", help="print the table of an earlier run and exit")
     args = ap.parse_args()
+    if args.report:
+        return report(args.report)
 
     start_node(args.es_port, args.heap)
     settings = Settings.from_env(es_url=f"http://127.0.0.1:{args.es_port}", index_prefix="load")
@@ -130,30 +133,54 @@ def main() -> int:
 
 
 def summarise(results: list[dict]) -> dict:
-    """Saturation: the first step whose throughput rises less than 10% over the step before. The
-    sustained step is the one before it (or the last step when throughput never stops rising)."""
-    saturated = next((i for i in range(1, len(results)) if results[i]["rps"] < 1.10 * results[i - 1]["rps"]), None)
+    """Saturation: the first step where doubling the users no longer brings at least half as much
+    again in throughput (rps growth < half the user growth); latency climbs from there on. The
+    sustained step is the one before it: the most throughput this machine gives at a steady latency."""
+    saturated = next((i for i in range(1, len(results))
+                      if results[i]["rps"] / results[i - 1]["rps"] - 1
+                      < 0.5 * (results[i]["users"] / results[i - 1]["users"] - 1)), None)
     sustained = results[(saturated - 1) if saturated else -1]
     return {"saturates_at_users": results[saturated]["users"] if saturated else None,
             "peak_rps": max(r["rps"] for r in results), "sustained_users": sustained["users"],
-            "sustained_rps": sustained["rps"], "sustained_server_errors": sustained["server_errors"]}
+            "sustained_rps": sustained["rps"], "sustained_p99_ms": sustained["p99_ms"],
+            "sustained_server_errors": sustained["server_errors"]}
 
 
-def print_table(results: list[dict], summary: dict, listings: str, args: argparse.Namespace) -> None:
+READS = ("browse", "nearby", "match")
+
+
+def print_table(results: list[dict], summary: dict, listings: str | int, args: argparse.Namespace) -> None:
     print(f"\nmake load: {listings} listings, gunicorn {args.workers} workers x {args.threads} threads, "
           f"{os.cpu_count()} CPUs, {args.seconds} s per step; mix 35% browse, 35% nearby, 20% match, "
           "10% capacity write (GET + PUT with If-Match)")
     print(f"{'users':>6} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'5xx':>5} {'412':>5} "
-          f"{'other':>6} {'load avg':>9}")
+          f"{'other':>6} | {'browse p99':>10} {'nearby p99':>10} {'match p99':>9} {'PUT p50':>8} {'load avg':>9}")
     for r in results:
+        kinds = r["per_kind"]
+        reads = " ".join(f"{kinds.get(k, {}).get('p99_ms', float('nan')):>{w}.0f}"
+                         for k, w in zip(READS, (10, 10, 9)))
         print(f"{r['users']:>6} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7.0f} {r['p99_ms']:>7.0f} "
-              f"{r['server_errors']:>5} {r['conflicts_412']:>5} {r['other_errors']:>6} {r['load_average']:>9}")
+              f"{r['server_errors']:>5} {r['conflicts_412']:>5} {r['other_errors']:>6} | {reads} "
+              f"{kinds.get('capacity: PUT', {}).get('p50_ms', float('nan')):>8.0f} {r['load_average']:>9}")
     if summary["saturates_at_users"]:
-        print(f"throughput stops rising at {summary['saturates_at_users']} users (peak {summary['peak_rps']} req/s); "
-              f"sustained: {summary['sustained_users']} users at {summary['sustained_rps']} req/s with "
+        print(f"saturates at {summary['saturates_at_users']} users (throughput stops keeping up with the users; "
+              f"peak {summary['peak_rps']} req/s); sustained: {summary['sustained_users']} users at "
+              f"{summary['sustained_rps']} req/s, p99 {summary['sustained_p99_ms']:.0f} ms, "
               f"{summary['sustained_server_errors']} server errors")
     else:
         print(f"throughput still rising at {results[-1]['users']} users ({results[-1]['rps']} req/s)")
+    print("(p99 over all requests includes the capacity PUT, which waits for the listing to be searchable: "
+          "about one refresh interval)")
+
+
+def report(path: str) -> int:
+    """Print the table of an earlier run's JSON again."""
+    data = json.loads(Path(path).read_text())
+    summary = summarise(data["steps"])
+    workers, threads = data.get("gunicorn", "2x4").split("x")
+    args = argparse.Namespace(workers=workers, threads=threads, seconds=data["steps"][0]["seconds"])
+    print_table(data["steps"], summary, data["listings"], args)
+    return 0
 
 
 if __name__ == "__main__":
