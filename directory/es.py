@@ -30,8 +30,14 @@ def make_client(settings: Settings, *, batch: bool = False) -> Elasticsearch:
     cluster would publish.
     """
     nodes = settings.es_nodes
+    secured: dict[str, Any] = {}
+    if settings.es_api_key:
+        secured["api_key"] = settings.es_api_key
+    if settings.es_ca_certs:
+        secured["ca_certs"] = settings.es_ca_certs
     return Elasticsearch(
         nodes,
+        **secured,
         request_timeout=settings.es_batch_timeout if batch else settings.es_timeout,
         retry_on_timeout=False,
         max_retries=max(1, len(nodes)),

@@ -26,6 +26,10 @@ class Settings:
     es_timeout: float = 1.5
     # The same for batch work (ingest, backup and restore, CLI commands, benchmarks).
     es_batch_timeout: float = 300.0
+    # A secured cluster (managed or self-hosted with security on): an API key ("id:key" encoded as the
+    # cluster gives it) and, for a private certificate authority, its PEM file. Empty: none.
+    es_api_key: str = field(default="", repr=False)
+    es_ca_certs: str = ""
     # Primary shards and replicas of every index the project creates. "auto" replicas: 1 when the
     # cluster has more than one data node (a copy survives losing a node), else 0.
     shards: int = 1
