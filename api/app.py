@@ -5,7 +5,9 @@ import json
 import logging
 import secrets
 
+import orjson
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -47,6 +49,19 @@ class ProblemApi(Api):
             del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
+class OrjsonProvider(DefaultJSONProvider):
+    """Flask's JSON, encoded by orjson: the same output (sorted keys, compact, dates as Flask writes
+    them), several times faster on the large search answers."""
+
+    OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+    def dumps(self, obj, **kwargs):  # noqa: ANN001, ANN201 - Flask's provider interface
+        if kwargs:  # indent and other stdlib options (pretty printing in debug mode)
+            return super().dumps(obj, **kwargs)
+        option = self.OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0)
+        return orjson.dumps(obj, default=self.default, option=option).decode()
+
+
 def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN001 - a directory.es client
     settings = settings or Settings.from_env()
     # The engine client's DEBUG log carries whole request and response bodies: participant profiles
@@ -59,6 +74,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         log.warning("LEAD_SECRET_KEY is not set: using a random key, so sessions end when this process does")
         settings = settings.with_(secret_key=secrets.token_urlsafe(32))
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
@@ -104,8 +120,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import (admin, export_cli, health, hsds, ingest_cli, listings, match, pages, provider, seed_cli,
-                     suggestions, users_cli)
+    from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, listings, match, pages, provider,
+                     seed_cli, suggestions, users_cli)
 
     # Rate limits apply to the public HSDS reads only, counted per client address; with the directory
     # not public those reads need a token and are not limited here.
@@ -123,6 +139,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     pages.init_app(app)
     ingest_cli.init_app(app)
     export_cli.init_app(app)
+    backup_cli.init_app(app)
     seed_cli.init_app(app)
     users_cli.init_app(app)
 

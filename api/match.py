@@ -7,7 +7,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from api.auth import EVERYONE, READERS, require, user
 from api.problem import documents_errors, problem
-from api.runtime import Blueprint, request_language, runtime
+from api.runtime import Blueprint, request_language, runtime, shaped
 from api.schemas import BedBoardSchema, BrowseResponseSchema, MatchResponseSchema, NearbyResponseSchema
 from directory import eligibility, places, taxonomy
 from directory.places import PlaceError
@@ -151,8 +151,8 @@ def nearby(args: dict):
     point, error = _locate(args)
     if error:
         return error
-    return runtime().search.nearby(point, args["need"], miles=args["radius"], limit=args["limit"],
-                                   lang=request_language())
+    return shaped(runtime().search.nearby(point, args["need"], miles=args["radius"], limit=args["limit"],
+                                          lang=request_language()))
 
 
 class TaxonomyNodeSchema(Schema):
@@ -236,7 +236,7 @@ def browse(args: dict):
                organizations=user().organizations if user().role == "provider" else None)
     if b.page * b.page_size > 10000:
         abort(422, message="Pages beyond the first 10,000 results are not served; narrow the search.")
-    return runtime().search.browse(b, request_language())
+    return shaped(runtime().search.browse(b, request_language()))
 
 
 @blp.route("/capacity")

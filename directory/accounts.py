@@ -23,6 +23,7 @@ from typing import Any
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from directory.es import PRIORITY_ACCOUNTS, index_settings
 from directory.settings import Settings
 
 ROLES = ("admin", "case_manager", "officer", "provider")
@@ -95,6 +96,7 @@ class Accounts:
 
     def __init__(self, es: Elasticsearch, settings: Settings, audit=None):
         self.es = es
+        self.settings = settings
         self.index = f"{settings.index_prefix}-users"
         self.failures_index = f"{settings.index_prefix}-signin-failures"
         self._audit = audit or (lambda *a, **k: None)
@@ -104,7 +106,8 @@ class Accounts:
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, mappings=mapping,
-                                           settings={"number_of_shards": 1, "number_of_replicas": 0})
+                                           settings=index_settings(self.es, self.settings,
+                                                                  priority=PRIORITY_ACCOUNTS))
                 except Exception as exc:  # created meanwhile by another process
                     if "resource_already_exists" not in str(exc):
                         raise

@@ -26,7 +26,7 @@ def base_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def es(base_settings: Settings) -> Elasticsearch:
-    client = make_client(base_settings)
+    client = make_client(base_settings, batch=True)
     try:
         client.cluster.health(timeout="5s")
     except Exception as exc:  # noqa: BLE001 - any failure means the engine is not usable
