@@ -20,6 +20,8 @@ def main() -> None:
     os.environ.setdefault("FLASK_SKIP_DOTENV", "1")
     # The client logs each failed node as a warning; the one sentence below says it all.
     logging.getLogger("elastic_transport").setLevel(logging.ERROR)
+    if sys.argv[1:2] != ["run"]:  # only a server signs sessions: a command needs no word about LEAD_SECRET_KEY
+        logging.getLogger("api.app").setLevel(logging.ERROR)
     try:
         FlaskGroup(create_app=lambda: create_app(), help="LEAD service directory commands.")()
     except ENGINE_UNAVAILABLE as exc:
