@@ -3,7 +3,7 @@
 Each change is numbered (``revision``) and kept in the capacity record itself (its last ``LOG_KEEP``
 entries), so the entry is written in the same atomic write as the figure it describes: a crash after
 that write cannot leave an applied change without its history. The full history is copied, under
-ids ``<listing>:<revision>``, to ``<prefix>-capacity-history``, where it is paged; an entry that did
+ids ``<listing>:<revision>``, to ``<prefix>-capacity-revisions``, where it is paged; an entry that did
 not reach it (the process died right after the listing write) is copied the next time the history is
 read. Revisions follow the engine's order of the writes, because each write is made with the
 sequence numbers of the listing it read.

@@ -117,7 +117,7 @@ def test_losing_the_primary_node_loses_no_acknowledged_write(cluster):
     layout = es.indices.get_settings(index=f"{settings.index_prefix}-*", name="index.number_of_replicas")
     assert {name: v["settings"]["index"]["number_of_replicas"] for name, v in layout.items()} == \
         {name: "1" for name in layout}, layout
-    assert {"listings", "edits", "audit", "geocache", "capacity-history", "users"} <= \
+    assert {"listings", "edits", "audit", "geocache", "capacity-revisions", "users"} <= \
         {name.removeprefix(settings.index_prefix + "-").split("-2")[0] for name in layout}
 
     # Writers post beds for listings of organisations they are bound to (a provider account each).

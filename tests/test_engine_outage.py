@@ -202,7 +202,7 @@ def test_backup_restores_into_a_fresh_node(node, tmp_path: Path):
     def counts(es) -> dict[str, int]:
         es.indices.refresh(index=f"{settings.index_prefix}-*")
         return {name: es.count(index=f"{settings.index_prefix}-{name}")["count"]
-                for name in ("listings", "edits", "audit", "capacity-history", "users")}
+                for name in ("listings", "edits", "audit", "capacity-revisions", "users")}
 
     before = counts(batch)
     done = app.test_cli_runner().invoke(args=["backup"])
