@@ -331,6 +331,8 @@ class UserSchema(Schema):
     organizations = fields.List(fields.String())
     display_name = fields.String(**N)
     disabled = fields.Boolean()
+    program = fields.String(**N, metadata={"description": "Case managers and officers: the LEAD site whose "
+                                                          "referrals they see; null: only their own"})
 
 
 class UsersSchema(Schema):

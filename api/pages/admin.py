@@ -49,6 +49,7 @@ def admin_accounts():
                     "organizations": [o.strip() for o in request.form.get("organizations", "").split(",") if o.strip()],
                     **({"display_name": request.form["display_name"].strip()}
                        if request.form.get("display_name", "").strip() else {}),
+                    **({"program": request.form["program"].strip()} if request.form.get("program", "").strip() else {}),
                     **({"password": request.form["password"]} if request.form.get("password") else {})})
                 created, token = new_account(body, actor=g.user.username)
                 shown, message = (created.username, token), _("Account %(name)s created.", name=created.username)
