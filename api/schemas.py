@@ -32,9 +32,13 @@ class PointViewSchema(Schema):
 
 class CapacityViewSchema(Schema):
     status = fields.String(metadata={"description": "Effective status: available, waitlist, full or unknown "
-                                                   "(a figure not confirmed within the freshness window is unknown)"})
+                                                   "(a figure not confirmed within the freshness window is unknown; "
+                                                   "one whose every open bed is held for a referral is full)"})
     reported_status = fields.String()
-    available = fields.Integer(**N)
+    available = fields.Integer(**N, metadata={"description": "Open now for a new person: the provider's figure "
+                                                            "less the beds held for accepted referrals"})
+    reported_available = fields.Integer(**N, metadata={"description": "The open figure the provider reported"})
+    held = fields.Integer(metadata={"description": "Open beds held for accepted referrals (directory.holds)"})
     maximum = fields.Integer(**N)
     unit = fields.String(**N)
     waitlist = fields.Integer(**N)
@@ -160,7 +164,8 @@ class NearbyResponseSchema(Schema):
 class BedTownSchema(Schema):
     town = fields.String()
     programs = fields.Integer()
-    available = fields.Integer()
+    available = fields.Integer(metadata={"description": "Open beds confirmed within the window, less those held"})
+    held = fields.Integer(metadata={"description": "Open beds held for accepted referrals"})
     waitlist = fields.Integer()
     programs_with_openings = fields.Integer()
     programs_confirmed = fields.Integer()
@@ -173,6 +178,7 @@ class BedGroupSchema(Schema):
     group = fields.String()
     label = fields.String()
     available = fields.Integer()
+    held = fields.Integer()
     towns = fields.List(fields.Nested(BedTownSchema))
 
 
@@ -312,7 +318,7 @@ class HistoryEntrySchema(Schema):
     revision = fields.Integer()
     at = fields.String()
     by = fields.String()
-    kind = fields.String(metadata={"description": "update or confirm"})
+    kind = fields.String(metadata={"description": "update, confirm, or placement (an enrolled referral took a bed)"})
     old = fields.Raw(**N)
     new = fields.Raw(**N)
 

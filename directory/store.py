@@ -34,6 +34,9 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "eligibility.genders", "eligibility.insurance", "eligibility.moud_accepted",
     "eligibility.sobriety_required", "eligibility.offence_exclusions", "eligibility.veterans_only",
     "eligibility.service_area_towns", "eligibility.id_required", "capacity",
+    # Beds held for accepted referrals (directory.holds): written by the referral service, never by the
+    # provider edit API, but kept and re-applied like an edit so a rebuild does not free a held bed.
+    "holds",
 )
 
 

@@ -360,12 +360,16 @@ BED_GROUPS: dict[str, dict] = {
 
 
 def bed_board_body(moment: Moment) -> dict:
+    """Per need group and town: open beds confirmed within the window, and how many of them are held for
+    accepted referrals (holds still active at this moment), so the board shows beds a new person can have."""
     fresh = fresh_clause(moment)
     per_town = {"terms": {"field": "address.town", "size": 200, "order": {"_key": "asc"}}, "aggs": {
         "fresh": {"filter": fresh, "aggs": {
             "available": {"sum": {"field": "capacity.available"}},
             "waitlist": {"sum": {"field": "capacity.waitlist"}},
-            "with_beds": {"filter": {"term": {"capacity.status": "available"}}},
+            "with_beds": {"filter": status_clause("available", moment)},
+            "held": {"nested": {"path": "capacity.holds"}, "aggs": {"active": {"filter": {
+                "range": {"capacity.holds.until": {"gt": moment.now.isoformat()}}}}}},
         }},
         "stale": {"filter": {"bool": {"must": [{"exists": {"field": "capacity.updated_at"}}], "must_not": [fresh]}}},
         "newest": {"max": {"field": "capacity.updated_at"}},

@@ -139,9 +139,10 @@ class SearchService:
         for name, group in query.BED_GROUPS.items():
             towns = []
             for b in resp["aggregations"][name]["towns"]["buckets"]:
+                held = b["fresh"]["held"]["active"]["doc_count"]
                 towns.append({
                     "town": places.town_label(b["key"]), "programs": b["doc_count"],
-                    "available": int(b["fresh"]["available"]["value"]),
+                    "available": max(0, int(b["fresh"]["available"]["value"]) - held), "held": held,
                     "waitlist": int(b["fresh"]["waitlist"]["value"]),
                     "programs_with_openings": b["fresh"]["with_beds"]["doc_count"],
                     "programs_confirmed": b["fresh"]["doc_count"], "programs_unconfirmed": b["stale"]["doc_count"],
@@ -149,7 +150,8 @@ class SearchService:
                     "newest_update": b["newest"].get("value_as_string"),
                 })
             groups.append({"group": name, "label": group["label"][1 if lang == "es" else 0],
-                           "available": sum(t["available"] for t in towns), "towns": towns})
+                           "available": sum(t["available"] for t in towns), "held": sum(t["held"] for t in towns),
+                           "towns": towns})
         return {"fresh_hours": moment.fresh_hours, "as_of": moment.now.isoformat(), "groups": groups}
 
     # ----- one listing, organisations --------------------------------------------------------
