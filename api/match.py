@@ -92,7 +92,11 @@ def match_participant(body: dict):
         return _need_problem(exc, "needs")
     except PlaceError as exc:
         return _place_problem(exc, "location")
-    return runtime().search.match(profile, request_language())
+    return runtime().search.match(profile, request_language(), outcomes=user().role in OUTCOME_READERS)
+
+
+# Who sees referral outcome rates on match results (the issue: case managers).
+OUTCOME_READERS = ("admin", "case_manager")
 
 
 def profile_from(body: dict) -> Profile:

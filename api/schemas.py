@@ -88,10 +88,25 @@ class ResultBaseSchema(Schema):
     sample = fields.Boolean()
 
 
+class ReferralOutcomesSchema(Schema):
+    days = fields.Integer(metadata={"description": "The window: the last 90 days"})
+    received = fields.Integer(metadata={"description": "Referrals received (not counting those withdrawn before "
+                                                       "the provider decided)"})
+    accepted = fields.Integer()
+    declined = fields.Integer()
+    acceptance_rate = fields.Float()
+    decline_rate = fields.Float()
+    decline_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+    text = fields.String()
+
+
 class ResultSchema(ResultBaseSchema):
     score = fields.Float(**N)
     reasons = fields.List(fields.String())
     cautions = fields.List(fields.String())
+    referral_outcomes = fields.Nested(ReferralOutcomesSchema, **N, metadata={
+        "description": "Case managers: this listing's referral acceptance and decline over the last 90 days "
+                       "(null when it received none, and for other roles)"})
 
 
 class ResolvedLocationSchema(Schema):

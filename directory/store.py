@@ -9,6 +9,8 @@ Indices (all names derive from ``Settings.index_prefix``):
   nothing entered through the API is lost when the directory is rebuilt from its sources.
 - ``<prefix>-audit`` is the append-only audit trail of changes to directory data.
 - ``<prefix>-geocache`` remembers geocoding answers between ingest runs.
+- ``<prefix>-referrals``, ``<prefix>-webhooks`` and ``<prefix>-webhook-deliveries`` keep referrals
+  (``directory.referrals``) and their outgoing webhooks (``directory.webhooks``).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import capacity, documents, eligibility, locks, model, suggestions
+from directory import capacity, documents, eligibility, locks, model, referral_states, suggestions, webhooks
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -115,6 +117,9 @@ class Store:
         self.locks_index = f"{p}-locks"
         self._rebuild_depth = 0
         self.suggestions_index = suggestions.index_name(settings)
+        self.referrals_index = referral_states.index_name(settings)
+        self.webhooks_index = webhooks.config_index(settings)
+        self.deliveries_index = webhooks.deliveries_index(settings)
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -136,13 +141,17 @@ class Store:
             "at": {"type": "date"},
         }},
         "suggestions": suggestions.MAPPING,
+        "referrals": referral_states.MAPPING,
+        "webhooks": webhooks.CONFIG_MAPPING,
+        "deliveries": webhooks.DELIVERY_MAPPING,
     }
 
     def ensure_indices(self) -> None:
         """Create the support indices if they are missing (safe to call repeatedly)."""
         for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache"),
                           (self.capacity_history_index, "capacity_history"), (self.locks_index, "locks"),
-                          (self.suggestions_index, "suggestions")):
+                          (self.suggestions_index, "suggestions"), (self.referrals_index, "referrals"),
+                          (self.webhooks_index, "webhooks"), (self.deliveries_index, "deliveries")):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},
@@ -353,6 +362,14 @@ class Store:
         """Run one search request over the live listings: every search body of ``matching`` comes here."""
         return self.es.search(index=self.listings, body=body).body
 
+    def search_referrals(self, body: dict) -> dict | None:
+        """Run one search request over the referrals (``matching`` asks for outcome rates here); None
+        when no referral index exists yet."""
+        try:
+            return self.es.search(index=self.referrals_index, body=body).body
+        except NotFoundError:
+            return None
+
     def records(self) -> Iterator[dict]:
         """Every live listing record, provider edits and capacity applied, in id order (for exports)."""
         hits = helpers.scan(self.es, index=self.listings, query={"query": {"match_all": {}}, "_source": ["record"]},
@@ -467,6 +484,16 @@ class Store:
             "at": utcnow().isoformat(), "actor": actor, "action": action, "listing_id": listing_id,
             "field": field, "old": {"value": old}, "new": {"value": new}, "source": source, "detail": detail,
         })
+
+    def audit_many(self, events: list[dict]) -> None:
+        """Append several audit events in one request (each a dict of ``audit``'s arguments)."""
+        if not events:
+            return
+        at = utcnow().isoformat()
+        helpers.bulk(self.es, ({"_index": self.audit_index, "_source": {
+            "at": at, "actor": e["actor"], "action": e["action"], "listing_id": e.get("listing_id"),
+            "field": e.get("field"), "old": {"value": e.get("old")}, "new": {"value": e.get("new")},
+            "source": e.get("source"), "detail": e.get("detail")}} for e in events))
 
     def capacity_history(self, doc: dict, *, size: int = 50, before: int | None = None) -> tuple[list[dict], int | None]:
         """A page of a listing's capacity history, newest first, and the cursor of the next page."""

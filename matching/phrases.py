@@ -144,3 +144,13 @@ def next_opening(when: datetime, now: datetime, lang: str = "en") -> str:
         return say("opens_tomorrow", lang, time=time)
     en, es = DAY_NAMES[when.weekday()]
     return say("opens_on", lang, day=es if lang == "es" else en, time=time)
+
+
+def outcomes_text(accepted: int, declined: int, received: int, days: int, lang: str = "en") -> str:
+    """'3 of 4 referrals accepted, 1 declined (last 90 days)'."""
+    if lang == "es":
+        head = (f"{accepted} de {received} derivaciones aceptadas" if received != 1
+                else f"{accepted} de 1 derivación aceptada")
+        return f"{head}, {declined} {'rechazada' if declined == 1 else 'rechazadas'} (últimos {days} días)"
+    noun = "referral" if received == 1 else "referrals"
+    return f"{accepted} of {received} {noun} accepted, {declined} declined (last {days} days)"

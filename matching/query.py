@@ -378,6 +378,23 @@ def bed_board_body(moment: Moment) -> dict:
             "aggs": {name: {"filter": g["filter"], "aggs": {"towns": per_town}} for name, g in BED_GROUPS.items()}}
 
 
+# ----- referral outcomes -------------------------------------------------------------------------
+def referral_outcomes_body(listing_ids: list[str], since: str) -> dict:
+    """Per listing, the referrals it received since ``since`` (ISO time) and the provider's decisions:
+    accepted, declined (by reason). A referral withdrawn before the provider decided (its participant was
+    placed elsewhere, or the referrer took it back) is not counted: the provider had no say in it.
+    Run over the referral index (``Store.search_referrals``); field names are ``directory.referral_states``'."""
+    undecided_withdrawal = {"bool": {"filter": [{"term": {"status": "withdrawn"}}],
+                                     "must_not": [{"exists": {"field": "decision"}}]}}
+    return {"size": 0, "query": {"bool": {
+        "filter": [{"terms": {"listing_id": listing_ids}}, {"range": {"created_at": {"gte": since}}}],
+        "must_not": [undecided_withdrawal]}},
+        "aggs": {"listings": {"terms": {"field": "listing_id", "size": max(1, len(listing_ids))}, "aggs": {
+            "accepted": {"filter": {"term": {"decision": "accepted"}}},
+            "declined": {"filter": {"term": {"decision": "declined"}},
+                         "aggs": {"reasons": {"terms": {"field": "decline_reason", "size": 10}}}}}}}}
+
+
 # ----- places from the directory's own addresses ------------------------------------------------
 def street_points_body(town: str, streets: list[str], size: int = 400) -> dict:
     """Real (not sample), precisely located listings on any of these streets in a town, to locate a
