@@ -366,7 +366,7 @@ def test_outcome_rates_per_listing_over_90_days(site, people):
     assert out["text"] == "3 of 5 referrals accepted, 1 declined (last 90 days)"
     assert people["officer"].get(f"/api/v1/services/{OUTCOMES}/referral-outcomes").status_code == 403
     body = {"location": {"zip": "06106"}, "needs": ["substance_use.intensive_outpatient"], "limit": 50,
-            "max_miles": 50}
+            "max_miles": 50, "referral_outcomes": True}
     mine = next(r for r in cm.post("/api/v1/match", json=body).get_json()["results"] if r["listing_id"] == OUTCOMES)
     assert mine["referral_outcomes"]["accepted"] == 3
     officer_view = people["officer"].post("/api/v1/match", json=body).get_json()["results"]
