@@ -10,7 +10,8 @@ PORT      ?= 8000
 export LEAD_ES_URL ?= http://127.0.0.1:9200
 SHARED    ?= ../shared/data
 
-.PHONY: help install translations messages browser es-up es-down es-status seed load-ct run serve test eval eval-ct bench clean
+.PHONY: help install translations messages browser es-up es-down es-status cluster-up cluster-down cluster-status seed \
+        load-ct run serve test test-cluster eval eval-ct bench load clean
 
 help:
 	@echo "make run      install, start Elasticsearch, load seed_data/, serve on http://$(HOST):$(PORT)"
@@ -19,7 +20,10 @@ help:
 	@echo "make load-ct  rebuild the directory from seed_data/ plus the CT federal facility lists"
 	@echo "make eval     score matching on the labelled seed scenarios"
 	@echo "make eval-ct  score matching on the real CT lists against labels written from the source rows"
-	@echo "make bench    ingest and latency benchmarks"
+	@echo "make bench    ingest and latency benchmarks (10k, 100k, 1M synthetic; its own node)"
+	@echo "make load     locust at rising concurrency against gunicorn on the seed + CT lists (its own node)"
+	@echo "make cluster-up / cluster-down   a 3-node cluster on 127.0.0.1:9250-9252"
+	@echo "make test-cluster   kill a node of that cluster under reads and capacity writes"
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +47,11 @@ messages: $(STAMP)
 browser:
 	scripts/browser.sh
 
+PERF := $(VENV)/.perf-installed
+$(PERF): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,perf]'
+	touch $(PERF)
+
 es-up: $(STAMP)
 	scripts/es-local.sh up
 
@@ -51,6 +60,15 @@ es-down:
 
 es-status:
 	scripts/es-local.sh status
+
+cluster-up: $(STAMP)
+	scripts/es-cluster.sh up
+
+cluster-down:
+	scripts/es-cluster.sh down
+
+cluster-status:
+	scripts/es-cluster.sh status
 
 seed: es-up
 	$(BIN)/lead ingest run seed:seed_data
@@ -68,14 +86,20 @@ run: seed translations
 	@echo "  http://$(HOST):$(PORT)/suggest    provider: suggest a correction to another listing"
 	@echo "  http://$(HOST):$(PORT)/admin      admin: accounts, organisations, ingest runs, suggestions, audit"
 	@echo "  http://$(HOST):$(PORT)/api/openapi.json   the JSON API"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'api.app:create_app()'
+	@# One session key for both workers (new each run, like the demo passwords), and request lines
+	@# long enough that an over-long query reaches the app, which answers it with problem+json.
+	LEAD_SECRET_KEY="$${LEAD_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')}" \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --limit-request-line 8190 'api.app:create_app()'
 
 serve: translations
 	$(BIN)/flask --app api.app:create_app run --host $(HOST) --port $(PORT) --debug
 
 test: es-up translations browser
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not cluster"
+
+test-cluster: cluster-up
+	$(BIN)/pytest -m cluster -s
 
 eval: seed
 	$(BIN)/python -m bench.evaluate
@@ -83,8 +107,12 @@ eval: seed
 eval-ct: es-up
 	$(BIN)/python -m bench.evaluate_ct
 
-bench: es-up
+# Both start a node of their own (9258 and 9257), never load the shared one, and stop it afterwards.
+bench: $(PERF)
 	$(BIN)/python -m bench.run
 
-clean: es-down
+load: $(PERF)
+	$(BIN)/python -m bench.load
+
+clean: es-down cluster-down
 	rm -rf $(VENV) .cache

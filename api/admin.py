@@ -1,7 +1,7 @@
 """Admin: the audit trail and accounts; and /api/v1/me for everyone."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.auth import EVERYONE, require, user
 from api.problem import documents_errors, problem
@@ -16,21 +16,30 @@ class AuditQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    listing_id = fields.String()
-    actor = fields.String()
-    action = fields.String()
-    since = fields.AwareDateTime()
+    listing_id = fields.String(validate=validate.Length(max=200))
+    actor = fields.String(validate=validate.Length(max=64))
+    action = fields.String(validate=validate.Length(max=64))
+    since = fields.AwareDateTime(validate=lambda v: _real_offset(v))
     size = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+def _real_offset(value) -> bool:  # noqa: ANN001 - a datetime
+    """UTC offsets on Earth lie within ±18:00 (the engine refuses others)."""
+    offset = value.utcoffset()
+    if offset is None or abs(offset.total_seconds()) > 18 * 3600:
+        raise ValidationError("the UTC offset must be between -18:00 and +18:00")
+    return True
 
 
 class NewUserSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    username = fields.String(required=True)
+    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    organizations = fields.List(fields.String(), load_default=list)
-    display_name = fields.String()
+    organizations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                                validate=validate.Length(max=50))
+    display_name = fields.String(validate=validate.Length(max=200))
     program = fields.String(validate=validate.Length(min=2, max=64), metadata={
         "description": "Case managers and officers: their LEAD site (e.g. 'hartford'); they see its referrals"})
     password = fields.String(validate=validate.Length(min=12, max=200), load_only=True)

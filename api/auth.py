@@ -6,6 +6,7 @@ the page's CSRF token in ``X-CSRF-Token``. Pages (``api.pages``) accept only the
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
@@ -13,6 +14,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import current_app, g, request, session
+from limits import parse_many
 
 from api.problem import problem
 from api.runtime import runtime
@@ -22,6 +24,31 @@ READERS = ("admin", "case_manager", "officer")
 EVERYONE = ("admin", "case_manager", "officer", "provider")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "X-CSRF-Token"
+
+
+# ----- throttling ---------------------------------------------------------------------------------------
+def throttled(kind: str, limits_text: str, *, spend: bool) -> bool:
+    """Whether this client has used up its budget of ``kind`` (sign-ins, bad tokens); ``spend`` counts one.
+
+    Counted per client address with the app's Flask-Limiter storage. Being throttled is audited.
+    """
+    limiter = current_app.extensions["lead_limiter"]
+    client = request.remote_addr or "unknown"
+    over = False
+    for item in parse_many(limits_text):
+        if spend:
+            over = not limiter.limiter.hit(item, kind, client) or over
+        else:
+            over = not limiter.limiter.test(item, kind, client) or over
+    if over:
+        runtime().store.audit(f"{kind}.throttled", actor="anonymous", field="client",
+                              new={"client": hashlib.sha256(client.encode()).hexdigest()[:12], "path": request.path})
+    return over
+
+
+def too_many(retry_after: int = 60):
+    return problem(429, "Too many attempts from this address; wait a minute and try again.",
+                   headers={"Retry-After": str(retry_after)})
 
 
 # ----- CSRF --------------------------------------------------------------------------------------------
@@ -39,10 +66,12 @@ def csrf_matches(sent: str | None) -> bool:
 
 # ----- the session -------------------------------------------------------------------------------------
 def sign_in(found: User) -> None:
-    """A new session for this person (never the one from before sign-in: no fixation)."""
+    """A new session for this person (never the one from before sign-in: no fixation), also kept on the
+    account, so signing out ends it for good even if someone kept a copy of the cookie."""
     lang = session.get("lang")
     session.clear()
     session["user"] = found.username
+    session["sid"] = runtime().accounts.start_session(found.username)
     session["since"] = int(time.time())
     if lang:
         session["lang"] = lang
@@ -50,6 +79,8 @@ def sign_in(found: User) -> None:
 
 
 def sign_out() -> None:
+    if session.get("user") and session.get("sid"):
+        runtime().accounts.end_session(session["user"], session["sid"])
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -68,10 +99,13 @@ def session_state() -> tuple[User | None, str]:
     if time.time() - float(session.get("since") or 0) > lifetime:
         sign_out()
         return None, "expired"
-    found = runtime().accounts.get(name)
-    if not found or found.disabled:
-        sign_out()
-        return None, "disabled"
+    found, why = runtime().accounts.session_user(name, session.get("sid", ""))
+    if found is None:
+        lang = session.get("lang")
+        session.clear()  # the account's record of this session is gone: nothing to end there
+        if lang:
+            session["lang"] = lang
+        return None, "disabled" if why == "disabled" else "expired"
     return found, "ok"
 
 
@@ -97,11 +131,17 @@ def _disabled():
 def api_caller():
     """(user, None) for a valid bearer token or session, else (None, the problem response to return)."""
     if request.headers.get("Authorization"):
+        limits_text = runtime().settings.bad_token_rate_limit
+        if throttled("token", limits_text, spend=False):
+            return None, too_many()
         try:
             found = bearer_user()
         except AccountDisabled:
             return None, _disabled()
-        return (found, None) if found else (None, unauthorized())
+        if found is None:
+            throttled("token", limits_text, spend=True)
+            return None, unauthorized()
+        return found, None
     found, why = session_state()
     if found is None:
         return None, (_disabled() if why == "disabled" else unauthorized())

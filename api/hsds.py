@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import request, url_for
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import READERS, require
 from api.hsds_schemas import (HsdsMetaSchema, HsdsOrganizationPageSchema, HsdsOrganizationSchema,
@@ -60,11 +60,17 @@ class _Args(Schema):
     class Meta:
         unknown = RAISE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1),
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 500),
                           metadata={"description": "Page number, from 1"})
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200),
                               metadata={"description": "Results in one page (at most 200)"})
     format = fields.String(validate=validate.OneOf(["json"]), metadata={"description": "json (the only format)"})
+
+    @validates_schema
+    def _depth(self, data: dict, **_) -> None:
+        """Deep paging is refused (the engine serves the first 10,000 results of a search)."""
+        if data.get("page", 1) * data.get("per_page", 50) > 10000:
+            raise ValidationError("page x per_page may not exceed 10000; narrow the search instead", "page")
 
 
 class ServicesArgs(_Args):

@@ -31,8 +31,9 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> No
             pipeline.parse_source(spec)
     except pipeline.SourceError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCES") from None
-    rt.store.ensure_indices()
-    geocoder = Geocoder(cache_get=rt.store.geocache_get_many, cache_put=rt.store.geocache_put_many,
+    store = rt.store.batch()  # bulk requests and the replica wait take longer than a web request may
+    store.ensure_indices()
+    geocoder = Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many,
                         geocoder_name=rt.settings.geocoder, user_agent=rt.settings.geocoder_user_agent)
     bar = {"read": 0, "indexed": 0}
 
@@ -45,7 +46,7 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> No
         return show
 
     try:
-        report, _ = pipeline.run(list(sources), rt.store, geocoder, on_read=progress("read"),
+        report, _ = pipeline.run(list(sources), store, geocoder, on_read=progress("read"),
                                  on_indexed=progress("indexed"), min_ratio=min_ratio)
     except Locked as exc:
         click.echo("", err=True)

@@ -7,7 +7,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from api.auth import EVERYONE, READERS, require, user
 from api.problem import documents_errors, problem
-from api.runtime import Blueprint, request_language, runtime
+from api.runtime import Blueprint, request_language, runtime, shaped
 from api.schemas import BedBoardSchema, BrowseResponseSchema, MatchResponseSchema, NearbyResponseSchema
 from directory import eligibility, places, taxonomy
 from directory.places import PlaceError
@@ -44,7 +44,7 @@ def _fact_field(dim: eligibility.Dimension) -> fields.Field:
     """The match request field for one eligibility dimension of the table."""
     meta = {"description": dim.profile_description}
     if dim.kind == "range":
-        return fields.Integer(validate=validate.Range(0, 120), metadata=meta)
+        return fields.Integer(strict=True, validate=validate.Range(0, 120), metadata=meta)
     if dim.kind == "member":
         return Choice(dim.vocabulary, metadata=meta)
     if dim.kind in ("overlap", "excludes"):
@@ -63,7 +63,7 @@ MatchRequestSchema = _Strict.from_dict({
     "urgency": fields.String(load_default="this_week", validate=validate.OneOf(("now", "today", "this_week"))),
     "max_miles": fields.Float(validate=validate.Range(0.1, 150)),
     "include_full": fields.Boolean(load_default=False),
-    "limit": fields.Integer(load_default=10, validate=validate.Range(1, 50)),
+    "limit": fields.Integer(load_default=10, strict=True, validate=validate.Range(1, 50)),
     "diversify": fields.Boolean(load_default=True),
     "query": fields.String(validate=validate.Length(max=200)),
     "referral_outcomes": fields.Boolean(load_default=False, metadata={
@@ -159,8 +159,8 @@ def nearby(args: dict):
     point, error = _locate(args)
     if error:
         return error
-    return runtime().search.nearby(point, args["need"], miles=args["radius"], limit=args["limit"],
-                                   lang=request_language())
+    return shaped(runtime().search.nearby(point, args["need"], miles=args["radius"], limit=args["limit"],
+                                          lang=request_language()))
 
 
 class TaxonomyNodeSchema(Schema):
@@ -244,7 +244,7 @@ def browse(args: dict):
                organizations=user().organizations if user().role == "provider" else None)
     if b.page * b.page_size > 10000:
         abort(422, message="Pages beyond the first 10,000 results are not served; narrow the search.")
-    return runtime().search.browse(b, request_language())
+    return shaped(runtime().search.browse(b, request_language()))
 
 
 @blp.route("/capacity")

@@ -27,7 +27,7 @@ class _Strict(Schema):
 def _edit_field(dim: eligibility.Dimension) -> fields.Field:
     """The edit field of one eligibility column (``null`` sets it to "not stated")."""
     if dim.kind == "range":
-        return fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+        return fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 120))
     if dim.kind in ("requires", "only_for"):
         return fields.Boolean(allow_none=True, metadata={"description": dim.label.en})
     item = Choice(dim.vocabulary) if dim.vocabulary else fields.String(validate=validate.Length(min=2, max=60))
@@ -69,11 +69,11 @@ class ListingEditSchema(_EditFields):
             except hours.HoursError as exc:
                 raise ValidationError(str(exc), "hours") from exc
 class CapacitySchema(_Strict):
-    available = fields.Integer(required=True, allow_none=True, validate=validate.Range(0, 100000))
-    maximum = fields.Integer(allow_none=True, validate=validate.Range(0, 100000))
+    available = fields.Integer(strict=True, required=True, allow_none=True, validate=validate.Range(0, 100000))
+    maximum = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100000))
     unit = fields.String(load_default="beds", validate=validate.OneOf(CAPACITY_UNITS))
-    waitlist = fields.Integer(allow_none=True, validate=validate.Range(0, 100000))
-    wait_days = fields.Integer(allow_none=True, validate=validate.Range(0, 3650))
+    waitlist = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100000))
+    wait_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 3650))
     accepting_new_clients = fields.Boolean(allow_none=True)
 
     @validates_schema

@@ -1,21 +1,31 @@
-"""``make bench``: ingest throughput and API latency on directories of realistic size.
+"""``make bench``: ingest throughput and search latency from 10k to 1M listings, against three baselines.
 
-1. Synthetic statewide directories (10k and 100k listings, the seed generator's distributions over
-   every Connecticut ZIP area) and the national federal facility lists (about 70k real sites),
-   each loaded through the real ingest pipeline: listings per second, end to end.
-2. For each directory, the API under gunicorn: match and nearby latency at 1 and 4 concurrent
-   clients (p50/p95/p99), the engine's own ``took`` for the same requests, and their ratio.
+On a node of its own (port 9258, heap 2g; never the shared node), for each directory:
 
-Prints a table and writes ``bench/results/bench-<timestamp>.json``. Options: ``--sizes 10000,100000``,
-``--requests 300``, ``--no-federal``. Indices use the prefix ``bench-*`` and are deleted afterwards.
+1. Synthetic directories from the seed generator's distributions: 10k and 100k statewide (every
+   Connecticut ZIP area), and 1M national (the same distributions over the population-weighted ZIP
+   centroids of the whole country); plus the national federal facility lists. Each is loaded through
+   the real ingest pipeline (listings/s end to end, with its phases).
+2. Bulk baseline (10k, 100k): the same prepared documents, read back from the index, bulk-loaded
+   straight into a new index the way the store does it. Ratio: pipeline rate / bulk rate.
+3. The API under gunicorn: match and nearby at 1 and 4 concurrent clients (p50/p95/p99).
+4. The engine round trip of the very same request bodies sent with the Python client (wall time of
+   ``es.search``, at 1 and 4 clients). Ratio: API p50 / engine p50.
+5. Brute force (10k, 100k): the same bodies evaluated in Python over every listing in memory
+   (``bench/brute.py``), checked to return the engine's listings. Ratio: brute p50 / engine p50.
+
+Targets: API p50 <= 1.5x the engine round trip; indexed search >= 100x brute force at 100k; ingest
+>= 0.6x the bulk rate. Where one is missed, a profile says where the time goes (pyinstrument for
+the API and the ingest; the engine's own search profile for the query). Prints tables and writes
+``bench/results/bench-<timestamp>.json``; indices are deleted and the node stopped afterwards.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,37 +34,47 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import urllib3
+from elasticsearch import helpers
 
-from directory import taxonomy
-from directory.es import make_client
+from bench import brute
+from bench.engine import ROOT, start_gunicorn, start_node, stop, stop_node
+from directory import documents, eligibility, taxonomy
+from directory.accounts import Accounts
+from directory.es import index_settings, make_client
+from directory.places import data_rows
 from directory.settings import Settings
 from directory.store import Store
 from ingest import pipeline
 from ingest.geocode import Geocoder
-from directory.places import data_rows
-from ingest.synthetic import Generator, statewide_places, write_csv
+from ingest.synthetic import Generator, national_places, statewide_places, write_csv
 
-ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
+NATIONAL_CENTROIDS = SHARED / "geocoding" / "zcta_popweighted_centroids_us.csv"
 PORT = int(os.environ.get("LEAD_BENCH_PORT", "8765"))
 LEAF_NEEDS = [n.code for n in taxonomy.NEEDS if not any(o.parent == n.code for o in taxonomy.NEEDS)]
 NEARBY = ["detox", "shelter", "crisis", "harm_reduction", "naloxone", "food", "methadone", "treatment"]
+STATEWIDE_MAX = 100_000  # larger synthetic directories are national
+TARGETS = {"api_over_engine_p50": 1.5, "brute_over_indexed_100k": 100.0, "ingest_over_bulk": 0.6}
 
 
+# ----- directories --------------------------------------------------------------------------------
 def synthetic_csv(n: int, folder: Path) -> Path:
-    gen = Generator(seed=n, places=statewide_places())
-    rows = []
-    for row in gen.rows(10 ** 9):
-        rows.append(row)
-        if len(rows) >= n:
-            break
+    if n <= STATEWIDE_MAX:
+        gen = Generator(seed=n, places=statewide_places())
+    else:
+        places, centroids, weights = national_places(str(NATIONAL_CENTROIDS))
+        gen = Generator(seed=n, places=places, centroids=centroids, weights=weights, addresses_per_zip=True)
     path = folder / f"synthetic-{n}.csv"
-    path.write_text(write_csv(iter(rows)), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:
+        rows = itertools.islice(gen.rows(10 ** 9), n)
+        while chunk := list(itertools.islice(rows, 50_000)):
+            text = write_csv(iter(chunk))
+            fh.write(text if fh.tell() == 0 else text.split("\n", 1)[1])
     return path
 
 
 def ingest(settings: Settings, sources: list[str]) -> dict:
-    es = make_client(settings.with_(es_timeout=120.0))
+    es = make_client(settings, batch=True)
     store = Store(es, settings)
     store.ensure_indices()
     t0 = time.perf_counter()
@@ -66,32 +86,32 @@ def ingest(settings: Settings, sources: list[str]) -> dict:
             "phases": {k: round(v, 2) for k, v in report.phases.items()}}
 
 
-def bench_token(settings: Settings) -> str:
-    from directory.accounts import Accounts
-
-    accounts = Accounts(make_client(settings), settings)
-    if accounts.get("bench-runner") is None:
-        accounts.create("bench-runner", "case_manager", actor="bench")
-    return accounts.reset_token("bench-runner", actor="bench")
+def live_documents(es, store: Store) -> list[dict]:
+    """The prepared documents, exactly as indexed."""
+    return [h["_source"] for h in helpers.scan(es, index=store.listings, size=2000)]
 
 
-def start_server(settings: Settings) -> subprocess.Popen:
-    env = {**os.environ, "LEAD_INDEX_PREFIX": settings.index_prefix, "LEAD_ES_URL": settings.es_url}
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--threads", "4",
-         "--log-level", "warning", "api.app:create_app()"], cwd=ROOT, env=env)
-    http = urllib3.PoolManager()
-    for _ in range(100):
-        try:
-            if http.request("GET", f"http://127.0.0.1:{PORT}/readyz", timeout=1).status == 200:
-                return proc
-        except urllib3.exceptions.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.terminate()
-    raise RuntimeError("the API did not become ready")
+def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict]) -> dict:
+    """Bulk the prepared documents straight into a new index, as ``Store.rebuild`` does (same mapping,
+    settings, chunking and threads), with no reading, validation, geocoding, dedupe or building."""
+    name = f"{settings.index_prefix}-rawbulk"
+    es.indices.delete(index=name, ignore_unavailable=True)
+    es.indices.create(index=name, mappings=store._listing_mappings(),
+                      settings={**documents.SETTINGS, **index_settings(es, settings), "number_of_replicas": 0,
+                                "refresh_interval": "-1"})
+    t0 = time.perf_counter()
+    n = 0
+    for _ok, _item in helpers.parallel_bulk(es, ({"_index": name, "_id": d["id"], "_source": d} for d in docs),
+                                           thread_count=2, chunk_size=1000, queue_size=2, raise_on_error=True):
+        n += 1
+    es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+    es.indices.refresh(index=name)
+    seconds = time.perf_counter() - t0
+    es.indices.delete(index=name)
+    return {"documents": n, "seconds": round(seconds, 2), "listings_per_s": round(n / seconds, 1)}
 
 
+# ----- requests -----------------------------------------------------------------------------------
 def profiles(rng: random.Random, n: int, points: list[tuple[float, float]]) -> list[dict]:
     out = []
     for _ in range(n):
@@ -114,6 +134,42 @@ def profiles(rng: random.Random, n: int, points: list[tuple[float, float]]) -> l
     return out
 
 
+def requests_for(n: int) -> tuple[list[dict], list[dict]]:
+    rng = random.Random(42)
+    points = [(float(r["Y"]), float(r["X"])) for r in data_rows("ct_zcta_centroids.csv")]
+    match = profiles(rng, n, points)
+    nearby = [{"lat": str(la), "lon": str(lo), "need": rng.choice(NEARBY)}
+              for la, lo in (rng.choice(points) for _ in range(n))]
+    return match, nearby
+
+
+def engine_bodies(settings: Settings, store: Store, match: list[dict], nearby: list[dict]) -> dict[str, list[dict]]:
+    """The engine request bodies the API builds for these requests (the same schema, profile and
+    query functions as api/match.py), for the round-trip and brute-force measurements."""
+    from api.match import MatchRequestSchema, NearbyQuerySchema  # noqa: PLC0415 - parse as the API does
+    from matching import query  # noqa: PLC0415
+    from matching.profile import Profile, resolve_needs  # noqa: PLC0415
+    from matching.service import NEARBY_GROUPS, SearchService  # noqa: PLC0415
+
+    search = SearchService(store, settings)
+    moment = search.moment()
+    out: dict[str, list[dict]] = {"match": [], "nearby": []}
+    for raw in match:
+        b = MatchRequestSchema().load(raw)
+        loc = b["location"]
+        profile = Profile(
+            needs=resolve_needs(b["needs"]), point=search.locate(lat=loc.get("lat"), lon=loc.get("lon")),
+            facts={k: b[k] for k in eligibility.PROFILE_FIELDS if k in b}, languages=b.get("languages") or [],
+            urgency=b["urgency"], max_miles=b.get("max_miles"), include_full=b["include_full"], limit=b["limit"],
+            diversify=b["diversify"], query=b.get("query"))
+        out["match"].append(query.match_body(profile, moment))
+    for raw in nearby:
+        a = NearbyQuerySchema().load(raw)
+        point = search.locate(lat=a["lat"], lon=a["lon"])
+        out["nearby"].append(query.nearby_body(point, NEARBY_GROUPS[a["need"]], moment, a["radius"], a["limit"]))
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -122,37 +178,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def load(kind: str, bodies: list, clients: int, token: str) -> dict:
-    """Send every request once, spread over ``clients`` threads with keep-alive connections."""
+def _spread(items: list, clients: int, work) -> tuple[list[float], float, int]:
+    """Run ``work(item)`` (returns ms or None on error) over ``clients`` threads; (latencies, wall s, errors)."""
     lat: list[float] = []
-    took: list[float] = []
     errors = 0
     lock = threading.Lock()
-    queue = list(bodies)
+    queue = list(items)
 
     def worker() -> None:
         nonlocal errors
-        http = urllib3.PoolManager(maxsize=1)
+        state: dict = {}
         while True:
             with lock:
                 if not queue:
                     return
-                body = queue.pop()
-            t0 = time.perf_counter()
-            auth = {"Authorization": f"Bearer {token}"}
-            if kind == "match":
-                resp = http.request("POST", f"http://127.0.0.1:{PORT}/api/v1/match", body=json.dumps(body),
-                                    headers={"Content-Type": "application/json", **auth}, timeout=10)
-            else:
-                resp = http.request("GET", f"http://127.0.0.1:{PORT}/api/v1/nearby", fields=body, headers=auth,
-                                    timeout=10)
-            elapsed = (time.perf_counter() - t0) * 1000
+                item = queue.pop()
+            ms = work(item, state)
             with lock:
-                if resp.status != 200:
+                if ms is None:
                     errors += 1
-                    continue
-                lat.append(elapsed)
-                took.append(json.loads(resp.data)["took_ms"])
+                else:
+                    lat.append(ms)
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     t0 = time.perf_counter()
@@ -160,85 +206,307 @@ def load(kind: str, bodies: list, clients: int, token: str) -> dict:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - t0
-    p50, took50 = percentile(lat, 50), percentile(took, 50)
+    return lat, time.perf_counter() - t0, errors
+
+
+def api_latency(kind: str, bodies: list, clients: int, token: str) -> dict:
+    """Each request once through the API, spread over ``clients`` keep-alive connections."""
+    took: list[float] = []
+
+    def work(body, state) -> float | None:
+        http = state.setdefault("http", urllib3.PoolManager(maxsize=1))
+        auth = {"Authorization": f"Bearer {token}"}
+        t0 = time.perf_counter()
+        if kind == "match":
+            resp = http.request("POST", f"http://127.0.0.1:{PORT}/api/v1/match", body=json.dumps(body),
+                                headers={"Content-Type": "application/json", **auth}, timeout=30)
+        else:
+            resp = http.request("GET", f"http://127.0.0.1:{PORT}/api/v1/nearby", fields=body, headers=auth, timeout=30)
+        ms = (time.perf_counter() - t0) * 1000
+        if resp.status != 200:
+            return None
+        took.append(json.loads(resp.data)["took_ms"])
+        return ms
+
+    lat, wall, errors = _spread(bodies, clients, work)
     return {"kind": kind, "clients": clients, "requests": len(lat), "errors": errors,
-            "p50_ms": round(p50, 1), "p95_ms": round(percentile(lat, 95), 1), "p99_ms": round(percentile(lat, 99), 1),
-            "engine_took_p50_ms": round(took50, 1), "engine_took_p99_ms": round(percentile(took, 99), 1),
-            "api_over_engine_p50": round(p50 / took50, 2) if took50 else None,
+            "p50_ms": round(percentile(lat, 50), 2), "p95_ms": round(percentile(lat, 95), 2),
+            "p99_ms": round(percentile(lat, 99), 2), "engine_took_p50_ms": round(percentile(took, 50), 1),
             "throughput_rps": round(len(lat) / wall, 1)}
 
 
-def latency(settings: Settings, n_requests: int) -> list[dict]:
-    rng = random.Random(42)
-    points = [(float(r["Y"]), float(r["X"])) for r in data_rows("ct_zcta_centroids.csv")]
-    match_bodies = profiles(rng, n_requests, points)
-    nearby_bodies = [{"lat": str(la), "lon": str(lo), "need": rng.choice(NEARBY)}
-                     for la, lo in (rng.choice(points) for _ in range(n_requests))]
+def engine_latency(es, index: str, kind: str, bodies: list[dict], clients: int) -> dict:
+    """The same bodies sent straight to the engine with the Python client: wall time of es.search."""
+    def work(body, state) -> float | None:
+        t0 = time.perf_counter()
+        es.search(index=index, body=body)
+        return (time.perf_counter() - t0) * 1000
+
+    lat, wall, errors = _spread(bodies, clients, work)
+    return {"kind": kind, "clients": clients, "requests": len(lat), "errors": errors,
+            "p50_ms": round(percentile(lat, 50), 2), "p95_ms": round(percentile(lat, 95), 2),
+            "p99_ms": round(percentile(lat, 99), 2), "throughput_rps": round(len(lat) / wall, 1)}
+
+
+def brute_force(es, index: str, docs: list[dict], bodies: dict[str, list[dict]], n: int) -> dict:
+    """p50 of the brute-force baseline over ``n`` bodies of each kind, and its agreement with the engine."""
+    t0 = time.perf_counter()
+    prepared = brute.prepare(docs)
+    out: dict = {"listings": len(prepared), "prepare_s": round(time.perf_counter() - t0, 1)}
+    for kind, items in bodies.items():
+        times, agree, totals_equal = [], [], 0
+        for body in items[:n]:
+            t0 = time.perf_counter()
+            total, top = brute.search(prepared, body)
+            times.append((time.perf_counter() - t0) * 1000)
+            hits = es.search(index=index, body=body)["hits"]
+            agree.append(brute.agreement([h["_id"] for h in hits["hits"]], [i for i, _ in top]))
+            totals_equal += (hits.get("total") or {}).get("value", total) == total  # (nearby does not count)
+        out[kind] = {"queries": len(times), "p50_ms": round(percentile(times, 50), 1),
+                     "same_listings": round(sum(agree) / len(agree), 3), "same_totals": f"{totals_equal}/{len(times)}"}
+    return out
+
+
+def bench_token(settings: Settings) -> str:
+    accounts = Accounts(make_client(settings, batch=True), settings)
+    if accounts.get("bench-runner") is None:
+        accounts.create("bench-runner", "case_manager", actor="bench")
+    return accounts.reset_token("bench-runner", actor="bench")
+
+
+def measure_search(settings: Settings, store: Store, n_requests: int) -> tuple[list[dict], list[dict], dict]:
+    """API and engine latency for the same requests, at 1 and 4 clients."""
+    es = make_client(settings, batch=True)
+    match, nearby = requests_for(n_requests)
+    bodies = engine_bodies(settings, store, match, nearby)
     token = bench_token(settings)
-    proc = start_server(settings)
+    proc = start_gunicorn(settings, PORT)
     try:
-        load("match", match_bodies[:30], 2, token)  # warm-up: caches, JIT, connections
-        load("nearby", nearby_bodies[:30], 2, token)
-        return [load(kind, bodies, clients, token) for kind, bodies in (("match", match_bodies),
-                                                                        ("nearby", nearby_bodies))
-                for clients in (1, 4)]
+        api_latency("match", match[:30], 2, token)  # warm-up: caches, JIT, connections
+        api_latency("nearby", nearby[:30], 2, token)
+        api = [api_latency(kind, reqs, clients, token) for kind, reqs in (("match", match), ("nearby", nearby))
+               for clients in (1, 4)]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
+    engine_latency(es, store.listings, "match", bodies["match"][:30], 2)
+    engine = [engine_latency(es, store.listings, kind, bodies[kind], clients) for kind in ("match", "nearby")
+              for clients in (1, 4)]
+    return api, engine, bodies
 
 
+# ----- profiles -----------------------------------------------------------------------------------
+def profile_api(settings: Settings, n: int) -> str:
+    """Where a match request's time goes inside the app (pyinstrument, in process)."""
+    from pyinstrument import Profiler  # noqa: PLC0415
+    from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
+
+    from api.app import create_app  # noqa: PLC0415
+
+    app = create_app(settings)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bench_token(settings)}"
+    match, _ = requests_for(n)
+    for body in match[:20]:
+        client.post("/api/v1/match", json=body)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for body in match:
+        client.post("/api/v1/match", json=body)
+    profiler.stop()
+    return profiler.output(ConsoleRenderer(flat=True, flat_time="total", unicode=False, color=False))
+
+
+def profile_engine(es, index: str, body: dict) -> list[str]:
+    """The engine's own profile of one match request: where its time goes, per query component."""
+    resp = es.search(index=index, body={**body, "profile": True})
+    lines = []
+
+    def walk(node: dict, depth: int) -> None:
+        lines.append(f"{'  ' * depth}{node['time_in_nanos'] / 1e6:8.2f} ms  {node['type']}: "
+                     f"{node['description'][:90]}")
+        for child in sorted(node.get("children", []), key=lambda c: -c["time_in_nanos"])[:4]:
+            if depth < 3:
+                walk(child, depth + 1)
+
+    for shard in resp["profile"]["shards"]:
+        for search in shard["searches"]:
+            for q in search["query"]:
+                walk(q, 0)
+            for c in search.get("collector", []):
+                lines.append(f"{c['time_in_nanos'] / 1e6:8.2f} ms  collector {c['name']}")
+    return lines
+
+
+def profile_ingest(settings: Settings, sources: list[str]) -> str:
+    from pyinstrument import Profiler  # noqa: PLC0415
+    from pyinstrument.renderers import ConsoleRenderer  # noqa: PLC0415
+
+    es = make_client(settings, batch=True)
+    store = Store(es, settings)
+    store.ensure_indices()
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    pipeline.run(sources, store, Geocoder())
+    profiler.stop()
+    store.drop_everything()
+    return profiler.output(ConsoleRenderer(flat=True, flat_time="total", unicode=False, color=False))
+
+
+# ----- the run ------------------------------------------------------------------------------------
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--sizes", default="10000,100000")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--no-federal", action="store_true")
+    ap.add_argument("--brute-sizes", default="10000,100000")
+    ap.add_argument("--brute-queries", type=int, default=30)
+    ap.add_argument("--bulk-max", type=int, default=STATEWIDE_MAX, help="bulk baseline up to this size")
+    ap.add_argument("--es-port", type=int, default=int(os.environ.get("LEAD_BENCH_ES_PORT", "9258")))
+    ap.add_argument("--heap", default=os.environ.get("LEAD_BENCH_HEAP", "2g"))
+    ap.add_argument("--keep-node", action="store_true")
+    ap.add_argument("--no-profiles", action="store_true")
     args = ap.parse_args()
-    base = Settings.from_env()
-    es = make_client(base)
+
+    url = start_node(args.es_port, args.heap)
+    base = Settings.from_env(es_url=url)
+    es = make_client(base, batch=True)
     results: dict = {"when": datetime.now(timezone.utc).isoformat(), "machine": {"cpus": os.cpu_count()},
-                     "directories": []}
-    sizes = [int(n) for n in args.sizes.split(",")]
+                     "engine_heap": args.heap, "directories": []}
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    brute_sizes = {int(n) for n in args.brute_sizes.split(",") if n}
     plans: list[tuple[str, list[str] | int]] = [(f"synthetic-{n // 1000}k", n) for n in sizes]
     if not args.no_federal:
         plans.append(("federal-national", [f"federal:{SHARED / 'facilities'}"]))
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, plan in plans:
-            settings = base.with_(index_prefix=f"bench-{name}")
-            Store(es, settings).drop_everything()
-            if isinstance(plan, int):
-                t0 = time.perf_counter()
-                sources = [f"provider:{synthetic_csv(plan, Path(tmp))}"]
-                print(f"[{name}] generated in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-            else:
-                sources = plan
-            print(f"[{name}] ingesting ...", file=sys.stderr)
-            entry = {"name": name, "ingest": ingest(settings, sources)}
-            print(f"[{name}] {entry['ingest']}", file=sys.stderr)
-            entry["latency"] = latency(settings, args.requests)
-            results["directories"].append(entry)
-            Store(es, settings).drop_everything()
-    print_table(results)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"bench-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    stamp = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    sources_of: dict[str, list[str]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, plan in plans:
+                settings = base.with_(index_prefix=f"bench-{name}")
+                store = Store(es, settings)
+                store.drop_everything()
+                if isinstance(plan, int):
+                    t0 = time.perf_counter()
+                    sources = [f"provider:{synthetic_csv(plan, Path(tmp))}"]
+                    log(f"[{name}] generated in {time.perf_counter() - t0:.1f}s")
+                else:
+                    sources = plan
+                sources_of[name] = sources
+                log(f"[{name}] ingesting ...")
+                entry: dict = {"name": name, "load_average": round(os.getloadavg()[0], 1),
+                               "ingest": ingest(settings, sources)}
+                log(f"[{name}] {entry['ingest']}")
+                docs = None
+                if isinstance(plan, int) and (plan <= args.bulk_max or plan in brute_sizes):
+                    docs = live_documents(es, store)
+                if docs is not None and isinstance(plan, int) and plan <= args.bulk_max:
+                    entry["bulk"] = bulk_baseline(es, store, settings, docs)
+                    entry["ingest_over_bulk"] = round(entry["ingest"]["listings_per_s"] / entry["bulk"]["listings_per_s"], 2)
+                    log(f"[{name}] bulk baseline {entry['bulk']}")
+                entry["api"], entry["engine"], bodies = measure_search(settings, store, args.requests)
+                entry["api_over_engine_p50"] = {
+                    f"{a['kind']} x{a['clients']}": round(a["p50_ms"] / e["p50_ms"], 2)
+                    for a, e in zip(entry["api"], entry["engine"])}
+                if docs is not None and isinstance(plan, int) and plan in brute_sizes:
+                    entry["brute"] = brute_force(es, store.listings, docs, bodies, args.brute_queries)
+                    one = {e["kind"]: e["p50_ms"] for e in entry["engine"] if e["clients"] == 1}
+                    entry["brute_over_indexed"] = {k: round(entry["brute"][k]["p50_ms"] / one[k], 1) for k in one}
+                    log(f"[{name}] brute force {entry['brute']}")
+                if not args.no_profiles and name == "synthetic-100k":
+                    entry["engine_profile"] = profile_engine(es, store.listings, bodies["match"][0])
+                    if max(entry["api_over_engine_p50"].values()) > TARGETS["api_over_engine_p50"]:
+                        entry["api_profile"] = profile_api(settings, 150)
+                del docs
+                results["directories"].append(entry)
+                store.drop_everything()
+            ratios = summarise(results)
+            if not args.no_profiles and ratios.get("ingest_over_bulk", 1) < TARGETS["ingest_over_bulk"]:
+                settings = base.with_(index_prefix="bench-profile")
+                small = [d["name"] for d in results["directories"] if d["name"] == "synthetic-10k"]
+                if small:
+                    results["ingest_profile"] = profile_ingest(settings, sources_of[small[0]])
+    finally:
+        for name, _ in plans:
+            Store(es, base.with_(index_prefix=f"bench-{name}")).drop_everything()
+        if not args.keep_node:
+            stop_node(args.es_port, args.heap)
+
+    results["ratios"] = ratios
+    print_tables(results)
+    path = out / f"bench-{stamp}.json"
     path.write_text(json.dumps(results, indent=2))
     print(f"\nwrote {path}")
     return 0
 
 
-def print_table(results: dict) -> None:
-    print(f"\n{'directory':<18} {'listings':>9} {'ingest s':>9} {'listings/s':>11}")
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def summarise(results: dict) -> dict:
+    """The three target ratios of this run (at 100k when there; else the largest directory with them)."""
+    by_name = {d["name"]: d for d in results["directories"]}
+    ref = by_name.get("synthetic-100k") or next(
+        (d for d in reversed(results["directories"]) if "brute" in d), results["directories"][-1])
+    ratios: dict = {"measured_on": ref["name"]}
+    api = ref.get("api_over_engine_p50", {})
+    if api:
+        ratios["api_over_engine_p50"] = {k: v for k, v in api.items() if k.endswith("x1")}
+    if "brute_over_indexed" in ref:
+        ratios["brute_over_indexed"] = ref["brute_over_indexed"]
+    if "ingest_over_bulk" in ref:
+        ratios["ingest_over_bulk"] = ref["ingest_over_bulk"]
+    return ratios
+
+
+def print_tables(results: dict) -> None:
+    print(f"\nmake bench ({results['machine']['cpus']} CPUs, engine heap {results['engine_heap']})")
+    print(f"\n{'directory':<18} {'listings':>9} {'ingest s':>9} {'listings/s':>11} {'bulk /s':>9} {'ratio':>6}  phases (s)")
     for d in results["directories"]:
-        i = d["ingest"]
-        print(f"{d['name']:<18} {i['indexed']:>9} {i['seconds']:>9} {i['listings_per_s']:>11}")
-    print(f"\n{'directory':<18} {'request':<7} {'clients':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-          f"{'ES took p50':>11} {'API/ES p50':>10} {'req/s':>6} {'errors':>6}")
+        i, b = d["ingest"], d.get("bulk") or {}
+        phases = ", ".join(f"{k} {v}" for k, v in i["phases"].items())
+        print(f"{d['name']:<18} {i['indexed']:>9} {i['seconds']:>9} {i['listings_per_s']:>11} "
+              f"{b.get('listings_per_s', '-'):>9} {d.get('ingest_over_bulk', '-'):>6}  {phases}")
+    print(f"\n{'directory':<18} {'request':<7} {'clients':>7} {'API p50':>8} {'API p99':>8} {'engine p50':>10} "
+          f"{'engine p99':>10} {'API/engine':>10} {'took p50':>8} {'API req/s':>9} {'errors':>6}")
     for d in results["directories"]:
-        for r in d["latency"]:
-            print(f"{d['name']:<18} {r['kind']:<7} {r['clients']:>7} {r['p50_ms']:>7} {r['p95_ms']:>7} "
-                  f"{r['p99_ms']:>7} {r['engine_took_p50_ms']:>11} {str(r['api_over_engine_p50']):>10} "
-                  f"{r['throughput_rps']:>6} {r['errors']:>6}")
+        for a, e in zip(d["api"], d["engine"]):
+            print(f"{d['name']:<18} {a['kind']:<7} {a['clients']:>7} {a['p50_ms']:>8} {a['p99_ms']:>8} "
+                  f"{e['p50_ms']:>10} {e['p99_ms']:>10} {d['api_over_engine_p50'][a['kind'] + ' x' + str(a['clients'])]:>10} "
+                  f"{a['engine_took_p50_ms']:>8} {a['throughput_rps']:>9} {a['errors']:>6}")
+    print(f"\n{'directory':<18} {'request':<7} {'brute p50 ms':>12} {'engine p50 ms':>13} {'brute/engine':>12} "
+          f"{'same listings':>13} {'same totals':>11}")
+    for d in results["directories"]:
+        if "brute" not in d:
+            continue
+        one = {e["kind"]: e["p50_ms"] for e in d["engine"] if e["clients"] == 1}
+        for kind in ("match", "nearby"):
+            b = d["brute"][kind]
+            print(f"{d['name']:<18} {kind:<7} {b['p50_ms']:>12} {one[kind]:>13} {d['brute_over_indexed'][kind]:>12} "
+                  f"{b['same_listings']:>13} {b['same_totals']:>11}")
+    r = results["ratios"]
+    print(f"\ntargets on {r['measured_on']}:")
+    for key, target in (("api_over_engine_p50", TARGETS["api_over_engine_p50"]),):
+        for k, v in (r.get(key) or {}).items():
+            print(f"  API p50 / engine round trip ({k}): {v} (target <= {target}) {'met' if v <= target else 'MISSED'}")
+    for k, v in (r.get("brute_over_indexed") or {}).items():
+        target = TARGETS["brute_over_indexed_100k"]
+        print(f"  brute force / indexed ({k}): {v}x (target >= {target:g}x) {'met' if v >= target else 'MISSED'}")
+    if "ingest_over_bulk" in r:
+        v, target = r["ingest_over_bulk"], TARGETS["ingest_over_bulk"]
+        print(f"  ingest / bulk of the same documents: {v} (target >= {target}) {'met' if v >= target else 'MISSED'}")
+    for d in results["directories"]:
+        if d.get("engine_profile"):
+            print(f"\nthe engine's profile of one match on {d['name']}:")
+            print("\n".join(d["engine_profile"][:30]))
+        if d.get("api_profile"):
+            print(f"\nwhere a match request's time goes in the app on {d['name']} (pyinstrument, total time per function):")
+            print("\n".join(d["api_profile"].splitlines()[:40]))
+    if results.get("ingest_profile"):
+        print("\nwhere the ingest's time goes (pyinstrument over the 10k ingest, total time per function):")
+        print("\n".join(results["ingest_profile"].splitlines()[:45]))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 - API tokens are 256-bit random secrets shown once; the store keeps their SHA-256 (a slow hash
   adds nothing for secrets of that entropy). A token names its account, so checking it costs one
   document read, done on every request: a disabled account loses access at once.
-- Repeated failed sign-ins lock the account for a while.
+- Repeated failed sign-ins lock the *pair* of that username and that client for a while, so nobody
+  can lock someone else out at will; unknown and known usernames are counted and answered alike.
+- A browser session exists server-side too (a random id per sign-in, kept hashed on the account):
+  signing out, a new password and disabling the account end it, whatever a captured cookie says.
 - Case managers and officers may belong to a *program* (their LEAD site, e.g. ``hartford``): they see
   their program's referrals. Without one, they see only the referrals they sent themselves.
 """
@@ -22,6 +25,7 @@ from typing import Any
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from directory.es import PRIORITY_ACCOUNTS, index_settings
 from directory.settings import Settings
 
 ROLES = ("admin", "case_manager", "officer", "provider")
@@ -35,8 +39,13 @@ MAPPING = {"dynamic": "strict", "properties": {
     "display_name": {"type": "keyword"}, "program": {"type": "keyword"}, "password_hash": {"type": "keyword", "index": False},
     "tokens": {"type": "object", "enabled": False}, "disabled": {"type": "boolean"},
     "failed_logins": {"type": "integer"}, "locked_until": {"type": "date"},
+    "sessions": {"type": "object", "enabled": False},
     "created_at": {"type": "date"}, "updated_at": {"type": "date"},
 }}
+FAILURES_MAPPING = {"dynamic": "strict", "properties": {
+    "count": {"type": "integer"}, "locked_until": {"type": "date"}, "updated_at": {"type": "date"},
+}}
+MAX_SESSIONS = 20  # per account: signing in on a 21st device ends the oldest session
 
 
 class AccountError(ValueError):
@@ -91,20 +100,23 @@ class Accounts:
 
     def __init__(self, es: Elasticsearch, settings: Settings, audit=None):
         self.es = es
+        self.settings = settings
         self.index = f"{settings.index_prefix}-users"
+        self.failures_index = f"{settings.index_prefix}-signin-failures"
         self._audit = audit or (lambda *a, **k: None)
 
     def ensure_index(self) -> None:
-        if not self.es.indices.exists(index=self.index):
-            try:
-                self.es.indices.create(index=self.index, mappings=MAPPING,
-                                       settings={"number_of_shards": 1, "number_of_replicas": 0})
-                return
-            except Exception as exc:  # created meanwhile by another process
-                if "resource_already_exists" not in str(exc):
-                    raise
-        # An index made before a field was added (``program``) gets it: adding is allowed on a strict mapping.
-        self.es.indices.put_mapping(index=self.index, properties=MAPPING["properties"])
+        for name, mapping in ((self.index, MAPPING), (self.failures_index, FAILURES_MAPPING)):
+            if not self.es.indices.exists(index=name):
+                try:
+                    self.es.indices.create(index=name, mappings=mapping,
+                                           settings=index_settings(self.es, self.settings,
+                                                                  priority=PRIORITY_ACCOUNTS))
+                except Exception as exc:  # created meanwhile by another process
+                    if "resource_already_exists" not in str(exc):
+                        raise
+            else:  # an index made by an earlier version: add the fields it lacks (mappings only grow)
+                self.es.indices.put_mapping(index=name, properties=mapping["properties"])
 
     def _get(self, username: str) -> tuple[dict, dict] | None:
         try:
@@ -183,7 +195,7 @@ class Accounts:
         return token
 
     def set_disabled(self, username: str, disabled: bool, *, actor: str = "system") -> User:
-        doc = self._update(username, lambda d: d.update(disabled=disabled))
+        doc = self._update(username, lambda d: d.update(disabled=disabled, sessions={"items": []}))
         self._audit("account.disable" if disabled else "account.enable", actor=actor, field="account",
                     new={"username": username})
         return self._user(doc)
@@ -192,7 +204,7 @@ class Accounts:
         if len(password) < 12:
             raise AccountError("passwords must have at least 12 characters")
         hashed = generate_password_hash(password)
-        self._update(username, lambda d: d.update(password_hash=hashed, failed_logins=0, locked_until=None))
+        self._update(username, lambda d: d.update(password_hash=hashed, sessions={"items": []}))
         self._audit("account.password", actor=actor, field="account", new={"username": username})
 
     def list(self) -> list[User]:
@@ -228,33 +240,82 @@ class Accounts:
                 return self._user(found[0])
         return None
 
-    def authenticate_password(self, username: str, password: str) -> User | None:
-        """Check a password, counting failures; raises LoginLocked while the account is locked."""
+    def authenticate_password(self, username: str, password: str, *, client: str = "") -> User | None:
+        """Check a password; raises ``LoginLocked`` while this username is locked for this client.
+
+        Failures are counted per (username, client), for unknown usernames exactly as for known ones,
+        so the answer and its timing never say whether an account exists, and one client's failures
+        never lock the account for anyone else.
+        """
         username = username.strip().lower()
+        key = _digest(f"{username}|{client}")
+        failures = self._failures(key)
+        locked = failures.get("locked_until") if failures else None
+        if locked and datetime.fromisoformat(locked) > _now():
+            raise LoginLocked(datetime.fromisoformat(locked))
         found = self._get(username) if USERNAME.match(username) else None
         if not found:
             check_password_hash(_DUMMY_HASH, password)  # same cost whether or not the account exists
-            return None
-        doc, _ = found
-        locked = doc.get("locked_until")
-        if locked and datetime.fromisoformat(locked) > _now():
-            raise LoginLocked(datetime.fromisoformat(locked))
-        ok = bool(doc.get("password_hash")) and check_password_hash(doc["password_hash"], password)
-        if ok and not doc.get("disabled"):
-            if doc.get("failed_logins"):
-                self._update(username, lambda d: d.update(failed_logins=0, locked_until=None))
-            return self._user(doc)
-
-        def fail(d: dict[str, Any]) -> None:
-            d["failed_logins"] = int(d.get("failed_logins") or 0) + 1
-            if d["failed_logins"] >= MAX_FAILED_LOGINS:
-                d["locked_until"] = (_now() + timedelta(minutes=LOCK_MINUTES)).isoformat()
-                d["failed_logins"] = 0
-
-        doc = self._update(username, fail)
-        if doc.get("locked_until") and datetime.fromisoformat(doc["locked_until"]) > _now():
-            self._audit("account.locked", actor=username, field="account", new={"username": username})
+            ok = False
+        else:
+            ok = bool(found[0].get("password_hash")) and check_password_hash(found[0]["password_hash"], password)
+        if ok and not found[0].get("disabled"):
+            if failures:
+                self.es.options(ignore_status=404).delete(index=self.failures_index, id=key)
+            return self._user(found[0])
+        count = int((failures or {}).get("count") or 0) + 1
+        doc = {"count": 0 if count >= MAX_FAILED_LOGINS else count, "updated_at": _now().isoformat(),
+               "locked_until": (_now() + timedelta(minutes=LOCK_MINUTES)).isoformat() if count >= MAX_FAILED_LOGINS
+               else None}
+        self.es.index(index=self.failures_index, id=key, document=doc, refresh=True)
+        if doc["locked_until"]:
+            self._audit("signin.locked", actor="anonymous", field="account",
+                        new={"username": username, "client": _digest(client)[:12]})
         return None
+
+    def _failures(self, key: str) -> dict | None:
+        try:
+            return self.es.get(index=self.failures_index, id=key)["_source"]
+        except NotFoundError:
+            return None
+
+    # ----- browser sessions ---------------------------------------------------------------------
+    def start_session(self, username: str) -> str:
+        """A new server-side session for this account; the id goes in the signed cookie."""
+        sid = secrets.token_urlsafe(24)
+        entry = {"id": _digest(sid), "created_at": _now().isoformat()}
+
+        def add(doc: dict) -> None:
+            items = list((doc.get("sessions") or {}).get("items") or [])
+            doc["sessions"] = {"items": (items + [entry])[-MAX_SESSIONS:]}
+
+        self._update(username, add)
+        return sid
+
+    def end_session(self, username: str, sid: str) -> None:
+        digest = _digest(sid or "")
+
+        def drop(doc: dict) -> None:
+            items = (doc.get("sessions") or {}).get("items") or []
+            doc["sessions"] = {"items": [i for i in items if i["id"] != digest]}
+
+        try:
+            self._update(username, drop)
+        except AccountError:
+            pass  # the account is gone: so is the session
+
+    def session_user(self, username: str, sid: str) -> tuple[User | None, str]:
+        """(the account, "ok") when this session of it is still open; else (None, "none" or "disabled")."""
+        found = self._get(username) if USERNAME.match(username or "") else None
+        if not found:
+            return None, "none"
+        doc = found[0]
+        if doc.get("disabled"):
+            return None, "disabled"
+        digest = _digest(sid or "")
+        if not any(hmac.compare_digest(i["id"], digest) for i in (doc.get("sessions") or {}).get("items") or []):
+            return None, "none"
+        return self._user(doc), "ok"
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")

@@ -13,8 +13,8 @@ from directory import eligibility, holds, hours, hsds, places, taxonomy
 # The engine here has no analysis-common plugin: only built-in analyzers. ``standard`` with
 # an English stop list keeps "the"/"and" out of relevance; everyday words and Spanish terms
 # are expanded from the taxonomy at query time instead of with synonym filters.
+# Shards and replicas come from the settings (``directory.es.index_settings``).
 SETTINGS: dict[str, Any] = {
-    "number_of_shards": 1,
     "analysis": {
         "analyzer": {
             "text_en": {"type": "standard", "stopwords": "_english_"},

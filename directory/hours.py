@@ -8,6 +8,7 @@ converts the instant to local time first, which is what makes daylight-saving ch
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
@@ -100,11 +101,17 @@ def parse_hours(text: str) -> list[Interval]:
     ``Mo-Su 00:00-24:00``. Days and ranges are separated by ``;``. Empty text means unknown
     hours and gives no intervals.
     """
+    return list(_parse_hours(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_hours(text: str) -> tuple[Interval, ...]:
+    # A large ingest repeats the same few hundred hours texts: each is parsed once (make bench).
     text = (text or "").strip()
     if not text:
-        return []
+        return ()
     if re.fullmatch(r"24\s*/\s*7|24 hours|open 24 hours", text, flags=re.I):
-        return [(0, WEEK)]
+        return ((0, WEEK),)
     intervals: list[Interval] = []
     for clause in filter(None, (c.strip() for c in text.split(";"))):
         m = re.fullmatch(r"([A-Za-z,\- ]+?)\s+(.+)", clause)
@@ -123,7 +130,7 @@ def parse_hours(text: str) -> list[Interval]:
                     raise HoursError(f"opening time cannot be 24:00 in {rng!r}")
             for day in days:
                 intervals.extend(day_span(day, opens, closes))
-    return merge(_fold_week(intervals))
+    return tuple(merge(_fold_week(intervals)))
 
 
 def _fold_week(intervals: Iterable[Interval]) -> list[Interval]:

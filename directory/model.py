@@ -125,9 +125,9 @@ class LocationSchema(_Base):
 
 class PhoneSchema(_Base):
     number = fields.String(required=True, validate=validate.Length(min=3, max=60))
-    extension = fields.String(load_default=None, allow_none=True)
-    type = fields.String(load_default="voice")
-    description = fields.String(load_default=None, allow_none=True)
+    extension = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    type = fields.String(load_default="voice", validate=validate.Length(max=40))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
 
 
 class ScheduleSchema(_Base):

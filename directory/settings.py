@@ -16,10 +16,28 @@ def _parse_bool(raw: str) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
+    # One node, or several comma-separated: the client spreads requests over them and retries a
+    # request on another node when one cannot be reached.
     es_url: str = "http://127.0.0.1:9200"
     # Every index and alias name derives from this prefix, so each test run gets its own.
     index_prefix: str = "lead"
-    es_timeout: float = 10.0
+    # Connect + response timeout of engine requests made for web requests: an unreachable or stuck
+    # engine becomes a 503 within about this long instead of holding a worker.
+    es_timeout: float = 1.5
+    # The same for batch work (ingest, backup and restore, CLI commands, benchmarks).
+    es_batch_timeout: float = 300.0
+    # A secured cluster (managed or self-hosted with security on): an API key ("id:key" encoded as the
+    # cluster gives it) and, for a private certificate authority, its PEM file. Empty: none.
+    es_api_key: str = field(default="", repr=False)
+    es_ca_certs: str = ""
+    # Primary shards and replicas of every index the project creates. "auto" replicas: 1 when the
+    # cluster has more than one data node (a copy survives losing a node), else 0.
+    shards: int = 1
+    replicas: str = "auto"
+    # `lead backup` / `lead restore`: the snapshot repository's name and its folder, relative to the
+    # nodes' path.repo (or absolute inside it); every node of a cluster must see the same folder.
+    snapshot_repository: str = "lead-backups"
+    snapshot_location: str = "lead-backups"
     # Capacity not confirmed within this many hours counts as unknown (DMHAS bed board rule).
     capacity_fresh_hours: float = 12.0
     timezone: str = "America/New_York"
@@ -27,9 +45,17 @@ class Settings:
     geocoder: str = ""
     geocoder_user_agent: str = "lead-directory"
     max_body_bytes: int = 64 * 1024
+    max_query_bytes: int = 4000
     # Session cookies only over HTTPS (browsers treat http://127.0.0.1 as secure, so local use works).
     secure_cookies: bool = True
-    secret_key: str = field(default="dev-only-change-me", repr=False)
+    # Signs session cookies. Required in production (the app refuses to start without it); in development
+    # an unset key becomes a random one for the life of the process.
+    secret_key: str = field(default="", repr=False)
+    # Per client address: sign-in attempts on /login, and API calls with a token that is not valid.
+    login_rate_limit: str = "10 per minute;60 per hour"
+    bad_token_rate_limit: str = "20 per minute;200 per hour"
+    # "production" makes missing secrets fatal; anything else is development.
+    env: str = "development"
     # The HSDS 3.0 read API (/hsds/) answers without a token, with CORS for GET, caching and rate limits.
     public_directory: bool = False
     # Flask-Limiter limits for anonymous public reads, per client address ("300 per minute;5000 per hour").
@@ -69,6 +95,25 @@ class Settings:
                 raise ValueError(f"LEAD_{f.name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
         values.update(overrides)
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        if self.replicas != "auto" and not (self.replicas.isdigit()):
+            raise ValueError(f"LEAD_REPLICAS={self.replicas!r} must be a whole number or 'auto'")
+        if self.shards < 1:
+            raise ValueError(f"LEAD_SHARDS={self.shards} must be at least 1")
+        if not self.es_nodes:
+            raise ValueError("LEAD_ES_URL names no node")
+
+    @property
+    def es_nodes(self) -> list[str]:
+        """The engine's nodes named by ``es_url`` (comma-separated)."""
+        return [url.strip() for url in self.es_url.split(",") if url.strip()]
+
+    def replica_count(self, data_nodes: int) -> int:
+        """Replicas for a new index on a cluster with this many data nodes."""
+        if self.replicas == "auto":
+            return 1 if data_nodes > 1 else 0
+        return int(self.replicas)
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)

@@ -26,20 +26,23 @@ import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from directory import capacity, documents, eligibility, locks, model, referral_states, suggestions, webhooks
+from directory.es import (PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES, batch_client,
+                          index_settings)
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
 EDITABLE_FIELDS: tuple[str, ...] = (
-    "hours_text", "phones", "languages", "service.description", "service.status",
-    "service.minimum_age", "service.maximum_age", "service.eligibility_description",
-    "access.walk_in", "access.appointment_required",
-    "eligibility.genders", "eligibility.insurance", "eligibility.moud_accepted",
-    "eligibility.sobriety_required", "eligibility.offence_exclusions", "eligibility.veterans_only",
-    "eligibility.service_area_towns", "eligibility.id_required", "capacity",
+    "hours_text", "phones", "languages", "service.description", "service.status", "service.eligibility_description",
+    "access.walk_in", "access.appointment_required", "capacity",
+    *(path for dim in eligibility.DIMENSIONS for path in dim.listing_paths),  # every eligibility column
     # Beds held for accepted referrals (directory.holds): written by the referral service, never by the
     # provider edit API, but kept and re-applied like an edit so a rebuild does not free a held bed.
     "holds",
 )
+
+
+# The live listings index's refresh interval: a write that waits for it to be searchable waits this long at most.
+REFRESH_SECONDS = 1.0
 
 
 class ListingNotFound(LookupError):
@@ -148,13 +151,19 @@ class Store:
 
     def ensure_indices(self) -> None:
         """Create the support indices if they are missing (safe to call repeatedly)."""
-        for name, key in ((self.edits, "edits"), (self.audit_index, "audit"), (self.geocache, "geocache"),
-                          (self.capacity_history_index, "capacity_history"), (self.locks_index, "locks"),
-                          (self.suggestions_index, "suggestions"), (self.referrals_index, "referrals"),
-                          (self.webhooks_index, "webhooks"), (self.deliveries_index, "deliveries")):
+        for name, key, priority in ((self.edits, "edits", PRIORITY_WRITES),
+                                    (self.audit_index, "audit", PRIORITY_BACKGROUND),
+                                    (self.geocache, "geocache", PRIORITY_BACKGROUND),
+                                    (self.capacity_history_index, "capacity_history", PRIORITY_WRITES),
+                                    (self.locks_index, "locks", PRIORITY_WRITES),
+                                    (self.suggestions_index, "suggestions", PRIORITY_BACKGROUND),
+                                    (self.referrals_index, "referrals", PRIORITY_WRITES),
+                                    (self.webhooks_index, "webhooks", PRIORITY_BACKGROUND),
+                                    (self.deliveries_index, "deliveries", PRIORITY_BACKGROUND)):
             if not self.es.indices.exists(index=name):
                 try:
-                    self.es.indices.create(index=name, settings={"number_of_shards": 1, "number_of_replicas": 0},
+                    self.es.indices.create(index=name, settings=index_settings(self.es, self.settings,
+                                                                               priority=priority),
                                            mappings=self.SUPPORT_MAPPINGS[key])
                 except Exception as exc:  # another process may have created it meanwhile
                     if "resource_already_exists" not in str(exc):
@@ -163,6 +172,10 @@ class Store:
             # A live index built before a field was added to the mapping gets the new fields (adding is
             # allowed on a strict mapping), so edits written before the next rebuild still index.
             self.es.indices.put_mapping(index=self.listings, properties=self._listing_mappings()["properties"])
+
+    def batch(self) -> "Store":
+        """This store over the same connections with the batch timeout (ingest, backups)."""
+        return Store(batch_client(self.es, self.settings), self.settings)
 
     def live_index(self) -> str | None:
         """The physical index behind the listings alias, or None before the first rebuild."""
@@ -230,8 +243,12 @@ class Store:
                  check: Callable[[str, int], None] | None) -> RebuildResult:
         started = utcnow()
         name = self._new_index_name()
+        layout = index_settings(self.es, self.settings, priority=PRIORITY_LISTINGS)
+        # Bulk into one copy with refresh off; replicas are added once, from the finished primary. Until
+        # it is finished it recovers last after a restart (a half-built index serves no one).
         self.es.indices.create(index=name, mappings=self._listing_mappings(),
-                               settings={**documents.SETTINGS, "number_of_replicas": 0, "refresh_interval": "-1"})
+                               settings={**documents.SETTINGS, **layout, "number_of_replicas": 0,
+                                         "refresh_interval": "-1", "priority": 0})
         try:
             edits = self._all_edits()
             applied = 0
@@ -256,8 +273,17 @@ class Store:
                     on_indexed(count)
             if on_indexed:
                 on_indexed(count)
-            self.es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+            self.es.indices.put_settings(index=name, settings={
+                "refresh_interval": f"{REFRESH_SECONDS:g}s", "number_of_replicas": layout["number_of_replicas"],
+                "priority": layout["priority"]})
             self.es.indices.refresh(index=name)
+            if layout["number_of_replicas"]:
+                # Go live only with every copy in place, so losing a node right after the swap loses nothing.
+                health = self.es.cluster.health(index=name, wait_for_status="green", timeout="120s")
+                if health["timed_out"]:
+                    raise RebuildFailed(f"the replicas of {name} were not allocated within 120 s "
+                                        f"(cluster {health['status']}, {health['number_of_data_nodes']} data "
+                                        "nodes): lower LEAD_REPLICAS or add nodes")
             if check:
                 check(name, count)
             # Edits that arrived while the new index was being built.
@@ -423,12 +449,16 @@ class Store:
         pending = {p: {"value": get_path(new_record, p), "at": now, "by": actor, "source": source}
                    for p in changes}
         doc = self._document(new_record, {**existing, **pending}, hit["_source"]["indexed_at"])
+        # Waiting for the refresh can take one refresh interval longer than any other request.
+        writer = self.es.options(request_timeout=self.settings.es_timeout + REFRESH_SECONDS) if refresh else self.es
         try:
-            resp = self.es.index(index=hit["_index"], id=listing_id, document=doc,
-                                 if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"],
-                                 refresh="wait_for" if refresh else False)
+            resp = writer.index(index=hit["_index"], id=listing_id, document=doc,
+                                if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"],
+                                refresh="wait_for" if refresh else False)
         except ConflictError:
-            raise VersionConflict(None) from None
+            resp = self._own_replay(hit["_index"], listing_id, doc)
+            if resp is None:
+                raise VersionConflict(None) from None
         except NotFoundError:
             # A rebuild swapped the alias and removed the index this listing was read from.
             raise VersionConflict(None) from None
@@ -447,6 +477,20 @@ class Store:
                 self.audit("edit", actor=actor, listing_id=listing_id, field=path, old=old, new=new,
                            source=source)
         return EditResult(doc, doc["etag"], order)
+
+    def _own_replay(self, index: str, listing_id: str, doc: dict) -> dict | None:
+        """After a version conflict: the listing as written, if the write that conflicted was this one.
+
+        When a node dies with a write in flight, the client sends it again to another node; if the
+        first attempt had been applied, the replay conflicts with it (the sequence numbers stop a
+        double write). The document then holds exactly this write (its ETag hashes the content,
+        down to the capacity's timestamp), so it is this write's success, not someone else's change.
+        """
+        try:
+            current = self.es.get(index=index, id=listing_id)
+        except NotFoundError:
+            return None
+        return current.body if current["_source"].get("etag") == doc["etag"] else None
 
     def _edit_fields(self, listing_id: str) -> dict:
         try:

@@ -84,8 +84,11 @@ _VETERANS = _rx(r"\bva\b|veterans affairs|veterans administration|veteran'?s hea
 _SCHOOL_BASED = _rx(r"school based|school-based|\bsbhc\b")
 _SCHOOL = _rx(r"\bschools?\b|\bacademy\b|\bmagnet\b|\bcommunity college\b|\bk ?8\b")
 _CUSTODY = _rx(r"correctional|\bprison\b|\bjail\b|detention center")
-# A clinic inside a shelter serves its guests ("COLUMBUS HOUSE SHELTER CLINIC", "OPTIMUS Pacific House Shelter").
-_SHELTER = _rx(r"\bshelters?\b|\bhomeless\b|south park inn")
+# A clinic inside a shelter or a meal program serves its guests ("COLUMBUS HOUSE SHELTER CLINIC", "OPTIMUS
+# Pacific House Shelter"), including the Connecticut shelters and soup kitchens whose names do not say so.
+_SHELTER = _rx(r"\bshelters?\b|\bhomeless\b|soup kitchen|south park inn|columbus house|inspirica|"
+               r"friendship service center|master'?s manna|house of bread|open hearth|salvation army|"
+               r"immaculate conception|st vincent de paul")
 _SPANISH = _rx(r"hispan|latin[oa]s?\b|espanol|\bhispano")
 _PREVENTION = _rx(r"primary prevention|prevention council|prevention program$|testing and prevention")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 from dataclasses import dataclass
 from typing import Iterator
@@ -127,15 +128,24 @@ KINDS: tuple[Kind, ...] = (
 class Generator:
     """Deterministic (seeded) generator of provider-spreadsheet rows."""
 
-    def __init__(self, seed: int = 7, places: tuple = SEED_PLACES, now_token: str = "now"):
+    def __init__(self, seed: int = 7, places: tuple = SEED_PLACES, now_token: str = "now", *,
+                 centroids: dict[str, tuple[float, float]] | None = None, weights: dict[str, float] | None = None,
+                 addresses_per_zip: bool = False):
+        """``places`` are (area code, town, ZIP, streets[, state]); ``centroids`` ZIP -> (lat, lon) (default:
+        Connecticut's); ``weights`` ZIP -> weight (default: the seed's town weights); ``addresses_per_zip``
+        keeps street addresses unique within each ZIP instead of across the whole directory."""
         self.rng = random.Random(seed)
         self.places = places
         self.now_token = now_token
         self.phone_counter: dict[str, int] = {}
-        self.centroids = {r["GEOID"].zfill(5): (float(r["Y"]), float(r["X"]))
-                          for r in data_rows("ct_zcta_centroids.csv")}
+        self.centroids = centroids if centroids is not None else {
+            r["GEOID"].zfill(5): (float(r["Y"]), float(r["X"])) for r in data_rows("ct_zcta_centroids.csv")}
+        self.zip_weights = weights
+        self.addresses_per_zip = addresses_per_zip
         self.used_names: set[str] = set()
-        self.used_addresses: set[str] = set()
+        self.used_addresses: set = set()
+        self._exhausted: set[str] = set()  # organisation kinds whose plain names are all taken
+        self._by_area: dict[str | None, tuple[list, list]] = {}
 
     def _maybe(self, p: float) -> bool:
         return self.rng.random() < p
@@ -148,16 +158,22 @@ class Generator:
 
     def _place(self, area: str | None = None) -> tuple:
         """A weighted random place; later sites of an organisation stay in its first site's region."""
-        places = [p for p in self.places if area is None or p[0] == area] or list(self.places)
-        weights = [SEED_WEIGHTS.get(p[1], 1) for p in places]
-        return self.rng.choices(places, weights=weights)[0]
+        if area not in self._by_area:  # (the same draw as weights=..., without rebuilding them each time)
+            places = [p for p in self.places if area is None or p[0] == area] or list(self.places)
+            weights = [self.zip_weights.get(p[2], 1) if self.zip_weights is not None else SEED_WEIGHTS.get(p[1], 1)
+                       for p in places]
+            self._by_area[area] = (places, list(itertools.accumulate(weights)))
+        places, cumulative = self._by_area[area]
+        return self.rng.choices(places, cum_weights=cumulative)[0]
 
     def _org_name(self, kind: Kind) -> str:
-        for _ in range(200):
-            name = f"{self.rng.choice(NAME_PARTS)} {kind.org_suffix}"
-            if name not in self.used_names:
-                self.used_names.add(name)
-                return name
+        if kind.org_suffix not in self._exhausted:
+            for _ in range(200):
+                name = f"{self.rng.choice(NAME_PARTS)} {kind.org_suffix}"
+                if name not in self.used_names:
+                    self.used_names.add(name)
+                    return name
+            self._exhausted.add(kind.org_suffix)
         name = f"{self.rng.choice(NAME_PARTS)} {kind.org_suffix} {len(self.used_names)}"
         self.used_names.add(name)
         return name
@@ -174,13 +190,15 @@ class Generator:
             n_sites = self.rng.choices((1, 2, 3, 4), weights=(55, 30, 10, 5))[0]
             region = None
             for site_no in range(1, n_sites + 1):
-                area, town, zip5, streets = self._place(region)
+                place = self._place(region)
+                area, town, zip5, streets = place[:4]
+                state = place[4] if len(place) > 4 else "CT"
                 region = area
                 for _ in range(50):
                     address = f"{self.rng.randint(10, 1999)} {self.rng.choice(streets)}"
-                    if address not in self.used_addresses:
+                    if (key := (zip5, address) if self.addresses_per_zip else address) not in self.used_addresses:
                         break
-                self.used_addresses.add(address)
+                self.used_addresses.add(key)
                 lat, lon = self.centroids.get(zip5, (41.76, -72.68))
                 lat += self.rng.uniform(-0.008, 0.008)
                 lon += self.rng.uniform(-0.010, 0.010)
@@ -192,11 +210,11 @@ class Generator:
                 for service_name, needs in services:
                     listing_no += 1
                     yield self._row(listing_no, kind, org_id, org_name, location_id, site_no, town, zip5, address,
-                                    lat, lon, phone, service_name, needs)
+                                    lat, lon, phone, service_name, needs, state)
 
     def _row(self, listing_no: int, kind: Kind, org_id: str, org_name: str, location_id: str, site_no: int,
              town: str, zip5: str, address: str, lat: float, lon: float, phone: str, service_name: str,
-             needs: str) -> dict:
+             needs: str, state: str = "CT") -> dict:
         r = self.rng
         housing = needs.startswith("housing")
         treatment = needs.startswith("substance_use") and "harm_reduction" not in needs \
@@ -206,7 +224,7 @@ class Generator:
             listing_id=f"seed-{listing_no:05d}", organization_id=org_id, organization_name=org_name,
             service_id=f"{org_id}-{service_name.lower().replace(' ', '-')[:40]}", service_name=service_name,
             location_id=location_id, location_name=f"{org_name} - {town}" if site_no > 1 else org_name,
-            address_1=address, city=town, state="CT", postal_code=zip5,
+            address_1=address, city=town, state=state, postal_code=zip5,
             latitude=f"{lat:.6f}", longitude=f"{lon:.6f}", phone=phone,
             website=f"https://example.org/{org_id}", needs=needs, sample="yes",
             description=f"{service_name} offered by {org_name} in {town}. Sample data, not a real program.",
@@ -328,6 +346,29 @@ def statewide_places() -> tuple:
         town = found[0]["city"].title() if found else "Hartford"
         out.append(("860" if zip5 < "06400" else "203", town, zip5, streets))
     return tuple(out)
+
+
+def national_places(centroids_csv: str) -> tuple[tuple, dict[str, tuple[float, float]], dict[str, float]]:
+    """Every US ZIP area of a population-weighted ZCTA centroid file (GEOID, Y, X, POP columns), for
+    directories of national size with the statewide distributions: (places, centroids, population
+    weights). Town, state and area code come from the ``zipcodes`` package; areas it does not know
+    are left out."""
+    import zipcodes  # noqa: PLC0415 - only the benchmark needs it
+
+    known = {z["zip_code"]: z for z in zipcodes.list_all() if z.get("area_codes")}
+    streets = ("Main Street", "Church Street", "Elm Street", "Broad Street", "State Street", "Park Street",
+               "Maple Avenue", "Washington Street", "High Street", "Center Street")
+    places, centroids, weights = [], {}, {}
+    with open(centroids_csv, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            zip5 = row["GEOID"].zfill(5)
+            info = known.get(zip5)
+            if not info or not float(row["POP"] or 0):
+                continue
+            places.append((info["area_codes"][0], info["city"].title(), zip5, streets, info["state"]))
+            centroids[zip5] = (float(row["Y"]), float(row["X"]))
+            weights[zip5] = float(row["POP"])
+    return tuple(places), centroids, weights
 
 
 def write_csv(rows: Iterator[dict]) -> str:

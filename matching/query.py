@@ -153,6 +153,10 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         fns.append({"filter": {"term": {"access.walk_in": True}}, "weight": W.WALK_IN_URGENT * factor})
     for need in p.needs:  # a listing offering two of the needs asked for ranks above one offering one
         fns.append({"filter": {"term": {"needs_leaf": need}}, "weight": W.EXACT_NEED})
+        words = [w for w in taxonomy.BY_CODE[need].words if len(w) > 3][:12]
+        if words and W.NAMED_NEED:  # "Ambulatory Detox", "Outpatient Clinic": the program is that service
+            fns.append({"filter": {"match": {"name": {"query": " ".join(words), "operator": "or"}}},
+                        "weight": W.NAMED_NEED})
         if need in taxonomy.IMPLIED_BY_PARENT:
             fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}}, "weight": W.IMPLIED_NEED})
     tops = {n.split(".")[0] for n in p.needs}

@@ -49,6 +49,9 @@ URGENCY_TODAY_FACTOR = 0.5
 # earns part of it. Each need asked for counts once.
 EXACT_NEED = 2.0
 IMPLIED_NEED = 1.0
+# The program's own name says the need ("Ambulatory Detox" for detox): it is that program, not one of
+# many services of an agency.
+NAMED_NEED = 1.0
 # Mental health and substance use asked for together: a co-occurring disorders program.
 CO_OCCURRING = 2.0
 

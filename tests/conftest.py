@@ -19,12 +19,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
-    return Settings.from_env(index_prefix=f"test-{uuid.uuid4().hex[:8]}")
+    # Every test client signs in from 127.0.0.1: the throttles are tested apart, with their own limits.
+    return Settings.from_env(index_prefix=f"test-{uuid.uuid4().hex[:8]}", login_rate_limit="10000 per minute",
+                             bad_token_rate_limit="10000 per minute")
 
 
 @pytest.fixture(scope="session")
 def es(base_settings: Settings) -> Elasticsearch:
-    client = make_client(base_settings)
+    client = make_client(base_settings, batch=True)
     try:
         client.cluster.health(timeout="5s")
     except Exception as exc:  # noqa: BLE001 - any failure means the engine is not usable

@@ -57,3 +57,10 @@ def test_engine_unavailable_is_503_with_retry_after(settings):
     assert resp.mimetype == "application/problem+json"
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 503
+
+
+def test_production_refuses_to_start_without_a_secret_key(settings):
+    with pytest.raises(RuntimeError, match="LEAD_SECRET_KEY is not set"):
+        create_app(settings.with_(env="production", secret_key=""))
+    dev = create_app(settings.with_(secret_key=""))  # development: a random key, never a known one
+    assert dev.config["SECRET_KEY"] and dev.config["SECRET_KEY"] != create_app(settings.with_(secret_key="")).config["SECRET_KEY"]

@@ -200,3 +200,36 @@ def test_an_expired_form_and_a_foreign_form_are_told_apart(app):
     fresh.get("/login")  # a session with a form token now exists
     foreign = fresh.post("/login", data={"username": "x", "password": "y", "csrf_token": "forged"})
     assert foreign.status_code == 400 and "did not come from this site" in foreign.get_data(as_text=True)
+
+
+# ----- hostile input ---------------------------------------------------------------------------------------
+def test_hostile_requests_get_problems_not_500s(client, loaded, client_as):
+    long_query = client.get("/api/v1/services?q=" + "x" * 4096)
+    assert long_query.status_code == 414 and long_query.mimetype == "application/problem+json"
+    admin = client_as("admin")
+    far_offset = admin.get("/api/v1/audit?since=2026-01-01T00:00:00%2B19:00")
+    assert far_offset.status_code == 422 and far_offset.get_json()["errors"][0]["field"] == "since"
+    assert admin.get("/api/v1/audit?since=2026-01-01T00:00:00%2B05:30").status_code == 200
+    provider = client_as("provider", ("o1",))
+    etag = provider.get("/api/v1/services/b1").headers["ETag"]
+    for bad in ({"available": 2.5}, {"available": "3"}, {"available": True}, {"available": 2, "maximum": "9"}):
+        resp = provider.put("/api/v1/services/b1/capacity", json=bad, headers={"If-Match": etag})
+        assert resp.status_code == 422, (bad, resp.get_json())
+    assert client.post("/api/v1/match", json={"location": {"zip": "06106"}, "needs": ["detox"], "age": "34"}
+                       ).status_code == 422
+    many = admin.post("/api/v1/users", json={"username": "listy", "role": "provider", "organizations": ["o1"] * 51})
+    assert many.status_code == 422 and many.get_json()["errors"][0]["field"] == "organizations"
+    deep = "[" * 1000 + "]" * 1000
+    for path in ("/api/v1/match", "/api/v1/users"):
+        resp = admin.post(path, data=deep, content_type="application/json")
+        assert resp.status_code == 400 and resp.mimetype == "application/problem+json"
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, loaded):
+    import io
+
+    # 1 MB with no Content-Length, as a server hands a chunked body to the app.
+    resp = client.open("/api/v1/match", method="POST", input_stream=io.BytesIO(b"[" + b" " * (1 << 20) + b"]"),
+                       content_type="application/json", headers={"Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+    assert resp.status_code == 413 and resp.mimetype == "application/problem+json"

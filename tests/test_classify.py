@@ -46,6 +46,7 @@ CASES = [
     ("Christopher Columbus Family Academy", HEALTH, set(), {"students_only": True}),
     ("InterCommunity Healthcare / School Based Health Center", MH, set(), {"students_only": True}),
     ("COLUMBUS HOUSE SHELTER CLINIC", HEALTH, set(), {"homeless_only": True}),
+    ("Friendship Service Center of New Britain", HEALTH, set(), {"homeless_only": True}),
     ("Osborn Correctional Institution / 335 Bilton Road", SU, set(), {"custody_only": True}),
     ("Healthcare Resource Centers (FKA CSAC) / Ambulatory Detox", SU, {"substance_use.withdrawal_management"}, {}),
     ("Connecticut Counseling Centers Inc / Waterbury Methadone Program Detox", SU,

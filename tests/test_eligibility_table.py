@@ -10,6 +10,7 @@ from directory.eligibility import DIMENSIONS, Dimension, definitely_ineligible
 from directory.store import set_path
 from ingest.readers.provider_csv import COLUMNS
 from api.provider import EDIT_PATHS, ListingEditSchema
+from directory.store import EDITABLE_FIELDS
 
 
 
@@ -79,6 +80,7 @@ def test_the_table_row_is_complete(dim):
     assert not dim.caution or (dim.caution.en and dim.caution.es)
     assert set(dim.columns) <= set(COLUMNS) and all(c in ListingEditSchema().fields for c in dim.columns)
     assert [EDIT_PATHS[c] for c in dim.columns] == list(dim.listing_paths)
+    assert set(dim.listing_paths) <= set(EDITABLE_FIELDS)  # a provider can change it, and it survives rebuilds
     if dim.profile_field:
         assert eligibility.PROFILE_FIELDS[dim.profile_field] is dim
 

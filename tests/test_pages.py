@@ -134,7 +134,7 @@ def test_expiry_disabling_sign_out_and_lock_out_are_pages_a_person_understands(s
     page = stranger.get("/login").get_data(as_text=True)
     locked = stranger.post("/login", data={"csrf_token": csrf_of(page), "username": name, "password": PASSWORD})
     assert locked.status_code == 429 and locked.mimetype == "text/html"
-    assert "La cuenta está bloqueada; inténtelo de nuevo en 15 minutos" in text(locked)
+    assert "Demasiados intentos fallidos desde este dispositivo. Inténtelo de nuevo en 15 minutos" in text(locked)
 
 
 def test_a_role_sees_a_page_not_json_where_it_may_not_go(site):
@@ -190,7 +190,7 @@ def test_the_match_page_ranks_explains_maps_and_keeps_nothing(site, caplog):
     assert 'value="medicaid" checked' in page
     # Nothing about the participant is kept: not in the session, not in a log.
     with c.session_transaction() as s:
-        assert set(s) <= {"user", "since", "csrf", "lang", "_permanent"}
+        assert set(s) <= {"user", "sid", "since", "csrf", "lang", "_permanent"}
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Frog Hollow" not in logged and "medicaid" not in logged
     # The same results in Spanish, switching from the results page keeps the profile.

@@ -353,10 +353,44 @@ def test_web_sign_in_csrf_cookie_flags_and_throttling(app, accounts):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "web-user" in c.get("/").get_data(as_text=True)
     other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.66"
     statuses = [_login(other, "web-user", f"wrong password {i}").status_code for i in range(5)]
     assert statuses == [401] * 5
     locked = _login(other, "web-user", "a long enough password")
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+def test_nobody_can_lock_someone_else_out_and_unknown_names_answer_alike(app, accounts, es):
+    accounts.create("real-user", "officer", password="the real password, long")
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "10.0.0.66"
+    known = [_login(attacker, "real-user", f"guess {i}") for i in range(6)]
+    unknown = [_login(attacker, "no-such-user", f"guess {i}") for i in range(6)]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401] * 5 + [429]
+    assert known[0].get_data(as_text=True) == unknown[0].get_data(as_text=True).replace("no-such-user", "real-user")
+    owner = app.test_client()  # the account's owner, on another device, is not locked out
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert _login(owner, "real-user", "the real password, long").status_code == 302
+    assert accounts.get("real-user").disabled is False
+
+
+def test_sign_out_and_disabling_end_sessions_even_for_a_copied_cookie(app, accounts):
+    accounts.create("cookie-user", "case_manager", password="a long enough password")
+    c = app.test_client()
+    assert _login(c, "cookie-user", "a long enough password").status_code == 302
+    copied = c.get_cookie("lead_session").value
+    thief = app.test_client()
+    thief.set_cookie("lead_session", copied)
+    assert thief.get("/api/v1/me").status_code == 200
+    page = c.get("/match").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    c.post("/logout", data={"csrf_token": csrf})
+    assert thief.get("/api/v1/me").status_code == 401  # the copy no longer works
+    second = app.test_client()
+    assert _login(second, "cookie-user", "a long enough password").status_code == 302
+    accounts.set_disabled("cookie-user", True)
+    accounts.set_disabled("cookie-user", False)
+    assert second.get("/api/v1/me").status_code == 401  # disabling ended every session, for good
 
 
 def test_security_headers_and_no_internals_in_errors(anonymous, app, monkeypatch):
@@ -386,3 +420,26 @@ def test_logs_hold_no_secrets_and_no_participant_data(seeded, app, accounts, cap
     for secret in ("log check password 1", token.split(".")[-1], "Distinctive", "sex_offense_registry",
                    "zanzibar-profile-marker"):
         assert secret not in text
+
+
+def test_sign_ins_and_bad_tokens_are_throttled_per_address_and_audited(es, settings, store):
+    app = create_app(settings.with_(login_rate_limit="3 per minute", bad_token_rate_limit="4 per minute"), es=es)
+    accounts = app.extensions["lead"].accounts
+    accounts.create("busy-user", "officer", password="a long enough password")
+    flood = app.test_client()
+    flood.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    statuses = [_login(flood, "busy-user", f"wrong {i}").status_code for i in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    calm = app.test_client()
+    calm.environ_base["REMOTE_ADDR"] = "10.9.9.10"
+    assert _login(calm, "busy-user", "a long enough password").status_code == 302  # another address is unaffected
+    _, token = accounts.create("token-user", "officer")
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "10.9.9.11"
+    bad = [guesser.get("/api/v1/me", headers={"Authorization": f"Bearer lead.x.y.guess{i}"}).status_code
+           for i in range(5)]
+    assert bad == [401, 401, 401, 401, 429]
+    refused = guesser.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]  # until the minute is over
+    actions = {e["action"] for e in store.audit_events(size=200)}
+    assert {"signin.throttled", "token.throttled"} <= actions

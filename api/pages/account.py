@@ -8,7 +8,7 @@ from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from api.auth import csrf_matches, session_state, sign_in, sign_out
+from api.auth import csrf_matches, session_state, sign_in, sign_out, throttled
 from api.pages.common import HOME, error_page, pages, safe_next
 from api.runtime import LANGUAGES, runtime
 from directory.accounts import LoginLocked
@@ -42,14 +42,18 @@ def login():
                               _("The sign-in form expired. Reload the page and sign in again."))
         return error_page(400, _("This form did not come from this site"),
                           _("Reload the sign-in page and try again."))
+    if throttled("signin", runtime().settings.login_rate_limit, spend=True):
+        return _login_page(_("Too many sign-in attempts from this address. Wait a minute and try again."), 429,
+                           **{"Retry-After": "60"})
     try:
         found = runtime().accounts.authenticate_password(request.form.get("username", ""),
-                                                         request.form.get("password", ""))
+                                                         request.form.get("password", ""),
+                                                         client=request.remote_addr or "")
     except LoginLocked as exc:
         wait = max(1, int((exc.until - datetime.now(timezone.utc)).total_seconds()))
         minutes = math.ceil(wait / 60)
-        return _login_page(ngettext("Too many failed attempts. This account is locked; try again in %(num)d minute.",
-                                    "Too many failed attempts. This account is locked; try again in %(num)d minutes.",
+        return _login_page(ngettext("Too many failed attempts from this device. Try again in %(num)d minute.",
+                                    "Too many failed attempts from this device. Try again in %(num)d minutes.",
                                     minutes), 429, **{"Retry-After": str(wait)})
     if not found:
         return _login_page(_("Wrong username or password."), 401)

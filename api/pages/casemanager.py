@@ -72,14 +72,16 @@ def request_body(form) -> dict:  # noqa: ANN001 - the request's form
             if form.get(name) in ("yes", "no"):
                 body[name] = form.get(name) == "yes"
         elif form.get(name, "").strip():
-            body[name] = form.get(name).strip()
+            raw = form.get(name).strip()
+            body[name] = int(raw) if dim.kind == "range" and raw.isdigit() else raw
     if form.getlist("languages"):
         body["languages"] = form.getlist("languages")
     body["urgency"] = form.get("urgency") or DEFAULTS["urgency"]
     if form.get("max_miles", DEFAULTS["max_miles"]):
         body["max_miles"] = form.get("max_miles", DEFAULTS["max_miles"])
     body["include_full"] = form.get("include_full") == "yes"
-    body["limit"] = form.get("limit") or DEFAULTS["limit"]
+    limit = form.get("limit") or DEFAULTS["limit"]
+    body["limit"] = int(limit) if str(limit).isdigit() else limit
     if form.get("query", "").strip():
         body["query"] = form.get("query").strip()
     return body

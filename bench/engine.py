@@ -1,0 +1,58 @@
+"""What `make bench` and `make load` share: a node of their own and the API under gunicorn.
+
+They never load the shared node on 9200 (other suites use it): each starts its own node through
+scripts/es-local.sh, on its own port, with data under .cache/es-<port>, and stops it at the end.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import urllib3
+
+from directory.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+
+
+def node_env(port: int, heap: str) -> dict[str, str]:
+    return {**os.environ, "LEAD_ES_PORT": str(port), "LEAD_ES_NODE_DIR": str(ROOT / ".cache" / f"es-{port}"),
+            "LEAD_ES_HEAP": heap, "LEAD_ES_REUSE": "0", "LEAD_ES_NODE_NAME": f"lead-bench-{port}",
+            "LEAD_ES_CLUSTER_NAME": f"lead-bench-{port}"}
+
+
+def start_node(port: int, heap: str) -> str:
+    """Start (or keep) the node on ``port``; returns its URL."""
+    subprocess.run([str(ROOT / "scripts" / "es-local.sh"), "up"], env=node_env(port, heap), check=True)
+    return f"http://127.0.0.1:{port}"
+
+
+def stop_node(port: int, heap: str) -> None:
+    subprocess.run([str(ROOT / "scripts" / "es-local.sh"), "down"], env=node_env(port, heap), check=False)
+
+
+def start_gunicorn(settings: Settings, port: int, workers: int = 2, threads: int = 4) -> subprocess.Popen:
+    """The API as production runs it (Dockerfile: 2 workers x 4 threads), ready to serve."""
+    env = {**os.environ, "LEAD_ES_URL": settings.es_url, "LEAD_INDEX_PREFIX": settings.index_prefix}
+    proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                             "--threads", str(threads), "--log-level", "warning", "api.app:create_app()"],
+                            cwd=ROOT, env=env)
+    http = urllib3.PoolManager()
+    for _ in range(150):
+        try:
+            if http.request("GET", f"http://127.0.0.1:{port}/readyz", timeout=2, retries=False).status == 200:
+                return proc
+        except urllib3.exceptions.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,0 +1,187 @@
+"""``make load``: the API under rising concurrency, driven by locust (bench/locustfile.py).
+
+1. Starts its own Elasticsearch node (port 9257, data under .cache/es-load; never the shared node)
+   and loads the seed plus the Connecticut federal facility lists (the sources of `make load-ct`).
+2. Serves the API with gunicorn as production does (2 workers x 4 threads).
+3. Runs locust headless at each concurrency step (default 4, 8, 16, 32, 64, 128 users, 40 s each),
+   with the mix of bench/locustfile.py: 70% browse and nearby, 20% match, 10% capacity writes.
+4. Prints throughput, p50/p99 and errors per step, and where throughput stops rising (saturation);
+   writes bench/results/load-<timestamp>.json. The node is stopped and its indices dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.engine import BIN, ROOT, start_gunicorn, start_node, stop, stop_node
+from directory.accounts import Accounts
+from directory.es import make_client
+from directory.places import data_rows
+from directory.settings import Settings
+from directory.store import Store
+from ingest import pipeline
+from ingest.geocode import Geocoder
+
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def prepare(settings: Settings) -> dict[str, str]:
+    """Load the directory and make the accounts the load uses; returns locust's environment."""
+    es = make_client(settings, batch=True)
+    store = Store(es, settings)
+    store.drop_everything()
+    store.ensure_indices()
+    report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{SHARED / 'facilities' / 'ct'}"], store,
+                             Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many))
+    print(f"[load] directory: {report.indexed} listings (seed + CT federal lists)", file=sys.stderr)
+    hits = es.search(index=store.listings, size=60, query={"exists": {"field": "capacity.maximum"}},
+                     _source=["organization.id"], sort=[{"id": "asc"}])["hits"]["hits"]
+    listings = [h["_id"] for h in hits]
+    orgs = sorted({h["_source"]["organization"]["id"] for h in hits})
+    accounts = Accounts(es, settings, audit=store.audit)
+    reader = accounts.create("load-casemanager", "case_manager", actor="load")[1]
+    writer = accounts.create("load-provider", "provider", organizations=orgs, actor="load")[1]
+    points = [[float(r["Y"]), float(r["X"])] for r in data_rows("ct_zcta_centroids.csv")]
+    return {"LOAD_READ_TOKEN": reader, "LOAD_WRITE_TOKEN": writer, "LOAD_WRITE_LISTINGS": ",".join(listings),
+            "LOAD_POINTS": json.dumps(points), "listings": str(report.indexed)}
+
+
+def run_step(users: int, seconds: int, host: str, env: dict[str, str], folder: Path) -> dict:
+    prefix = folder / f"step-{users}"
+    status_file = folder / f"status-{users}.json"
+    cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
+           "-r", str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix), "--only-summary",
+           "--loglevel", "WARNING", "--stop-timeout", "5"]
+    subprocess.run(cmd, env={**os.environ, **env, "LOAD_STATUS_FILE": str(status_file)}, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
+        rows = {r["Name"]: r for r in csv.DictReader(fh)}
+    agg = rows["Aggregated"]
+    status = json.loads(status_file.read_text()) if status_file.exists() else {}
+    by_code: dict[str, int] = {}
+    for key, n in status.items():
+        code = key.rsplit(" ", 1)[1]
+        by_code[code] = by_code.get(code, 0) + n
+    server_errors = sum(n for code, n in by_code.items() if code.startswith("5"))
+    conflicts = sum(n for key, n in status.items() if key.endswith(" 412"))
+    other = sum(n for code, n in by_code.items() if code not in ("200", "412") and not code.startswith("5"))
+    per_kind = {name: {"requests": int(r["Request Count"]), "p50_ms": float(r["50%"]), "p99_ms": float(r["99%"])}
+                for name, r in rows.items() if name != "Aggregated"}
+    return {"users": users, "seconds": seconds, "load_average": round(os.getloadavg()[0], 1),
+            "requests": int(agg["Request Count"]),
+            "rps": round(float(agg["Requests/s"]), 1), "p50_ms": float(agg["50%"]), "p99_ms": float(agg["99%"]),
+            "failures": int(agg["Failure Count"]), "server_errors": server_errors, "conflicts_412": conflicts,
+            "other_errors": other, "status": by_code, "per_kind": per_kind}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", default="4,8,16,32,64,128")
+    ap.add_argument("--seconds", type=int, default=40)
+    ap.add_argument("--es-port", type=int, default=int(os.environ.get("LEAD_LOAD_ES_PORT", "9257")))
+    ap.add_argument("--heap", default="512m")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("LEAD_LOAD_PORT", "8767")))
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--keep-node", action="store_true", help="leave the load node running afterwards")
+    ap.add_argument("--report", metavar="JSON", help="print the table of an earlier run and exit")
+    args = ap.parse_args()
+    if args.report:
+        return report(args.report)
+
+    start_node(args.es_port, args.heap)
+    settings = Settings.from_env(es_url=f"http://127.0.0.1:{args.es_port}", index_prefix="load")
+    app = None
+    try:
+        env = prepare(settings)
+        listings = env.pop("listings")
+        app = start_gunicorn(settings, args.port, args.workers, args.threads)
+        host = f"http://127.0.0.1:{args.port}"
+        results = []
+        with tempfile.TemporaryDirectory() as tmp:
+            run_step(4, 10, host, env, Path(tmp))  # warm-up: JIT, caches, connections
+            for users in [int(u) for u in args.steps.split(",")]:
+                step = run_step(users, args.seconds, host, env, Path(tmp))
+                results.append(step)
+                print(f"[load] {users:>4} users: {step['rps']:>7} req/s, p50 {step['p50_ms']:.0f} ms, "
+                      f"p99 {step['p99_ms']:.0f} ms, 5xx {step['server_errors']}, 412 {step['conflicts_412']}",
+                      file=sys.stderr)
+    finally:
+        stop(app)
+        Store(make_client(settings, batch=True), settings).drop_everything()
+        if not args.keep_node:
+            stop_node(args.es_port, args.heap)
+
+    summary = summarise(results)
+    print_table(results, summary, listings, args)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"load-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(), "cpus": os.cpu_count(),
+                                "listings": int(listings), "gunicorn": f"{args.workers}x{args.threads}",
+                                "steps": results, **summary}, indent=2))
+    print(f"\nwrote {path}")
+    return 1 if summary["sustained_server_errors"] else 0
+
+
+def summarise(results: list[dict]) -> dict:
+    """Saturation: the first step where doubling the users no longer brings at least half as much
+    again in throughput (rps growth < half the user growth); latency climbs from there on. The
+    sustained step is the one before it: the most throughput this machine gives at a steady latency."""
+    saturated = next((i for i in range(1, len(results))
+                      if results[i]["rps"] / results[i - 1]["rps"] - 1
+                      < 0.5 * (results[i]["users"] / results[i - 1]["users"] - 1)), None)
+    sustained = results[(saturated - 1) if saturated else -1]
+    return {"saturates_at_users": results[saturated]["users"] if saturated else None,
+            "peak_rps": max(r["rps"] for r in results), "sustained_users": sustained["users"],
+            "sustained_rps": sustained["rps"], "sustained_p99_ms": sustained["p99_ms"],
+            "sustained_server_errors": sustained["server_errors"]}
+
+
+READS = ("browse", "nearby", "match")
+
+
+def print_table(results: list[dict], summary: dict, listings: str | int, args: argparse.Namespace) -> None:
+    print(f"\nmake load: {listings} listings, gunicorn {args.workers} workers x {args.threads} threads, "
+          f"{os.cpu_count()} CPUs, {args.seconds} s per step; mix 35% browse, 35% nearby, 20% match, "
+          "10% capacity write (GET + PUT with If-Match)")
+    print(f"{'users':>6} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'5xx':>5} {'412':>5} "
+          f"{'other':>6} | {'browse p99':>10} {'nearby p99':>10} {'match p99':>9} {'PUT p50':>8} {'load avg':>9}")
+    for r in results:
+        kinds = r["per_kind"]
+        reads = " ".join(f"{kinds.get(k, {}).get('p99_ms', float('nan')):>{w}.0f}"
+                         for k, w in zip(READS, (10, 10, 9)))
+        print(f"{r['users']:>6} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7.0f} {r['p99_ms']:>7.0f} "
+              f"{r['server_errors']:>5} {r['conflicts_412']:>5} {r['other_errors']:>6} | {reads} "
+              f"{kinds.get('capacity: PUT', {}).get('p50_ms', float('nan')):>8.0f} {r['load_average']:>9}")
+    if summary["saturates_at_users"]:
+        print(f"saturates at {summary['saturates_at_users']} users (throughput stops keeping up with the users; "
+              f"peak {summary['peak_rps']} req/s); sustained: {summary['sustained_users']} users at "
+              f"{summary['sustained_rps']} req/s, p99 {summary['sustained_p99_ms']:.0f} ms, "
+              f"{summary['sustained_server_errors']} server errors")
+    else:
+        print(f"throughput still rising at {results[-1]['users']} users ({results[-1]['rps']} req/s)")
+    print("(p99 over all requests includes the capacity PUT, which waits for the listing to be searchable: "
+          "about one refresh interval)")
+
+
+def report(path: str) -> int:
+    """Print the table of an earlier run's JSON again."""
+    data = json.loads(Path(path).read_text())
+    summary = summarise(data["steps"])
+    workers, threads = data.get("gunicorn", "2x4").split("x")
+    args = argparse.Namespace(workers=workers, threads=threads, seconds=data["steps"][0]["seconds"])
+    print_table(data["steps"], summary, data["listings"], args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
