@@ -40,6 +40,8 @@ class NewUserSchema(Schema):
     organizations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
                                 validate=validate.Length(max=50))
     display_name = fields.String(validate=validate.Length(max=200))
+    program = fields.String(validate=validate.Length(min=2, max=64), metadata={
+        "description": "Case managers and officers: their LEAD site (e.g. 'hartford'); they see its referrals"})
     password = fields.String(validate=validate.Length(min=12, max=200), load_only=True)
 
 
@@ -99,8 +101,8 @@ def create_user(body: dict):
                             "see GET /api/v1/organizations.",
                        errors=[{"field": "organizations", "message": f"unknown organisation {m!r}"} for m in exc.missing])
     except AccountError as exc:
-        return problem(422, str(exc), errors=[{"field": "username" if "username" in str(exc) else "role",
-                                               "message": str(exc)}])
+        field = next((f for f in ("username", "program", "password") if f in str(exc)), "role")
+        return problem(422, str(exc), errors=[{"field": field, "message": str(exc)}])
     return {**created.public(), "token": token}
 
 
@@ -118,7 +120,7 @@ def new_account(body: dict, *, actor: str):
         raise UnknownOrganizations(missing)
     return runtime().accounts.create(
         body["username"], body["role"], organizations=body["organizations"], password=body.get("password"),
-        display_name=body.get("display_name"), actor=actor)
+        display_name=body.get("display_name"), program=body.get("program"), actor=actor)
 
 
 @blp.route("/users/<string:username>/disable", methods=["POST"])

@@ -22,7 +22,9 @@ from directory.accounts import Accounts
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
 from directory.store import Store
+from directory.referrals import Referrals
 from directory.suggestions import Suggestions
+from directory.webhooks import Webhooks
 from matching.service import SearchService
 
 log = logging.getLogger(__name__)
@@ -99,10 +101,13 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     places.load()
     client = es or make_client(settings)
     store = Store(client, settings)
+    webhooks = Webhooks(client, settings)
     app.extensions["lead"] = Runtime(settings=settings, store=store,
                                      accounts=Accounts(client, settings, audit=store.audit),
                                      search=SearchService(store, settings),
-                                     suggestions=Suggestions(client, settings))
+                                     suggestions=Suggestions(client, settings),
+                                     referrals=Referrals(client, settings, store, notify=webhooks.enqueue),
+                                     webhooks=webhooks)
     Compress(app)
     i18n.init_app(app)
 
@@ -121,7 +126,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "`Accept-Language: es` for explanations in Spanish.")}})
 
     from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, listings, match, pages, provider,
-                     seed_cli, suggestions, users_cli)
+                     referrals, referrals_cli, seed_cli, suggestions, users_cli)
 
     # Rate limits apply to the public HSDS reads only, counted per client address; with the directory
     # not public those reads need a token and are not limited here.
@@ -129,7 +134,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
                       default_limits=[])
     limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
     app.extensions["lead_limiter"] = limiter
-    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, admin.blp, hsds.blp):
+    for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, referrals.blp, admin.blp,
+                      hsds.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {
@@ -142,6 +148,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     backup_cli.init_app(app)
     seed_cli.init_app(app)
     users_cli.init_app(app)
+    referrals_cli.init_app(app)
 
     @app.before_request
     def short_queries():

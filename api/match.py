@@ -66,6 +66,9 @@ MatchRequestSchema = _Strict.from_dict({
     "limit": fields.Integer(load_default=10, strict=True, validate=validate.Range(1, 50)),
     "diversify": fields.Boolean(load_default=True),
     "query": fields.String(validate=validate.Length(max=200)),
+    "referral_outcomes": fields.Boolean(load_default=False, metadata={
+        "description": "Case managers: give each result its referral acceptance and decline over the last 90 days "
+                       "(one more engine request; ignored for other roles)"}),
 }, name="MatchRequestSchema")
 
 
@@ -92,7 +95,12 @@ def match_participant(body: dict):
         return _need_problem(exc, "needs")
     except PlaceError as exc:
         return _place_problem(exc, "location")
-    return runtime().search.match(profile, request_language())
+    return runtime().search.match(profile, request_language(),
+                                  outcomes=body["referral_outcomes"] and user().role in OUTCOME_READERS)
+
+
+# Who sees referral outcome rates on match results (the issue: case managers).
+OUTCOME_READERS = ("admin", "case_manager")
 
 
 def profile_from(body: dict) -> Profile:

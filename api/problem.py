@@ -26,6 +26,7 @@ class ProblemSchema(Schema):
     detail = fields.String()
     errors = fields.List(fields.Nested(FieldErrorSchema), metadata={"description": "One entry per failing field"})
     current_etag = fields.String(metadata={"description": "412: the listing's current ETag"})
+    current_status = fields.String(metadata={"description": "409 on a referral: its status now"})
 
 
 ERROR_DESCRIPTIONS = {
@@ -33,7 +34,7 @@ ERROR_DESCRIPTIONS = {
     401: "No valid credentials",
     403: "This role or organisation may not do this",
     404: "Not found",
-    409: "The request conflicts with the listing's state",
+    409: "The request conflicts with the current state (of the listing, or of the referral: see current_status)",
     412: "If-Match is stale: nothing was changed",
     413: "The body is too large",
     414: "The query string is too long",

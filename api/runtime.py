@@ -8,9 +8,11 @@ import flask_smorest
 from flask import Response, current_app, jsonify, request, session
 
 from directory.accounts import Accounts
+from directory.referrals import Referrals
 from directory.settings import Settings
 from directory.store import Store
 from directory.suggestions import Suggestions
+from directory.webhooks import Webhooks
 from matching.service import SearchService
 
 LANGUAGES = ("en", "es")
@@ -18,12 +20,15 @@ LANGUAGES = ("en", "es")
 
 @dataclass
 class Runtime:
-    """Built once per app: settings, the store, accounts, the search service and suggested corrections."""
+    """Built once per app: settings, the store, accounts, the search service, suggested corrections,
+    referrals and their outgoing webhooks."""
     settings: Settings
     store: Store
     accounts: Accounts
     search: SearchService
     suggestions: Suggestions
+    referrals: Referrals
+    webhooks: Webhooks
 
 
 def runtime() -> Runtime:

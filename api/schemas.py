@@ -32,9 +32,13 @@ class PointViewSchema(Schema):
 
 class CapacityViewSchema(Schema):
     status = fields.String(metadata={"description": "Effective status: available, waitlist, full or unknown "
-                                                   "(a figure not confirmed within the freshness window is unknown)"})
+                                                   "(a figure not confirmed within the freshness window is unknown; "
+                                                   "one whose every open bed is held for a referral is full)"})
     reported_status = fields.String()
-    available = fields.Integer(**N)
+    available = fields.Integer(**N, metadata={"description": "Open now for a new person: the provider's figure "
+                                                            "less the beds held for accepted referrals"})
+    reported_available = fields.Integer(**N, metadata={"description": "The open figure the provider reported"})
+    held = fields.Integer(metadata={"description": "Open beds held for accepted referrals (directory.holds)"})
     maximum = fields.Integer(**N)
     unit = fields.String(**N)
     waitlist = fields.Integer(**N)
@@ -84,10 +88,25 @@ class ResultBaseSchema(Schema):
     sample = fields.Boolean()
 
 
+class ReferralOutcomesSchema(Schema):
+    days = fields.Integer(metadata={"description": "The window: the last 90 days"})
+    received = fields.Integer(metadata={"description": "Referrals received (not counting those withdrawn before "
+                                                       "the provider decided)"})
+    accepted = fields.Integer()
+    declined = fields.Integer()
+    acceptance_rate = fields.Float()
+    decline_rate = fields.Float()
+    decline_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+    text = fields.String()
+
+
 class ResultSchema(ResultBaseSchema):
     score = fields.Float(**N)
     reasons = fields.List(fields.String())
     cautions = fields.List(fields.String())
+    referral_outcomes = fields.Nested(ReferralOutcomesSchema, **N, metadata={
+        "description": "Case managers: this listing's referral acceptance and decline over the last 90 days "
+                       "(null when it received none, and for other roles)"})
 
 
 class ResolvedLocationSchema(Schema):
@@ -160,7 +179,8 @@ class NearbyResponseSchema(Schema):
 class BedTownSchema(Schema):
     town = fields.String()
     programs = fields.Integer()
-    available = fields.Integer()
+    available = fields.Integer(metadata={"description": "Open beds confirmed within the window, less those held"})
+    held = fields.Integer(metadata={"description": "Open beds held for accepted referrals"})
     waitlist = fields.Integer()
     programs_with_openings = fields.Integer()
     programs_confirmed = fields.Integer()
@@ -173,6 +193,7 @@ class BedGroupSchema(Schema):
     group = fields.String()
     label = fields.String()
     available = fields.Integer()
+    held = fields.Integer()
     towns = fields.List(fields.Nested(BedTownSchema))
 
 
@@ -312,7 +333,7 @@ class HistoryEntrySchema(Schema):
     revision = fields.Integer()
     at = fields.String()
     by = fields.String()
-    kind = fields.String(metadata={"description": "update or confirm"})
+    kind = fields.String(metadata={"description": "update, confirm, or placement (an enrolled referral took a bed)"})
     old = fields.Raw(**N)
     new = fields.Raw(**N)
 
@@ -331,6 +352,8 @@ class UserSchema(Schema):
     organizations = fields.List(fields.String())
     display_name = fields.String(**N)
     disabled = fields.Boolean()
+    program = fields.String(**N, metadata={"description": "Case managers and officers: the LEAD site whose "
+                                                          "referrals they see; null: only their own"})
 
 
 class UsersSchema(Schema):

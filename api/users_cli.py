@@ -18,15 +18,17 @@ users_group = AppGroup("users", help="Accounts and API tokens.")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--org", "organizations", multiple=True, help="Organisation id (providers; repeatable).")
+@click.option("--program", default=None, help="Case managers and officers: their LEAD site (scopes referrals).")
 @click.option("--password", is_flag=True, help="Also set a password for web sign-in (prompted).")
-def create_command(username: str, role: str, organizations: tuple[str, ...], password: bool) -> None:
+def create_command(username: str, role: str, organizations: tuple[str, ...], program: str | None,
+                   password: bool) -> None:
     """Create an account and print its API token (shown once)."""
     accounts = runtime().accounts
     accounts.ensure_index()
     secret = click.prompt("Password", hide_input=True, confirmation_prompt=True) if password else None
     try:
         created, token = accounts.create(username, role, organizations=list(organizations), password=secret,
-                                         actor="cli")
+                                         program=program, actor="cli")
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {created.username} ({created.role})")
@@ -38,7 +40,7 @@ def list_command() -> None:
     """List accounts."""
     for u in runtime().accounts.list():
         state = "disabled" if u.disabled else "active"
-        click.echo(f"{u.username:<28} {u.role:<13} {state:<9} {','.join(u.organizations)}")
+        click.echo(f"{u.username:<28} {u.role:<13} {state:<9} {u.program or '-':<14} {','.join(u.organizations)}")
 
 
 @users_group.command("disable")
@@ -63,8 +65,8 @@ def reset_command(username: str) -> None:
     click.echo(f"API token for {username} (shown once): {token}")
 
 
-DEMO = (("demo-admin", "admin", []), ("demo-casemanager", "case_manager", []), ("demo-officer", "officer", []),
-        ("demo-provider", "provider", ["org-0001"]))
+DEMO = (("demo-admin", "admin", [], None), ("demo-casemanager", "case_manager", [], "hartford"),
+        ("demo-officer", "officer", [], "hartford"), ("demo-provider", "provider", ["org-0001"], None))
 
 
 @users_group.command("demo")
@@ -73,10 +75,10 @@ def demo_command() -> None:
     accounts = runtime().accounts
     accounts.ensure_index()
     click.echo("Demo accounts (sample data only; new secrets on every start):")
-    for username, role, orgs in DEMO:
+    for username, role, orgs, program in DEMO:
         password = secrets.token_urlsafe(12)
         if accounts.get(username) is None:
-            accounts.create(username, role, organizations=orgs, password=password, actor="demo")
+            accounts.create(username, role, organizations=orgs, password=password, program=program, actor="demo")
         accounts.set_disabled(username, False, actor="demo")
         accounts.set_password(username, password, actor="demo")
         token = accounts.reset_token(username, actor="demo")

@@ -8,6 +8,8 @@
   can lock someone else out at will; unknown and known usernames are counted and answered alike.
 - A browser session exists server-side too (a random id per sign-in, kept hashed on the account):
   signing out, a new password and disabling the account end it, whatever a captured cookie says.
+- Case managers and officers may belong to a *program* (their LEAD site, e.g. ``hartford``): they see
+  their program's referrals. Without one, they see only the referrals they sent themselves.
 """
 from __future__ import annotations
 
@@ -30,10 +32,11 @@ ROLES = ("admin", "case_manager", "officer", "provider")
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+PROGRAM = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 MAPPING = {"dynamic": "strict", "properties": {
     "username": {"type": "keyword"}, "role": {"type": "keyword"}, "organizations": {"type": "keyword"},
-    "display_name": {"type": "keyword"}, "password_hash": {"type": "keyword", "index": False},
+    "display_name": {"type": "keyword"}, "program": {"type": "keyword"}, "password_hash": {"type": "keyword", "index": False},
     "tokens": {"type": "object", "enabled": False}, "disabled": {"type": "boolean"},
     "failed_logins": {"type": "integer"}, "locked_until": {"type": "date"},
     "sessions": {"type": "object", "enabled": False},
@@ -66,13 +69,14 @@ class User:
     organizations: list[str] = field(default_factory=list)
     display_name: str | None = None
     disabled: bool = False
+    program: str | None = None
 
     def can_edit(self, organization_id: str) -> bool:
         return self.role == "admin" or (self.role == "provider" and organization_id in self.organizations)
 
     def public(self) -> dict:
         return {"username": self.username, "role": self.role, "organizations": self.organizations,
-                "display_name": self.display_name, "disabled": self.disabled}
+                "display_name": self.display_name, "disabled": self.disabled, "program": self.program}
 
 
 def _now() -> datetime:
@@ -124,12 +128,14 @@ class Accounts:
     @staticmethod
     def _user(doc: dict) -> User:
         return User(doc["username"], doc["role"], list(doc.get("organizations") or []), doc.get("display_name"),
-                    bool(doc.get("disabled")))
+                    bool(doc.get("disabled")), doc.get("program"))
 
     # ----- administration ---------------------------------------------------------------------
     def create(self, username: str, role: str, *, organizations: list[str] | None = None,
-               password: str | None = None, display_name: str | None = None, actor: str = "system") -> tuple[User, str]:
-        """Create an account; returns the user and its first API token (shown once)."""
+               password: str | None = None, display_name: str | None = None, program: str | None = None,
+               actor: str = "system") -> tuple[User, str]:
+        """Create an account; returns the user and its first API token (shown once). ``program`` is the
+        LEAD site of a case manager or officer, which scopes the referrals they see."""
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise AccountError("username must be 3-64 characters: lower-case letters, digits, . _ @ -")
@@ -140,18 +146,24 @@ class Accounts:
             raise AccountError("a provider account must be bound to at least one organisation")
         if password is not None and len(password) < 12:
             raise AccountError("passwords must have at least 12 characters")
+        program = (program or "").strip().lower() or None
+        if program and not PROGRAM.match(program):
+            raise AccountError("program must be 2-64 characters: lower-case letters, digits, . _ -")
+        if program and role not in ("case_manager", "officer"):
+            raise AccountError("only case managers and officers belong to a program")
         self.ensure_index()
         token, token_entry = self._new_token(username)
         now = _now().isoformat()
         doc = {"username": username, "role": role, "organizations": organizations, "display_name": display_name,
-               "password_hash": generate_password_hash(password) if password else None, "tokens": {"items": [token_entry]},
+               "program": program, "password_hash": generate_password_hash(password) if password else None, "tokens": {"items": [token_entry]},
                "disabled": False, "failed_logins": 0, "locked_until": None, "created_at": now, "updated_at": now}
         try:
             self.es.index(index=self.index, id=username, document=doc, op_type="create", refresh=True)
         except ConflictError:
             raise AccountError(f"the username {username!r} is taken") from None
         self._audit("account.create", actor=actor, field="account", new={"username": username, "role": role,
-                                                                          "organizations": organizations})
+                                                                          "organizations": organizations,
+                                                                          "program": program})
         return self._user(doc), token
 
     def _new_token(self, username: str) -> tuple[str, dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory import eligibility, hours, hsds, places, taxonomy
+from directory import eligibility, holds, hours, hsds, places, taxonomy
 
 # The engine here has no analysis-common plugin: only built-in analyzers. ``standard`` with
 # an English stop list keeps "the"/"and" out of relevance; everyday words and Spanish terms
@@ -105,6 +105,11 @@ LISTING_MAPPINGS: dict[str, Any] = {
             "wait_days": _INT, "accepting_new_clients": _BOOL, "updated_at": _DATE, "updated_by": _KW,
             "relative_time": _BOOL, "revision": _INT, "log": _STORED,
             "source": _KW,
+            # Beds held for accepted referrals (directory.holds): each hold's expiry, so the bed board can
+            # count the ones still active; and the instant from which a bed is free again as they expire
+            # (while ``held_until`` is in the future, every open bed is held).
+            "holds": {"type": "nested", "properties": {"referral_id": _KW, "until": _DATE}},
+            "held_until": _DATE,
         }},
         "sources": {"properties": {
             "source": _KW, "source_id": _KW, "file": {"type": "keyword", "index": False},
@@ -165,6 +170,9 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
     capacity_doc = None
     if capacity:
         capacity_doc = {**capacity, "status": capacity_status(capacity), "source": capacity.get("source", "import")}
+        if rec.get("holds"):
+            capacity_doc["holds"] = [{"referral_id": h["referral_id"], "until": h["until"]} for h in rec["holds"]]
+            capacity_doc["held_until"] = holds.held_until(capacity.get("available"), rec["holds"])
 
     doc = {
         "id": rec["id"],

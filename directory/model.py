@@ -12,6 +12,7 @@ rejected with the field path and message, and never half-indexed.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, pre_load,
@@ -188,6 +189,22 @@ class CapacitySchema(_Base):
             raise ValidationError("available is above maximum", "available")
 
 
+class HoldSchema(_Base):
+    """A bed held for an accepted referral (``directory.holds``): which, since and until when, by whom."""
+    referral_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    at = fields.String(required=True)
+    until = fields.String(required=True)
+    by = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _times(self, data: dict, **_: Any) -> None:
+        for key in ("at", "until"):
+            try:
+                datetime.fromisoformat(data[key].replace("Z", "+00:00"))
+            except ValueError:
+                raise ValidationError("not an ISO date and time", key) from None
+
+
 class ListingRecordSchema(_Base):
     """One service at one location, as every importer hands it to the store."""
     id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,200}$"))
@@ -210,6 +227,8 @@ class ListingRecordSchema(_Base):
                            values=fields.String(validate=validate.Length(max=400)), load_default=dict)
     access = fields.Nested(AccessSchema, load_default=dict)
     capacity = fields.Nested(CapacitySchema, load_default=None, allow_none=True)
+    # Beds held for accepted referrals; absent on records that never had one (directory.holds).
+    holds = fields.List(fields.Nested(HoldSchema), allow_none=True, validate=validate.Length(max=1000))
     sources = fields.List(fields.Nested(ProvenanceSchema), required=True, validate=validate.Length(min=1))
     sample = fields.Boolean(load_default=False)
 

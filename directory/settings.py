@@ -66,6 +66,18 @@ class Settings:
     public_cache_seconds: int = 60
     # A map tile URL template ('https://host/{z}/{x}/{y}.png'); empty: maps are drawn as plain SVG.
     map_tile_url: str = ""
+    # Referrals (directory.referrals): an accepted referral holds a bed this long unless the person is
+    # enrolled first; closed and withdrawn referrals are deleted this many days after they ended.
+    referral_hold_hours: float = 24.0
+    referral_retention_days: float = 365.0
+    # Let each listing's referral acceptance rate over the last 90 days nudge match ranking
+    # (matching.weights.REFERRAL_ACCEPTANCE_WEIGHT). Off: outcomes are shown, never ranked on.
+    referral_outcomes_in_ranking: bool = False
+    # Outgoing webhooks: the first retry after this many seconds, doubling each time, at most
+    # webhook_max_attempts attempts, each waiting at most webhook_timeout seconds for an answer.
+    webhook_retry_seconds: float = 30.0
+    webhook_max_attempts: int = 6
+    webhook_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -9,6 +9,8 @@ Indices (all names derive from ``Settings.index_prefix``):
   nothing entered through the API is lost when the directory is rebuilt from its sources.
 - ``<prefix>-audit`` is the append-only audit trail of changes to directory data.
 - ``<prefix>-geocache`` remembers geocoding answers between ingest runs.
+- ``<prefix>-referrals``, ``<prefix>-webhooks`` and ``<prefix>-webhook-deliveries`` keep referrals
+  (``directory.referrals``) and their outgoing webhooks (``directory.webhooks``).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import capacity, documents, eligibility, locks, model, suggestions
+from directory import capacity, documents, eligibility, locks, model, referral_states, suggestions, webhooks
 from directory.es import (PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES, batch_client,
                           index_settings)
 from directory.settings import Settings
@@ -33,6 +35,9 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "hours_text", "phones", "languages", "service.description", "service.status", "service.eligibility_description",
     "access.walk_in", "access.appointment_required", "capacity",
     *(path for dim in eligibility.DIMENSIONS for path in dim.listing_paths),  # every eligibility column
+    # Beds held for accepted referrals (directory.holds): written by the referral service, never by the
+    # provider edit API, but kept and re-applied like an edit so a rebuild does not free a held bed.
+    "holds",
 )
 
 
@@ -115,6 +120,9 @@ class Store:
         self.locks_index = f"{p}-locks"
         self._rebuild_depth = 0
         self.suggestions_index = suggestions.index_name(settings)
+        self.referrals_index = referral_states.index_name(settings)
+        self.webhooks_index = webhooks.config_index(settings)
+        self.deliveries_index = webhooks.deliveries_index(settings)
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -136,6 +144,9 @@ class Store:
             "at": {"type": "date"},
         }},
         "suggestions": suggestions.MAPPING,
+        "referrals": referral_states.MAPPING,
+        "webhooks": webhooks.CONFIG_MAPPING,
+        "deliveries": webhooks.DELIVERY_MAPPING,
     }
 
     def ensure_indices(self) -> None:
@@ -145,7 +156,10 @@ class Store:
                                     (self.geocache, "geocache", PRIORITY_BACKGROUND),
                                     (self.capacity_history_index, "capacity_history", PRIORITY_WRITES),
                                     (self.locks_index, "locks", PRIORITY_WRITES),
-                                    (self.suggestions_index, "suggestions", PRIORITY_BACKGROUND)):
+                                    (self.suggestions_index, "suggestions", PRIORITY_BACKGROUND),
+                                    (self.referrals_index, "referrals", PRIORITY_WRITES),
+                                    (self.webhooks_index, "webhooks", PRIORITY_BACKGROUND),
+                                    (self.deliveries_index, "deliveries", PRIORITY_BACKGROUND)):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, settings=index_settings(self.es, self.settings,
@@ -374,6 +388,14 @@ class Store:
         """Run one search request over the live listings: every search body of ``matching`` comes here."""
         return self.es.search(index=self.listings, body=body).body
 
+    def search_referrals(self, body: dict) -> dict | None:
+        """Run one search request over the referrals (``matching`` asks for outcome rates here); None
+        when no referral index exists yet."""
+        try:
+            return self.es.search(index=self.referrals_index, body=body).body
+        except NotFoundError:
+            return None
+
     def records(self) -> Iterator[dict]:
         """Every live listing record, provider edits and capacity applied, in id order (for exports)."""
         hits = helpers.scan(self.es, index=self.listings, query={"query": {"match_all": {}}, "_source": ["record"]},
@@ -506,6 +528,16 @@ class Store:
             "at": utcnow().isoformat(), "actor": actor, "action": action, "listing_id": listing_id,
             "field": field, "old": {"value": old}, "new": {"value": new}, "source": source, "detail": detail,
         })
+
+    def audit_many(self, events: list[dict]) -> None:
+        """Append several audit events in one request (each a dict of ``audit``'s arguments)."""
+        if not events:
+            return
+        at = utcnow().isoformat()
+        helpers.bulk(self.es, ({"_index": self.audit_index, "_source": {
+            "at": at, "actor": e["actor"], "action": e["action"], "listing_id": e.get("listing_id"),
+            "field": e.get("field"), "old": {"value": e.get("old")}, "new": {"value": e.get("new")},
+            "source": e.get("source"), "detail": e.get("detail")}} for e in events))
 
     def capacity_history(self, doc: dict, *, size: int = 50, before: int | None = None) -> tuple[list[dict], int | None]:
         """A page of a listing's capacity history, newest first, and the cursor of the next page."""

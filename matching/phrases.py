@@ -79,9 +79,17 @@ def units(n: int, unit: str | None, lang: str = "en") -> str:
     return plural(n, one, many)
 
 
+def held_text(held: int, unit: str | None, lang: str = "en") -> str:
+    """'1 bed held for a referral', '2 camas en reserva para derivaciones'."""
+    if lang == "es":
+        return f"{units(held, unit, lang)} en reserva para {'una derivación' if held == 1 else 'derivaciones'}"
+    return f"{units(held, unit, lang)} held for {'a referral' if held == 1 else 'referrals'}"
+
+
 def capacity_text(status: str, cap: dict | None, age_hours: float | None, fresh: bool | None,
-                  fresh_hours: float | None, lang: str = "en") -> str:
-    """One line about capacity: '3 beds open, confirmed 2 hours ago', 'Not confirmed for 37 hours: ...'."""
+                  fresh_hours: float | None, lang: str = "en", held: int = 0) -> str:
+    """One line about capacity: '3 beds open, confirmed 2 hours ago', 'Not confirmed for 37 hours: ...';
+    beds ``held`` for accepted referrals are said ('2 beds open (1 held for a referral), ...')."""
     es = lang == "es"
     if not cap or age_hours is None:
         return "No informa disponibilidad" if es else "Capacity not reported"
@@ -91,6 +99,10 @@ def capacity_text(status: str, cap: dict | None, age_hours: float | None, fresh:
                 else f"Last confirmed {when}: treat as unknown")
     confirmed = f"confirmado {when}" if es else f"confirmed {when}"
     unit = cap.get("unit")
+    also_held = f" ({held_text(held, unit, lang)})" if held else ""
+    if status == "full" and held:
+        return (f"Completo por ahora: {held_text(held, unit, lang)}, {confirmed}" if es
+                else f"Full for now: {held_text(held, unit, lang)}, {confirmed}")
     if status == "available":
         n = cap.get("available")
         if n:
@@ -98,7 +110,7 @@ def capacity_text(status: str, cap: dict | None, age_hours: float | None, fresh:
                 else f"{units(n, unit, lang)} open"
         else:
             head = "Acepta nuevos clientes" if es else "Accepting new clients"
-        return f"{head}, {confirmed}"
+        return f"{head}{also_held}, {confirmed}"
     if status == "waitlist":
         size = cap.get("waitlist")
         days = cap.get("wait_days")
@@ -132,3 +144,13 @@ def next_opening(when: datetime, now: datetime, lang: str = "en") -> str:
         return say("opens_tomorrow", lang, time=time)
     en, es = DAY_NAMES[when.weekday()]
     return say("opens_on", lang, day=es if lang == "es" else en, time=time)
+
+
+def outcomes_text(accepted: int, declined: int, received: int, days: int, lang: str = "en") -> str:
+    """'3 of 4 referrals accepted, 1 declined (last 90 days)'."""
+    if lang == "es":
+        head = (f"{accepted} de {received} derivaciones aceptadas" if received != 1
+                else f"{accepted} de 1 derivación aceptada")
+        return f"{head}, {declined} {'rechazada' if declined == 1 else 'rechazadas'} (últimos {days} días)"
+    noun = "referral" if received == 1 else "referrals"
+    return f"{accepted} of {received} {noun} accepted, {declined} declined (last {days} days)"

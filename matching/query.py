@@ -364,18 +364,39 @@ BED_GROUPS: dict[str, dict] = {
 
 
 def bed_board_body(moment: Moment) -> dict:
+    """Per need group and town: open beds confirmed within the window, and how many of them are held for
+    accepted referrals (holds still active at this moment), so the board shows beds a new person can have."""
     fresh = fresh_clause(moment)
     per_town = {"terms": {"field": "address.town", "size": 200, "order": {"_key": "asc"}}, "aggs": {
         "fresh": {"filter": fresh, "aggs": {
             "available": {"sum": {"field": "capacity.available"}},
             "waitlist": {"sum": {"field": "capacity.waitlist"}},
-            "with_beds": {"filter": {"term": {"capacity.status": "available"}}},
+            "with_beds": {"filter": status_clause("available", moment)},
+            "held": {"nested": {"path": "capacity.holds"}, "aggs": {"active": {"filter": {
+                "range": {"capacity.holds.until": {"gt": moment.now.isoformat()}}}}}},
         }},
         "stale": {"filter": {"bool": {"must": [{"exists": {"field": "capacity.updated_at"}}], "must_not": [fresh]}}},
         "newest": {"max": {"field": "capacity.updated_at"}},
     }}
     return {"size": 0, "query": {"bool": {"filter": [ACTIVE]}},
             "aggs": {name: {"filter": g["filter"], "aggs": {"towns": per_town}} for name, g in BED_GROUPS.items()}}
+
+
+# ----- referral outcomes -------------------------------------------------------------------------
+def referral_outcomes_body(listing_ids: list[str], since: str) -> dict:
+    """Per listing, the referrals it received since ``since`` (ISO time) and the provider's decisions:
+    accepted, declined (by reason). A referral withdrawn before the provider decided (its participant was
+    placed elsewhere, or the referrer took it back) is not counted: the provider had no say in it.
+    Run over the referral index (``Store.search_referrals``); field names are ``directory.referral_states``'."""
+    undecided_withdrawal = {"bool": {"filter": [{"term": {"status": "withdrawn"}}],
+                                     "must_not": [{"exists": {"field": "decision"}}]}}
+    return {"size": 0, "query": {"bool": {
+        "filter": [{"terms": {"listing_id": listing_ids}}, {"range": {"created_at": {"gte": since}}}],
+        "must_not": [undecided_withdrawal]}},
+        "aggs": {"listings": {"terms": {"field": "listing_id", "size": max(1, len(listing_ids))}, "aggs": {
+            "accepted": {"filter": {"term": {"decision": "accepted"}}},
+            "declined": {"filter": {"term": {"decision": "declined"}},
+                         "aggs": {"reasons": {"terms": {"field": "decline_reason", "size": 10}}}}}}}}
 
 
 # ----- places from the directory's own addresses ------------------------------------------------

@@ -3,11 +3,12 @@ once, and the answer is shaped here (explanations, facets, nearby tiers, bed-boa
 listing). Routes and pages call this; they never build a query or touch the engine."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from directory import places, taxonomy
 from directory.places import Corner, Located
+from directory.referral_states import OUTCOME_DAYS
 from directory.settings import Settings
 from directory.store import Store
 from matching import phrases, query
@@ -76,19 +77,48 @@ class SearchService:
         return Located(centre.lat, centre.lon, "town", places.town_label(corner.town), corner.town)
 
     # ----- match -----------------------------------------------------------------------------
-    def match(self, profile: Profile, lang: str = "en") -> dict:
-        """Ranked, explained listings for a participant profile (one engine request)."""
+    def match(self, profile: Profile, lang: str = "en", *, outcomes: bool = False) -> dict:
+        """Ranked, explained listings for a participant profile (one engine request). With ``outcomes``
+        (case managers), each result also carries its referral outcome rates over the last 90 days, from
+        one more request over the referral index; with ``referral_outcomes_in_ranking`` set, those rates
+        nudge the ranking (``weights.REFERRAL_ACCEPTANCE_WEIGHT``)."""
         moment = self.moment()
         resp = self.store.search(query.match_body(profile, moment))
         hits = resp["hits"]["hits"]
+        ranked_on = self.settings.referral_outcomes_in_ranking
+        rates = self.referral_outcomes([h["_source"]["id"] for h in hits], lang) if (outcomes or ranked_on) else {}
+        if ranked_on and rates:
+            hits = rerank_by_outcomes(hits, rates)
         hits = W.diversify(hits, limit=profile.limit, org=lambda h: h["_source"]["organization"]["id"]) \
             if profile.diversify else hits[:profile.limit]
         results = [explain(h["_source"], profile, moment, h["_score"], lang) for h in hits]
+        for r in results:
+            r["referral_outcomes"] = rates.get(r["listing_id"]) if outcomes else None
         point = profile.point
         return {"total": resp["hits"]["total"]["value"], "took_ms": resp["took"], "results": results,
                 "needs": profile.needs,
                 "location": {"lat": point.lat, "lon": point.lon, "resolved_by": point.resolved_by,
                              "label": point.label, "town": places.town_label(point.town)} if point else None}
+
+    # ----- referral outcomes -----------------------------------------------------------------
+    def referral_outcomes(self, listing_ids: list[str], lang: str = "en") -> dict[str, dict]:
+        """Acceptance and decline rates of these listings' referrals over the last
+        ``OUTCOME_DAYS`` days (listings that received none are left out)."""
+        if not listing_ids:
+            return {}
+        since = (self.clock() - timedelta(days=OUTCOME_DAYS)).isoformat()
+        resp = self.store.search_referrals(query.referral_outcomes_body(listing_ids, since))
+        if not resp:
+            return {}
+        out = {}
+        for b in resp["aggregations"]["listings"]["buckets"]:
+            received, accepted, declined = b["doc_count"], b["accepted"]["doc_count"], b["declined"]["doc_count"]
+            out[b["key"]] = {
+                "days": OUTCOME_DAYS, "received": received, "accepted": accepted, "declined": declined,
+                "acceptance_rate": round(accepted / received, 3), "decline_rate": round(declined / received, 3),
+                "decline_reasons": {r["key"]: r["doc_count"] for r in b["declined"]["reasons"]["buckets"]},
+                "text": phrases.outcomes_text(accepted, declined, received, OUTCOME_DAYS, lang)}
+        return out
 
     # ----- browse ----------------------------------------------------------------------------
     def browse(self, b: query.Browse, lang: str = "en") -> dict:
@@ -139,9 +169,10 @@ class SearchService:
         for name, group in query.BED_GROUPS.items():
             towns = []
             for b in resp["aggregations"][name]["towns"]["buckets"]:
+                held = b["fresh"]["held"]["active"]["doc_count"]
                 towns.append({
                     "town": places.town_label(b["key"]), "programs": b["doc_count"],
-                    "available": int(b["fresh"]["available"]["value"]),
+                    "available": max(0, int(b["fresh"]["available"]["value"]) - held), "held": held,
                     "waitlist": int(b["fresh"]["waitlist"]["value"]),
                     "programs_with_openings": b["fresh"]["with_beds"]["doc_count"],
                     "programs_confirmed": b["fresh"]["doc_count"], "programs_unconfirmed": b["stale"]["doc_count"],
@@ -149,7 +180,8 @@ class SearchService:
                     "newest_update": b["newest"].get("value_as_string"),
                 })
             groups.append({"group": name, "label": group["label"][1 if lang == "es" else 0],
-                           "available": sum(t["available"] for t in towns), "towns": towns})
+                           "available": sum(t["available"] for t in towns), "held": sum(t["held"] for t in towns),
+                           "towns": towns})
         return {"fresh_hours": moment.fresh_hours, "as_of": moment.now.isoformat(), "groups": groups}
 
     # ----- one listing, organisations --------------------------------------------------------
@@ -190,3 +222,16 @@ class SearchService:
         buckets = {b["key"]: [h["_source"]["record"] for h in b["listings"]["hits"]["hits"]]
                    for b in self.store.search(query.hsds_organizations_body(chosen))["aggregations"]["orgs"]["buckets"]}
         return [buckets[i] for i in chosen if i in buckets], len(ids)
+
+
+def rerank_by_outcomes(hits: list[dict], rates: dict[str, dict]) -> list[dict]:
+    """Engine hits with each score multiplied by its listing's referral acceptance factor
+    (``weights.REFERRAL_ACCEPTANCE_WEIGHT``, only with enough referrals counted), re-sorted."""
+    out = []
+    for h in hits:
+        rate = rates.get(h["_source"]["id"])
+        factor = 1.0
+        if rate and rate["received"] >= W.REFERRAL_OUTCOME_MIN_REFERRALS:
+            factor = 1.0 + W.REFERRAL_ACCEPTANCE_WEIGHT * (rate["acceptance_rate"] - 0.5)
+        out.append({**h, "_score": h["_score"] * factor})
+    return sorted(out, key=lambda h: (-h["_score"], h["_source"]["id"]))

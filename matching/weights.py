@@ -64,6 +64,14 @@ ELIGIBILITY_CONFIRMED = 0.4
 # Located only to a ZIP or town centroid: the distance is uncertain. A small bonus for exact sites.
 PRECISE_LOCATION = 0.3
 
+# Referral outcomes (off unless LEAD_REFERRAL_OUTCOMES_IN_RANKING is true): a listing's acceptance
+# rate over the last 90 days multiplies its score by 1 + WEIGHT x (rate - 0.5), so a program that accepts
+# every referral ranks up to 10% above an equal one accepting half, and one accepting none 10% below;
+# only with at least MIN_REFERRALS counted, so one early decline does not bury a program. It is applied to
+# the engine's scores before organisation diversity, in matching.service.
+REFERRAL_ACCEPTANCE_WEIGHT = 0.2
+REFERRAL_OUTCOME_MIN_REFERRALS = 5
+
 # Organisation diversity: at most this many listings of one organisation in the top TOP_N.
 MAX_PER_ORG_IN_TOP = 2
 TOP_N = 5

@@ -45,6 +45,8 @@ def etag(client, listing_id):
 # ----- the matrix ---------------------------------------------------------------------------------------
 ROLES = ("admin", "case_manager", "officer", "provider", "anonymous")
 MATCH = {"location": {"zip": "06106"}, "needs": ["detox"]}
+REFERRAL = {"listing_ids": [OWN], "participant_ref": "case-{n}", "needs": ["shelter"],
+            "consents": [{"organization_id": OWN_ORG}]}
 
 
 def matrix_rows():
@@ -84,6 +86,19 @@ def matrix_rows():
          {a: 404, cm: 403, of: 403, pr: 403}, None),
         ("reject", "POST", "/api/v1/suggestions/{suggestion_id}/reject", None, False,
          {a: 404, cm: 403, of: 403, pr: 403}, None),
+        ("send referral", "POST", "/api/v1/referrals", REFERRAL, False, {a: 201, cm: 201, of: 201, pr: 403}, None),
+        ("referrals", "GET", "/api/v1/referrals", None, False, everyone, None),
+        ("referral", "GET", "/api/v1/referrals/{referral_id}", None, False, {a: 404, cm: 404, of: 404, pr: 404}, None),
+        ("referral status", "POST", "/api/v1/referrals/{referral_id}/status", {"status": "withdrawn"}, False,
+         {a: 404, cm: 404, of: 404, pr: 404}, None),
+        ("referral outcomes", "GET", "/api/v1/services/{id}/referral-outcomes", None, False,
+         {a: 200, cm: 200, of: 403, pr: 403}, None),
+        ("set webhook", "PUT", "/api/v1/organizations/{organization_id}/webhook", {"url": "http://127.0.0.1:9/hook"},
+         False, {a: 200, cm: 403, of: 403, pr: 403}, None),
+        ("remove webhook", "DELETE", "/api/v1/organizations/{organization_id}/webhook", None, False,
+         {a: 404, cm: 403, of: 403, pr: 403}, None),
+        ("webhooks", "GET", "/api/v1/webhooks", None, False, {a: 200, cm: 403, of: 403, pr: 403}, None),
+        ("deliveries", "GET", "/api/v1/webhooks/deliveries", None, False, {a: 200, cm: 403, of: 403, pr: 403}, None),
     ]
 
 
@@ -105,7 +120,8 @@ def test_authorization_matrix(row, seeded, as_role, accounts):
     cases = [(role, OWN) for role in ROLES] + ([("provider", OTHER)] if other_org else [])
     for n, (role, listing) in enumerate(cases):
         victim, _ = accounts.create(f"victim-{n}-{role.replace('_', '-')}", "officer")
-        path = template.format(id=listing, victim=victim.username, n=n, suggestion_id="no-such-suggestion")
+        path = template.format(id=listing, victim=victim.username, n=n, suggestion_id="no-such-suggestion",
+                               referral_id="no-such-referral", organization_id=OWN_ORG)
         payload = {k: (v.format(n=f"{n}-{role.replace('_', '-')}") if isinstance(v, str) else v)
                    for k, v in (body or {}).items()} if body else None
         headers = {"If-Match": etag(admin, listing)} if if_match else {}

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api.admin import NewUserSchema, UnknownOrganizations, new_account
+from api.referral_schemas import WebhookRequestSchema
 from api.pages import listing_form as LF
 from api.pages.common import error_page, no_store, page_for, pages
 from api.problem import flatten_messages
@@ -49,6 +50,7 @@ def admin_accounts():
                     "organizations": [o.strip() for o in request.form.get("organizations", "").split(",") if o.strip()],
                     **({"display_name": request.form["display_name"].strip()}
                        if request.form.get("display_name", "").strip() else {}),
+                    **({"program": request.form["program"].strip()} if request.form.get("program", "").strip() else {}),
                     **({"password": request.form["password"]} if request.form.get("password") else {})})
                 created, token = new_account(body, actor=g.user.username)
                 shown, message = (created.username, token), _("Account %(name)s created.", name=created.username)
@@ -128,3 +130,34 @@ def admin_audit():
     events = runtime().store.audit_events(listing_id=args["listing_id"] or None, actor=args["actor"] or None,
                                           action=args["action"] or None, since=since, size=200)
     return render_template("admin/audit.html", title=_("Audit log"), events=events, args=args)
+
+
+@pages.route("/admin/webhooks", methods=["GET", "POST"])
+@page_for("admin")
+def admin_webhooks():
+    """Each provider organisation's webhook (set with a new secret shown once, or removed) and the delivery log."""
+    rt = runtime()
+    shown, message, error = None, None, None
+    if request.method == "POST":
+        org, action = request.form.get("organization_id", "").strip(), request.form.get("action")
+        if action == "remove" and rt.webhooks.remove(org):
+            rt.store.audit("webhook.remove", actor=g.user.username, field="webhook", new={"organization_id": org})
+            message = _("%(org)s gets no more webhook calls.", org=org)
+        elif action == "set":
+            try:
+                body = WebhookRequestSchema().load({"url": request.form.get("url", "").strip()})
+            except ValidationError:
+                error = _("Type the full address of the provider's endpoint, starting with https://.")
+            else:
+                if org not in rt.store.organization_ids([org]):
+                    error = _("No organisation %(ids)s in the directory.", ids=org)
+                else:
+                    rt.store.ensure_indices()
+                    shown = rt.webhooks.configure(org, body["url"], by=g.user.username)
+                    rt.store.audit("webhook.set", actor=g.user.username, field="webhook",
+                                   new={"organization_id": org, "url": body["url"], "fingerprint": shown["fingerprint"]})
+                    message = _("Webhook set for %(org)s.", org=org)
+    html = render_template("admin/webhooks.html", title=_("Webhooks"), webhooks=rt.webhooks.configured(),
+                           deliveries=rt.webhooks.deliveries(size=50), shown=shown, message=message, error=error,
+                           form=request.form if error else {})
+    return no_store(make_response(html, 422 if error else 200))  # a secret shown once is never cached

@@ -140,7 +140,7 @@ def match_results():
     out = None
     try:
         body = MatchRequestSchema().load(request_body(form))
-        out = runtime().search.match(profile_from(body), request_language())
+        out = runtime().search.match(profile_from(body), request_language(), outcomes=True)
     except ValidationError as exc:
         errors = _errors(exc.messages)
     except NeedError:

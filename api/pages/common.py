@@ -23,11 +23,14 @@ def nav_items(person: User | None) -> list[tuple[str, str]]:
     if not person:
         return []
     items = {
-        "case_manager": [("pages.match_form", _("Find services")), ("pages.nearby", _("Nearby now"))],
-        "officer": [("pages.nearby", _("Nearby now"))],
-        "provider": [("pages.provider_home", _("My listings")), ("pages.suggest_search", _("Suggest a correction"))],
+        "case_manager": [("pages.match_form", _("Find services")), ("pages.referrals_list", _("Referrals")),
+                         ("pages.nearby", _("Nearby now"))],
+        "officer": [("pages.nearby", _("Nearby now")), ("pages.referrals_list", _("Referrals"))],
+        "provider": [("pages.provider_home", _("My listings")), ("pages.provider_inbox", _("Referrals inbox")),
+                     ("pages.suggest_search", _("Suggest a correction"))],
         "admin": [("pages.admin_home", _("Admin")), ("pages.match_form", _("Find services")),
-                  ("pages.nearby", _("Nearby now")), ("pages.provider_home", _("Listings"))],
+                  ("pages.nearby", _("Nearby now")), ("pages.provider_home", _("Listings")),
+                  ("pages.referrals_list", _("Referrals"))],
     }
     return items.get(person.role, [])
 
@@ -113,7 +116,17 @@ def page_globals() -> dict:
     if person is None and request.blueprint == "pages":
         person = session_state()[0]
     return {"csrf_token": csrf_token, "current_user": person, "nav": nav_items(person), "lang": request_language(),
-            "switch_to": "es" if request_language() == "en" else "en"}
+            "switch_to": "es" if request_language() == "en" else "en", "nav_counts": _nav_counts(person)}
+
+
+def _nav_counts(person: User | None) -> dict[str, int]:
+    """Badges in the menu: referral events the person's side has not seen yet."""
+    from api.pages.referrals import unseen_count
+
+    if person is None or request.blueprint != "pages":
+        return {}
+    n = unseen_count(person)
+    return {"pages.provider_inbox" if person.role == "provider" else "pages.referrals_list": n} if n else {}
 
 
 def get_int(name: str, default: int | None = None) -> int | None:

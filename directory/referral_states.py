@@ -1,0 +1,156 @@
+"""What a referral is and who may do what with it: the statuses and the declared transition table, the
+index mapping, which referrals an account sees, and what a provider may see of one (its consent).
+
+Pure: no engine here. ``directory.referrals`` keeps referrals in the engine by these rules.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from directory import holds
+from directory.accounts import User
+from directory.settings import Settings
+
+STATUSES = ("sent", "viewed", "accepted", "declined", "enrolled", "no_show", "closed", "withdrawn")
+# The state machine, declared once: from -> {to: the sides that may make that change}. "system" is the
+# service itself (withdrawing the other referrals of a group when one is enrolled). Anything not in this
+# table is illegal (HTTP 409 with the current status).
+TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+    "sent": {"viewed": frozenset({"provider"}), "accepted": frozenset({"provider"}),
+             "declined": frozenset({"provider"}), "withdrawn": frozenset({"referrer", "system"})},
+    "viewed": {"accepted": frozenset({"provider"}), "declined": frozenset({"provider"}),
+               "withdrawn": frozenset({"referrer", "system"})},
+    "accepted": {"enrolled": frozenset({"provider"}), "no_show": frozenset({"provider"}),
+                 "withdrawn": frozenset({"referrer", "system"})},
+    "declined": {"closed": frozenset({"referrer", "provider"})},
+    "enrolled": {"closed": frozenset({"referrer", "provider"})},
+    "no_show": {"closed": frozenset({"referrer", "provider"})},
+}
+TERMINAL = ("closed", "withdrawn")
+OPEN = ("sent", "viewed", "accepted")
+DECLINE_REASONS = ("no_capacity", "not_eligible", "could_not_contact", "other")
+URGENCIES = ("now", "today", "this_week")
+# What a consent may let the provider see; the listing, status, times and referrer are the referral itself.
+SHAREABLE = ("participant_ref", "needs", "note", "urgency")
+MAX_GROUP = 3
+# Outcome rates per listing (matching.service.referral_outcomes) look this far back.
+OUTCOME_DAYS = 90
+
+MAPPING: dict = {"dynamic": "strict", "properties": {
+    "id": {"type": "keyword"}, "group_id": {"type": "keyword"}, "group_size": {"type": "integer"},
+    "listing_id": {"type": "keyword"}, "listing_name": {"type": "keyword", "index": False},
+    "organization_id": {"type": "keyword"}, "organization_name": {"type": "keyword", "index": False},
+    "referrer": {"type": "keyword"}, "referrer_role": {"type": "keyword"}, "program": {"type": "keyword"},
+    # Participant data: an opaque reference (a keyword, so a case manager can find a person's referrals),
+    # needs, a short note (stored, not searchable), urgency. Never logged, never in the audit trail.
+    "participant_ref": {"type": "keyword"}, "needs": {"type": "keyword"},
+    "note": {"type": "text", "index": False}, "urgency": {"type": "keyword"},
+    "consent": {"properties": {"organization_id": {"type": "keyword"}, "share": {"type": "keyword"},
+                               "recorded_by": {"type": "keyword"}, "recorded_at": {"type": "date"}}},
+    "status": {"type": "keyword"}, "status_at": {"type": "date"},
+    "created_at": {"type": "date"}, "updated_at": {"type": "date"}, "ended_at": {"type": "date"},
+    # The provider's decision, kept whatever happens next: outcome rates are counted from it.
+    "decision": {"type": "keyword"}, "decided_at": {"type": "date"}, "decline_reason": {"type": "keyword"},
+    "hold": {"type": "object", "enabled": False},
+    "events": {"type": "object", "enabled": False},
+    # Events each side has seen, and the count of the other side's events it has not: the pages' badges.
+    "referrer_seen": {"type": "integer"}, "provider_seen": {"type": "integer"},
+    "referrer_unseen": {"type": "integer"}, "provider_unseen": {"type": "integer"},
+}}
+
+
+class ReferralNotFound(LookupError):
+    """No such referral, or not one the caller may see (which is not said)."""
+
+
+class IllegalTransition(Exception):
+    def __init__(self, current: str, to: str):
+        super().__init__(f"a referral that is {current} cannot become {to}")
+        self.current, self.to = current, to
+
+
+class WrongSide(Exception):
+    def __init__(self, to: str, sides: frozenset[str]):
+        super().__init__(f"only the {' or '.join(sorted(sides - {'system'}))} side may make a referral {to}")
+        self.to = to
+
+
+class ConsentMissing(ValueError):
+    """Listings whose organisation has no recorded consent: [(listing id, organisation id)]."""
+
+    def __init__(self, missing: list[tuple[str, str]]):
+        super().__init__("no consent recorded for " + ", ".join(f"{o} ({lid})" for lid, o in missing))
+        self.missing = missing
+
+
+class ListingGone(Exception):
+    """The listing a referral is about is no longer in the directory."""
+
+
+NoBedLeft = holds.NoBedLeft
+
+
+def index_name(settings: Settings) -> str:
+    return f"{settings.index_prefix}-referrals"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ----- who may see and do what -----------------------------------------------------------------------
+def scope_filter(user: User) -> dict | None:
+    """The referrals this account may see, as a query clause (None: all of them, for administrators)."""
+    if user.role == "admin":
+        return None
+    if user.role == "provider":
+        return {"terms": {"organization_id": user.organizations or ["-"]}}
+    if user.program:
+        return {"term": {"program": user.program}}
+    return {"term": {"referrer": user.username}}
+
+
+def sides(user: User, doc: dict) -> frozenset[str]:
+    """The sides of this referral this account acts for: its provider, its referrer, or both (admin)."""
+    if user.role == "admin":
+        return frozenset({"provider", "referrer"})
+    if user.role == "provider":
+        return frozenset({"provider"}) if doc["organization_id"] in user.organizations else frozenset()
+    if user.role in ("case_manager", "officer"):
+        mine = doc["referrer"] == user.username or (user.program is not None and doc.get("program") == user.program)
+        return frozenset({"referrer"}) if mine else frozenset()
+    return frozenset()
+
+
+def allowed(doc: dict, acting: frozenset[str]) -> list[str]:
+    """The statuses this referral may move to, made by these sides."""
+    return [to for to, who in TRANSITIONS.get(doc["status"], {}).items() if who & acting]
+
+
+def for_viewer(doc: dict, user: User) -> dict:
+    """The referral as this account may see it: a provider-only viewer gets the consented fields only
+    (the rest are None and named in ``withheld``); plus the moves it may make and what it has not seen."""
+    acting = sides(user, doc)
+    out = {k: v for k, v in doc.items() if k not in ("referrer_seen", "provider_seen", "referrer_unseen",
+                                                      "provider_unseen")}
+    share = set((doc.get("consent") or {}).get("share") or [])
+    withheld = [f for f in SHAREABLE if f not in share] if acting == {"provider"} else []
+    for name in withheld:
+        out[name] = None
+    out["withheld"] = withheld
+    out["allowed"] = allowed(doc, acting)
+    side = "provider" if acting == {"provider"} else ("referrer" if acting == {"referrer"} else None)
+    out["unseen"] = int(doc.get(f"{side}_unseen") or 0) if side else 0
+    hold = doc.get("hold")
+    if hold:
+        out["hold"] = {**hold, "active": not hold.get("released_at") and not hold.get("converted")
+                       and datetime.fromisoformat(hold["until"]) > utcnow()}
+    return out
+
+
+def recount(doc: dict) -> None:
+    """Set each side's count of the other side's events it has not seen."""
+    events = doc["events"]
+    for side in ("referrer", "provider"):
+        seen = int(doc.get(f"{side}_seen") or 0)
+        doc[f"{side}_unseen"] = sum(1 for e in events[seen:] if e["side"] != side)

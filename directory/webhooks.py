@@ -1,0 +1,281 @@
+"""Outgoing webhooks: each referral event is POSTed to the provider organisation's URL, if an
+administrator set one, signed, retried with exponential backoff, and logged.
+
+- ``<prefix>-webhooks``: one document per organisation: URL and a *salt*. The signing secret is
+  ``HMAC(LEAD_SECRET_KEY, organisation + salt)``, shown once when set, never stored: the index holds
+  nothing that signs. (Changing ``LEAD_SECRET_KEY`` therefore changes every secret; set them again.)
+- ``<prefix>-webhook-deliveries``: the delivery queue and its log, one document per event and
+  organisation: status (pending, delivered, failed), attempts, the last answer or error, when next.
+
+A body is JSON that names the event and the referral (ids, status, listing, times) but carries no
+participant data: the receiver reads the referral through the API with its own token, which shows
+what the participant consented to share. Header ``X-LEAD-Signature: sha256=<hex HMAC-SHA256 of the
+body>`` with the organisation's secret; ``X-LEAD-Delivery`` (the delivery id, the same on retries)
+and ``X-LEAD-Event``.
+
+Deliveries are claimed with a compare-and-swap lease before sending, so several processes (gunicorn
+workers, ``lead webhooks deliver`` from cron) never send one twice at once. In a process, a small
+daemon thread sends what is due and stops when nothing is pending; a new event starts it again.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+
+from directory.settings import Settings
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-LEAD-Signature"
+STATUSES = ("pending", "delivered", "failed")
+
+CONFIG_MAPPING: dict = {"dynamic": "strict", "properties": {
+    "organization_id": {"type": "keyword"}, "url": {"type": "keyword", "index": False},
+    "salt": {"type": "keyword", "index": False}, "fingerprint": {"type": "keyword", "index": False},
+    "set_by": {"type": "keyword"}, "set_at": {"type": "date"},
+}}
+DELIVERY_MAPPING: dict = {"dynamic": "strict", "properties": {
+    "id": {"type": "keyword"}, "organization_id": {"type": "keyword"}, "event": {"type": "keyword"},
+    "referral_id": {"type": "keyword"}, "url": {"type": "keyword", "index": False},
+    "body": {"type": "keyword", "index": False, "doc_values": False},
+    "status": {"type": "keyword"}, "attempts": {"type": "integer"}, "created_at": {"type": "date"},
+    "next_attempt_at": {"type": "date"}, "last_attempt_at": {"type": "date"}, "lease_until": {"type": "date"},
+    "last_status": {"type": "integer"}, "last_error": {"type": "keyword", "index": False},
+    "delivered_at": {"type": "date"},
+}}
+
+
+def config_index(settings: Settings) -> str:
+    return f"{settings.index_prefix}-webhooks"
+
+
+def deliveries_index(settings: Settings) -> str:
+    return f"{settings.index_prefix}-webhook-deliveries"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value for this body: ``sha256=<hex>``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, body: bytes, header: str) -> bool:
+    """What a receiver does: recompute the signature and compare in constant time."""
+    return hmac.compare_digest(sign(secret, body), header or "")
+
+
+class Webhooks:
+    """Webhook settings per organisation, the delivery queue, and the sender."""
+
+    def __init__(self, es: Elasticsearch, settings: Settings):
+        self.es, self.settings = es, settings
+        self.config_index, self.deliveries_index = config_index(settings), deliveries_index(settings)
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+
+    # ----- settings -------------------------------------------------------------------------------
+    def _secret(self, organization_id: str, salt: str) -> str:
+        digest = hmac.new(self.settings.secret_key.encode(), f"webhook:{organization_id}:{salt}".encode(),
+                          hashlib.sha256).hexdigest()
+        return f"whsec_{digest}"
+
+    def configure(self, organization_id: str, url: str, *, by: str) -> dict:
+        """Set (or replace) an organisation's webhook with a new secret; returns it with the secret,
+        which is shown this once."""
+        salt = secrets.token_hex(16)
+        secret = self._secret(organization_id, salt)
+        doc = {"organization_id": organization_id, "url": url, "salt": salt, "set_by": by, "set_at": _now().isoformat(),
+               "fingerprint": hashlib.sha256(secret.encode()).hexdigest()[:12]}
+        self.es.index(index=self.config_index, id=organization_id, document=doc, refresh=True)
+        return {**self.public(doc), "secret": secret}
+
+    def remove(self, organization_id: str) -> bool:
+        try:
+            self.es.delete(index=self.config_index, id=organization_id, refresh=True)
+            return True
+        except NotFoundError:
+            return False
+
+    def get(self, organization_id: str) -> dict | None:
+        try:
+            return self.es.get(index=self.config_index, id=organization_id)["_source"]
+        except NotFoundError:
+            return None
+
+    def configured(self) -> list[dict]:
+        """Every organisation's webhook (no secrets)."""
+        try:
+            resp = self.es.search(index=self.config_index, size=1000, sort=[{"organization_id": "asc"}])
+        except NotFoundError:
+            return []
+        return [self.public(h["_source"]) for h in resp["hits"]["hits"]]
+
+    @staticmethod
+    def public(doc: dict) -> dict:
+        return {k: doc.get(k) for k in ("organization_id", "url", "fingerprint", "set_by", "set_at")}
+
+    # ----- the queue ------------------------------------------------------------------------------
+    def enqueue(self, referral: dict, event: dict) -> str | None:
+        """Queue this referral event for its provider organisation's webhook (if it has one) and make sure
+        a sender runs; returns the delivery id."""
+        config = self.get(referral["organization_id"])
+        if not config:
+            return None
+        now = _now().isoformat()
+        delivery_id = secrets.token_hex(10)
+        name = f"referral.{event['status']}"
+        body = json.dumps({
+            "delivery_id": delivery_id, "event": name, "at": event["at"], "actor_side": event["side"],
+            "referral": {k: referral.get(k) for k in ("id", "group_id", "listing_id", "listing_name",
+                                                      "organization_id", "status", "created_at", "updated_at")},
+            "reason": event.get("reason"), "href": f"/api/v1/referrals/{referral['id']}",
+        }, separators=(",", ":"), sort_keys=True)
+        self.es.index(index=self.deliveries_index, id=delivery_id, refresh=True, document={
+            "id": delivery_id, "organization_id": referral["organization_id"], "event": name,
+            "referral_id": referral["id"], "url": config["url"], "body": body, "status": "pending", "attempts": 0,
+            "created_at": now, "next_attempt_at": now, "last_attempt_at": None, "lease_until": None,
+            "last_status": None, "last_error": None, "delivered_at": None})
+        self.kick()
+        return delivery_id
+
+    def deliveries(self, *, organization_id: str | None = None, status: str | None = None,
+                   size: int = 100) -> list[dict]:
+        """The delivery log, newest first (bodies left out)."""
+        filters = [{"term": {k: v}} for k, v in (("organization_id", organization_id), ("status", status)) if v]
+        try:
+            resp = self.es.search(index=self.deliveries_index, size=size, query={"bool": {"filter": filters}},
+                                  sort=[{"created_at": "desc"}, {"id": "asc"}], source_excludes=["body"])
+        except NotFoundError:
+            return []
+        return [h["_source"] for h in resp["hits"]["hits"]]
+
+    def deliver_due(self, now: datetime | None = None, size: int = 20) -> int:
+        """Send every pending delivery that is due and not leased by another sender; returns how many
+        were attempted."""
+        now = now or _now()
+        try:
+            self.es.indices.refresh(index=self.deliveries_index)
+            resp = self.es.search(index=self.deliveries_index, size=size, seq_no_primary_term=True,
+                                  sort=[{"next_attempt_at": "asc"}], query={"bool": {
+                                      "filter": [{"term": {"status": "pending"}},
+                                                 {"range": {"next_attempt_at": {"lte": now.isoformat()}}}],
+                                      "must_not": [{"range": {"lease_until": {"gt": now.isoformat()}}}]}})
+        except NotFoundError:
+            return 0
+        attempted = 0
+        for hit in resp["hits"]["hits"]:
+            doc = hit["_source"]
+            lease = now + timedelta(seconds=self.settings.webhook_timeout + 10)
+            try:  # claim it: only one sender wins
+                claimed = self.es.index(index=self.deliveries_index, id=hit["_id"], refresh=True,
+                                        document={**doc, "lease_until": lease.isoformat()},
+                                        if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
+            except ConflictError:
+                continue
+            attempted += 1
+            self._attempt(doc, {"if_seq_no": claimed["_seq_no"], "if_primary_term": claimed["_primary_term"]})
+        return attempted
+
+    def _attempt(self, doc: dict, seq: dict) -> None:
+        config = self.get(doc["organization_id"])
+        now = _now()
+        doc = {**doc, "attempts": doc["attempts"] + 1, "last_attempt_at": now.isoformat(), "lease_until": None}
+        if not config:
+            doc.update(status="failed", last_error="the organisation's webhook was removed")
+        else:
+            body = doc["body"].encode()
+            request = urllib.request.Request(config["url"], data=body, method="POST", headers={
+                "Content-Type": "application/json", "User-Agent": "lead-directory-webhooks",
+                "X-LEAD-Event": doc["event"], "X-LEAD-Delivery": doc["id"],
+                SIGNATURE_HEADER: sign(self._secret(doc["organization_id"], config["salt"]), body)})
+            try:
+                with urllib.request.urlopen(request, timeout=self.settings.webhook_timeout) as answer:
+                    doc.update(last_status=answer.status, last_error=None)
+            except urllib.error.HTTPError as exc:
+                doc.update(last_status=exc.code, last_error=f"HTTP {exc.code}")
+            except (urllib.error.URLError, OSError) as exc:
+                doc.update(last_status=None, last_error=type(exc).__name__ + ": " + str(getattr(exc, "reason", exc))[:200])
+            if doc["last_status"] and 200 <= doc["last_status"] < 300:
+                doc.update(status="delivered", delivered_at=now.isoformat())
+            elif doc["attempts"] >= self.settings.webhook_max_attempts:
+                doc["status"] = "failed"
+            else:
+                wait = self.settings.webhook_retry_seconds * 2 ** (doc["attempts"] - 1)
+                doc["next_attempt_at"] = (now + timedelta(seconds=wait)).isoformat()
+        log.info("webhook delivery %s (%s) to %s: attempt %d, %s %s", doc["id"], doc["event"], doc["organization_id"],
+                 doc["attempts"], doc["status"], doc["last_status"] or doc["last_error"])
+        try:
+            self.es.index(index=self.deliveries_index, id=doc["id"], document=doc, refresh=True, **seq)
+        except ConflictError:
+            pass  # our lease ran out and another sender took it over: its record stands
+
+    def _next_due(self) -> datetime | None:
+        try:
+            resp = self.es.search(index=self.deliveries_index, size=1, query={"term": {"status": "pending"}},
+                                  sort=[{"next_attempt_at": "asc"}], source_includes=["next_attempt_at"])
+        except NotFoundError:
+            return None
+        hits = resp["hits"]["hits"]
+        return datetime.fromisoformat(hits[0]["_source"]["next_attempt_at"]) if hits else None
+
+    # ----- the sender thread ----------------------------------------------------------------------
+    def kick(self) -> None:
+        """Make sure this process has a sender running (it stops by itself when nothing is pending)."""
+        with self._lock:
+            self._wake.set()
+            if self._worker and self._worker.is_alive():
+                return
+            self._worker = threading.Thread(target=self._run, name="lead-webhooks", daemon=True)
+            self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self._wake.clear()
+                self.deliver_due()
+                due = self._next_due()
+            except Exception:  # noqa: BLE001 - a background sender must not die noisily; the queue keeps the work
+                log.warning("webhook sender stopped on an engine error; pending deliveries wait for the next event "
+                            "or `lead webhooks deliver`", exc_info=True)
+                return
+            with self._lock:
+                if due is None and not self._wake.is_set():
+                    self._worker = None
+                    return
+            wait = 0.0 if due is None else max(0.0, (due - _now()).total_seconds())
+            self._wake.wait(timeout=min(wait, 5.0))
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until this process's sender has stopped (nothing pending); for the CLI and tests."""
+        worker = self._worker
+        if worker:
+            worker.join(timeout)
+        return not (self._worker and self._worker.is_alive())
+
+    # ----- retention ------------------------------------------------------------------------------
+    def purge(self, before: datetime) -> int:
+        """Delete delivered and failed deliveries created before ``before``."""
+        # No delete-by-query in this engine build (no reindex module): scan, then bulk deletes.
+        query = {"bool": {"filter": [{"terms": {"status": ["delivered", "failed"]}},
+                                     {"range": {"created_at": {"lt": before.isoformat()}}}]}}
+        try:
+            ids = [h["_id"] for h in helpers.scan(self.es, index=self.deliveries_index,
+                                                  query={"query": query, "_source": False})]
+        except NotFoundError:
+            return 0
+        if ids:
+            helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.deliveries_index, "_id": i} for i in ids),
+                         refresh=True)
+        return len(ids)
