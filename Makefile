@@ -83,6 +83,8 @@ run: seed translations
 	@echo "  http://$(HOST):$(PORT)/match      case manager: find services for a participant"
 	@echo "  http://$(HOST):$(PORT)/nearby     officer: nearby now"
 	@echo "  http://$(HOST):$(PORT)/provider   provider: my listings, beds, edits"
+	@echo "  http://$(HOST):$(PORT)/referrals  case manager, officer: referrals sent and every change"
+	@echo "  http://$(HOST):$(PORT)/provider/referrals   provider: incoming referrals, accept or decline"
 	@echo "  http://$(HOST):$(PORT)/suggest    provider: suggest a correction to another listing"
 	@echo "  http://$(HOST):$(PORT)/admin      admin: accounts, organisations, ingest runs, suggestions, audit"
 	@echo "  http://$(HOST):$(PORT)/api/openapi.json   the JSON API"
