@@ -167,7 +167,26 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         fns.append({"filter": {"terms": {"languages": other_languages}}, "weight": W.LANGUAGE_MATCH})
     for clause in confirmed_eligibility(p.eligibility_facts):
         fns.append({"filter": clause, "weight": W.ELIGIBILITY_CONFIRMED})
+    for clause in own_group(p.facts):
+        fns.append({"filter": clause, "weight": W.OWN_GROUP})
     return fns
+
+
+def own_group(facts: dict[str, Any]) -> list[dict]:
+    """Listings meant for a group this participant belongs to: a youth program (ages served end by
+    ``W.YOUTH_MAX_AGE``) for a minor, a seniors' one for an older adult, a veterans' program for a
+    veteran, a pregnant-and-parenting program for someone pregnant or parenting."""
+    out: list[dict] = []
+    age = facts.get("age")
+    if isinstance(age, int) and age < 18:
+        out.append({"range": {"age": {"gte": 0, "lte": W.YOUTH_MAX_AGE, "relation": "within"}}})
+    elif isinstance(age, int) and age >= W.SENIOR_MIN_AGE:
+        out.append({"range": {"age": {"gte": W.SENIOR_MIN_AGE, "lte": 120, "relation": "within"}}})
+    if facts.get("veteran") is True:
+        out.append({"term": {"eligibility.veterans_only": True}})
+    if facts.get("pregnant_or_parenting") is True:
+        out.append({"term": {"eligibility.pregnant_parenting_only": True}})
+    return out
 
 
 def factor_functions(p: Profile) -> list[dict]:

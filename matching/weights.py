@@ -60,6 +60,13 @@ LANGUAGE_MATCH = 1.5
 
 # Per eligibility dimension that the listing states and the participant satisfies.
 ELIGIBILITY_CONFIRMED = 0.4
+# A program meant for a group the participant belongs to (an adolescent program for a minor, a
+# veterans' program for a veteran, one for pregnant and parenting women, a seniors' program for an
+# older adult) fits better than a general one that merely admits them: its restriction is the point.
+OWN_GROUP = 1.5
+# Ages a youth program serves at most, and a seniors' program at least, for OWN_GROUP.
+YOUTH_MAX_AGE = 21
+SENIOR_MIN_AGE = 55
 
 # Located only to a ZIP or town centroid: the distance is uncertain. A small bonus for exact sites.
 PRECISE_LOCATION = 0.3
