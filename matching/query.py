@@ -152,7 +152,8 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         fns.append({"filter": {"term": {"hours.open": moment.minute_of_week}}, "weight": W.OPEN_NOW_URGENT * factor})
         fns.append({"filter": {"term": {"access.walk_in": True}}, "weight": W.WALK_IN_URGENT * factor})
     for need in p.needs:  # a listing offering two of the needs asked for ranks above one offering one
-        fns.append({"filter": {"term": {"needs_leaf": need}}, "weight": W.EXACT_NEED})
+        # Asked in general ("substance use"), a listing offering any narrower need offers it too.
+        fns.append({"filter": {"term": {"needs": need}}, "weight": W.EXACT_NEED})
         words = [w for w in taxonomy.BY_CODE[need].words if len(w) > 3][:12]
         if words and W.NAMED_NEED:  # "Ambulatory Detox", "Outpatient Clinic": the program is that service
             fns.append({"filter": {"match": {"name": {"query": " ".join(words), "operator": "or"}}},

@@ -46,7 +46,8 @@ URGENCY_TODAY_FACTOR = 0.5
 
 # A listing whose leaf need is exactly what was asked for beats one that only matches a parent; a
 # listing coded only at the parent level of a need it probably offers (taxonomy.IMPLIED_BY_PARENT)
-# earns part of it. Each need asked for counts once.
+# earns part of it. Each need asked for counts once. A need asked in general ("substance use") is
+# offered exactly by a listing coded with it or any narrower need (an outpatient clinic).
 EXACT_NEED = 2.0
 IMPLIED_NEED = 1.0
 # The program's own name says the need ("Ambulatory Detox" for detox): it is that program, not one of
