@@ -210,7 +210,16 @@ def factor_functions(p: Profile) -> list[dict]:
     general = any(n.startswith("substance_use") and not n.startswith("substance_use.moud") for n in p.needs)
     if general and otp not in p.needs and p.facts.get("moud") != "methadone":
         fns.append({"filter": {"term": {"needs_leaf": otp}}, "weight": W.METHADONE_CLINIC_FOR_OTHER_CARE})
+    if otp in p.needs and p.facts.get("moud") == "methadone":
+        fns.append({"filter": detox_program(), "weight": W.DETOX_PROGRAM_FOR_MAINTENANCE})
     return fns
+
+
+def detox_program() -> dict:
+    """Listings whose own or organisation's name says detox and not methadone or maintenance."""
+    names = ["name", "organization.name"]
+    return {"bool": {"filter": [{"multi_match": {"query": "detox detoxification", "fields": names}}],
+                     "must_not": [{"multi_match": {"query": "methadone maintenance mmtp", "fields": names}}]}}
 
 
 def text_query(q: str) -> dict:

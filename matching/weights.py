@@ -28,6 +28,9 @@ NO_LOCATION_FACTOR = 0.25
 # A methadone clinic (opioid treatment program) found for general substance use care, for someone not
 # on methadone: such clinics serve opioid use disorder, so their fit counts for this much.
 METHADONE_CLINIC_FOR_OTHER_CARE = 0.5
+# Someone already dosing on methadone who asks for a methadone clinic needs maintenance: a program whose
+# name says it is a detox (and not a methadone or maintenance program) fits for this much.
+DETOX_PROGRAM_FOR_MAINTENANCE = 0.5
 
 # Crisis needs: a place open 24/7 (an emergency department, a crisis line) within reach comes first.
 CRISIS_ALWAYS_OPEN = 4.0
