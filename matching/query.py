@@ -210,9 +210,22 @@ def factor_functions(p: Profile) -> list[dict]:
     general = any(n.startswith("substance_use") and not n.startswith("substance_use.moud") for n in p.needs)
     if general and otp not in p.needs and p.facts.get("moud") != "methadone":
         fns.append({"filter": {"term": {"needs_leaf": otp}}, "weight": W.METHADONE_CLINIC_FOR_OTHER_CARE})
+        fns.append({"filter": {"bool": {"filter": [{"term": {"needs_leaf": otp}}, methadone_clinic_named()]}},
+                    "weight": W.NAMED_METHADONE_CLINIC_FOR_OTHER_CARE})
     if otp in p.needs and p.facts.get("moud") == "methadone":
         fns.append({"filter": detox_program(), "weight": W.DETOX_PROGRAM_FOR_MAINTENANCE})
     return fns
+
+
+METHADONE_NAMES = "methadone methadose mmtp otp dispensary"
+
+
+def methadone_clinic_named() -> dict:
+    """Listings whose own or organisation's name says methadone clinic or opioid treatment program."""
+    names = ["name", "organization.name"]
+    return {"bool": {"should": [{"multi_match": {"query": METHADONE_NAMES, "fields": names}},
+                                {"multi_match": {"query": "opioid treatment", "fields": names, "type": "phrase"}}],
+                     "minimum_should_match": 1}}
 
 
 def detox_program() -> dict:

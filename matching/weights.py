@@ -28,6 +28,10 @@ NO_LOCATION_FACTOR = 0.25
 # A methadone clinic (opioid treatment program) found for general substance use care, for someone not
 # on methadone: such clinics serve opioid use disorder, so their fit counts for this much.
 METHADONE_CLINIC_FOR_OTHER_CARE = 0.5
+# ... and by this much again when the listing's own name says it is a methadone clinic ("Opioid treatment
+# program", "Hartford Dispensary", "... MMTP"), rather than a broader program that also runs one (a VA
+# substance abuse treatment program).
+NAMED_METHADONE_CLINIC_FOR_OTHER_CARE = 0.5
 # Someone already dosing on methadone who asks for a methadone clinic needs maintenance: a program whose
 # name says it is a detox (and not a methadone or maintenance program) fits for this much.
 DETOX_PROGRAM_FOR_MAINTENANCE = 0.5

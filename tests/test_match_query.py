@@ -153,3 +153,13 @@ def test_own_group_general_needs_and_detox_for_someone_on_methadone():
     assert any(fn.get("weight") == W.DETOX_PROGRAM_FOR_MAINTENANCE for fn in dosing)
     assert not any(fn.get("weight") == W.DETOX_PROGRAM_FOR_MAINTENANCE
                    for fn in factors(Profile(needs=otp, point=HARTFORD)))
+
+
+def test_a_clinic_named_for_methadone_counts_less_for_other_care_than_a_program_that_also_runs_one():
+    factors = match_body(Profile(needs=["substance_use.outpatient"], point=HARTFORD), MOMENT)["query"][
+        "function_score"]["functions"]
+    weights = [fn.get("weight") for fn in factors]
+    assert W.METHADONE_CLINIC_FOR_OTHER_CARE in weights and W.NAMED_METHADONE_CLINIC_FOR_OTHER_CARE in weights
+    on_methadone = match_body(Profile(needs=["substance_use.outpatient"], point=HARTFORD, facts={"moud": "methadone"}),
+                              MOMENT)["query"]["function_score"]["functions"]
+    assert len(on_methadone) == 2  # distance only
