@@ -57,6 +57,9 @@ NEED_RULES: tuple[tuple[re.Pattern, dict[str, str]], ...] = (
     (_rx(r"\bcrisis\b|emergency psychiatric"), {"*": "mental_health.crisis"}),
     (_rx(r"psychiatr|inpatient behavio|hospital.*behavio|behavio.*hospital"),
      {"mental_health": "mental_health.psychiatric", "substance_use": "mental_health.co_occurring"}),
+    # On the mental health list a hospital's program (a day hospital, an IOP, "Natchaug Hospital Inc")
+    # is hospital psychiatric care.
+    (_rx(r"\bhospital\b"), {"mental_health": "mental_health.psychiatric"}),
 )
 
 # "Hartford Dispensary/Doctors Clinic", "Waterbury Methadone Program Detox", an opioid treatment program

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from directory.places import miles_between, street_key
-from directory import taxonomy
+from directory import eligibility, taxonomy
 from directory.taxonomy import fold
 
 NEAR_METERS = 60.0
@@ -75,6 +75,22 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 SIMILAR_NAMES = 0.8  # program names this alike, but not the same, need a person to decide
+
+
+def _value(record: dict, column: str):
+    section, key = eligibility.COLUMNS[column].split(".", 1)
+    return (record.get(section) or {}).get(key)
+
+
+def serves_alike(facility: dict, program: dict) -> bool:
+    """Whether a facility record can stand for a program: not when the program's own name says it is
+    for a narrower group than the facility ("Childrens Day Hospital" at a general hospital's address:
+    the emergency department is not for children only)."""
+    for a, b in ((facility, program), (program, facility)):
+        for column in a.get("inferred") or {}:
+            if _value(a, column) != _value(b, column):
+                return False
+    return True
 
 
 @dataclass
@@ -156,11 +172,13 @@ class Deduper:
             return same_core[0]
         # A facility record naming no program stands for the site: it joins the one listing there.
         loose = [c for c in candidates if (facility_level and generic) or (c.facility_level and c.generic)]
-        if len(loose) == 1 and len(candidates) == 1:
+        if len(loose) == 1 and len(candidates) == 1 and serves_alike(loose[0].record, record):
             return loose[0]
         for other in candidates:
             other_name = other.record["service"]["name"]
-            if other in loose:
+            if other in loose and len(candidates) == 1:
+                why = "a facility record and a program for a narrower group at one site"
+            elif other in loose:
                 why = "a facility record and several programs at one site"
             elif SequenceMatcher(None, fold(other_name), name).ratio() >= SIMILAR_NAMES:
                 why = "similar program names at one site"

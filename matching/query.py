@@ -152,7 +152,8 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         fns.append({"filter": {"term": {"hours.open": moment.minute_of_week}}, "weight": W.OPEN_NOW_URGENT * factor})
         fns.append({"filter": {"term": {"access.walk_in": True}}, "weight": W.WALK_IN_URGENT * factor})
     for need in p.needs:  # a listing offering two of the needs asked for ranks above one offering one
-        fns.append({"filter": {"term": {"needs_leaf": need}}, "weight": W.EXACT_NEED})
+        # Asked in general ("substance use"), a listing offering any narrower need offers it too.
+        fns.append({"filter": {"term": {"needs": need}}, "weight": W.EXACT_NEED})
         words = [w for w in taxonomy.BY_CODE[need].words if len(w) > 3][:12]
         if words and W.NAMED_NEED:  # "Ambulatory Detox", "Outpatient Clinic": the program is that service
             fns.append({"filter": {"match": {"name": {"query": " ".join(words), "operator": "or"}}},
@@ -167,7 +168,26 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         fns.append({"filter": {"terms": {"languages": other_languages}}, "weight": W.LANGUAGE_MATCH})
     for clause in confirmed_eligibility(p.eligibility_facts):
         fns.append({"filter": clause, "weight": W.ELIGIBILITY_CONFIRMED})
+    for clause in own_group(p.facts):
+        fns.append({"filter": clause, "weight": W.OWN_GROUP})
     return fns
+
+
+def own_group(facts: dict[str, Any]) -> list[dict]:
+    """Listings meant for a group this participant belongs to: a youth program (ages served end by
+    ``W.YOUTH_MAX_AGE``) for a minor, a seniors' one for an older adult, a veterans' program for a
+    veteran, a pregnant-and-parenting program for someone pregnant or parenting."""
+    out: list[dict] = []
+    age = facts.get("age")
+    if isinstance(age, int) and age < 18:
+        out.append({"range": {"age": {"gte": 0, "lte": W.YOUTH_MAX_AGE, "relation": "within"}}})
+    elif isinstance(age, int) and age >= W.SENIOR_MIN_AGE:
+        out.append({"range": {"age": {"gte": W.SENIOR_MIN_AGE, "lte": 120, "relation": "within"}}})
+    if facts.get("veteran") is True:
+        out.append({"term": {"eligibility.veterans_only": True}})
+    if facts.get("pregnant_or_parenting") is True:
+        out.append({"term": {"eligibility.pregnant_parenting_only": True}})
+    return out
 
 
 def factor_functions(p: Profile) -> list[dict]:
@@ -190,7 +210,29 @@ def factor_functions(p: Profile) -> list[dict]:
     general = any(n.startswith("substance_use") and not n.startswith("substance_use.moud") for n in p.needs)
     if general and otp not in p.needs and p.facts.get("moud") != "methadone":
         fns.append({"filter": {"term": {"needs_leaf": otp}}, "weight": W.METHADONE_CLINIC_FOR_OTHER_CARE})
+        fns.append({"filter": {"bool": {"filter": [{"term": {"needs_leaf": otp}}, methadone_clinic_named()]}},
+                    "weight": W.NAMED_METHADONE_CLINIC_FOR_OTHER_CARE})
+    if otp in p.needs and p.facts.get("moud") == "methadone":
+        fns.append({"filter": detox_program(), "weight": W.DETOX_PROGRAM_FOR_MAINTENANCE})
     return fns
+
+
+METHADONE_NAMES = "methadone methadose mmtp otp dispensary"
+
+
+def methadone_clinic_named() -> dict:
+    """Listings whose own or organisation's name says methadone clinic or opioid treatment program."""
+    names = ["name", "organization.name"]
+    return {"bool": {"should": [{"multi_match": {"query": METHADONE_NAMES, "fields": names}},
+                                {"multi_match": {"query": "opioid treatment", "fields": names, "type": "phrase"}}],
+                     "minimum_should_match": 1}}
+
+
+def detox_program() -> dict:
+    """Listings whose own or organisation's name says detox and not methadone or maintenance."""
+    names = ["name", "organization.name"]
+    return {"bool": {"filter": [{"multi_match": {"query": "detox detoxification", "fields": names}}],
+                     "must_not": [{"multi_match": {"query": "methadone maintenance mmtp", "fields": names}}]}}
 
 
 def text_query(q: str) -> dict:

@@ -28,6 +28,13 @@ NO_LOCATION_FACTOR = 0.25
 # A methadone clinic (opioid treatment program) found for general substance use care, for someone not
 # on methadone: such clinics serve opioid use disorder, so their fit counts for this much.
 METHADONE_CLINIC_FOR_OTHER_CARE = 0.5
+# ... and by this much again when the listing's own name says it is a methadone clinic ("Opioid treatment
+# program", "Hartford Dispensary", "... MMTP"), rather than a broader program that also runs one (a VA
+# substance abuse treatment program).
+NAMED_METHADONE_CLINIC_FOR_OTHER_CARE = 0.5
+# Someone already dosing on methadone who asks for a methadone clinic needs maintenance: a program whose
+# name says it is a detox (and not a methadone or maintenance program) fits for this much.
+DETOX_PROGRAM_FOR_MAINTENANCE = 0.5
 
 # Crisis needs: a place open 24/7 (an emergency department, a crisis line) within reach comes first.
 CRISIS_ALWAYS_OPEN = 4.0
@@ -46,7 +53,8 @@ URGENCY_TODAY_FACTOR = 0.5
 
 # A listing whose leaf need is exactly what was asked for beats one that only matches a parent; a
 # listing coded only at the parent level of a need it probably offers (taxonomy.IMPLIED_BY_PARENT)
-# earns part of it. Each need asked for counts once.
+# earns part of it. Each need asked for counts once. A need asked in general ("substance use") is
+# offered exactly by a listing coded with it or any narrower need (an outpatient clinic).
 EXACT_NEED = 2.0
 IMPLIED_NEED = 1.0
 # The program's own name says the need ("Ambulatory Detox" for detox): it is that program, not one of
@@ -60,6 +68,13 @@ LANGUAGE_MATCH = 1.5
 
 # Per eligibility dimension that the listing states and the participant satisfies.
 ELIGIBILITY_CONFIRMED = 0.4
+# A program meant for a group the participant belongs to (an adolescent program for a minor, a
+# veterans' program for a veteran, one for pregnant and parenting women, a seniors' program for an
+# older adult) fits better than a general one that merely admits them: its restriction is the point.
+OWN_GROUP = 1.5
+# Ages a youth program serves at most, and a seniors' program at least, for OWN_GROUP.
+YOUTH_MAX_AGE = 21
+SENIOR_MIN_AGE = 55
 
 # Located only to a ZIP or town centroid: the distance is uncertain. A small bonus for exact sites.
 PRECISE_LOCATION = 0.3

@@ -61,6 +61,8 @@ CASES = [
     ("Wheeler Clinic Inc / Intensive Outpatient/Evening", SU, {"substance_use.intensive_outpatient"}, {}),
     ("Community Renewal Team / HIV Testing and Prevention Services", SU, {"healthcare.hiv_hepatitis"}, {}),
     ("Bridgeport Hospital / Behavioral Health Services WT9/NE8", MH, {"mental_health.psychiatric"}, {}),
+    ("Bridgeport Hospital REACH / IOP Services", MH, {"mental_health.psychiatric", "mental_health.outpatient"}, {}),
+    ("Natchaug Hospital Inc", MH, {"mental_health.psychiatric"}, {}),
     ("Western CT Mental Health Network / Waterbury Area", MH, set(), {"min_age": 18}),  # a DMHAS adult service
     ("Connecticut Mental Health Center / Hispanic Clinic of the CMHC", SU, set(), {"min_age": 18}),
 ]

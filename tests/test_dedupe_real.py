@@ -64,3 +64,16 @@ def test_every_site_both_samhsa_lists_share_is_merged_or_up_for_review(shared):
     assert len(shared_sites & merged) >= 30
     # McCall Center: three substance use programs and one psychiatric clinic, none named alike.
     assert len(shared_sites - merged - reviewed) <= 1
+
+
+def test_a_facility_record_does_not_join_a_program_for_a_narrower_group(shared):
+    report, records = collect(shared)
+    # 1450 Chapel Street, New Haven: the hospital list's Saint Raphael campus (an emergency department
+    # for everyone) and the mental health list's Childrens Day Hospital there stay apart, so the
+    # emergency department is not read as for children only.
+    ed = [r for r in records if r["organization"]["name"] == "YALE-NEW HAVEN HOSPITAL SAINT RAPHAEL CAMPUS"]
+    day = named(records, "Yale New Haven Hospital", "Childrens Day Hospital")
+    assert len(ed) == 1 and len(day) == 1
+    assert ed[0]["service"].get("maximum_age") is None and day[0]["service"]["maximum_age"] == 17
+    assert "healthcare.hospital" not in day[0]["needs"]
+    assert ("Childrens Day Hospital", "Hospital emergency department") in {tuple(p["names"]) for p in report.review}

@@ -131,3 +131,35 @@ def test_diversify_keeps_at_most_two_of_one_org_in_the_top_five():
     out = W.diversify(rows, limit=8)
     assert [r["organization"]["id"] for r in out[:5]] == ["A", "A", "B", "C", "D"]
     assert len(out) == 8
+
+
+def test_own_group_general_needs_and_detox_for_someone_on_methadone():
+    def fit(profile):
+        return match_body(profile, MOMENT)["query"]["function_score"]["query"]["function_score"]["functions"]
+
+    def factors(profile):
+        return match_body(profile, MOMENT)["query"]["function_score"]["functions"]
+
+    minor = fit(Profile(needs=["mental_health.outpatient"], point=HARTFORD, facts={"age": 16}))
+    assert {"filter": {"range": {"age": {"gte": 0, "lte": W.YOUTH_MAX_AGE, "relation": "within"}}},
+            "weight": W.OWN_GROUP} in minor
+    veteran = fit(Profile(needs=["substance_use"], point=HARTFORD, facts={"age": 40, "veteran": True}))
+    assert {"filter": {"term": {"eligibility.veterans_only": True}}, "weight": W.OWN_GROUP} in veteran
+    assert not any(fn["weight"] == W.OWN_GROUP for fn in fit(Profile(needs=["substance_use"], facts={"age": 40})))
+    # "Substance use" in general: an outpatient clinic offers it exactly (the needs field holds ancestors).
+    assert {"filter": {"term": {"needs": "substance_use"}}, "weight": W.EXACT_NEED} in veteran
+    otp = ["substance_use.opioid_treatment_program"]
+    dosing = factors(Profile(needs=otp, point=HARTFORD, facts={"moud": "methadone"}))
+    assert any(fn.get("weight") == W.DETOX_PROGRAM_FOR_MAINTENANCE for fn in dosing)
+    assert not any(fn.get("weight") == W.DETOX_PROGRAM_FOR_MAINTENANCE
+                   for fn in factors(Profile(needs=otp, point=HARTFORD)))
+
+
+def test_a_clinic_named_for_methadone_counts_less_for_other_care_than_a_program_that_also_runs_one():
+    factors = match_body(Profile(needs=["substance_use.outpatient"], point=HARTFORD), MOMENT)["query"][
+        "function_score"]["functions"]
+    weights = [fn.get("weight") for fn in factors]
+    assert W.METHADONE_CLINIC_FOR_OTHER_CARE in weights and W.NAMED_METHADONE_CLINIC_FOR_OTHER_CARE in weights
+    on_methadone = match_body(Profile(needs=["substance_use.outpatient"], point=HARTFORD, facts={"moud": "methadone"}),
+                              MOMENT)["query"]["function_score"]["functions"]
+    assert len(on_methadone) == 2  # distance only

@@ -30,6 +30,11 @@ def test_mental_health_list_has_phones(shared):
     good, _ = candidates(read_mental_health(shared / "facilities/ct/ct_MentalHealthProviders_Geocoded.csv"))
     assert len(good) == 210
     assert good[0].raw["phones"][0]["number"] == "860-276-3000"
+    # A hospital naming no program is its psychiatric service, with emergency care; its programs are not.
+    natchaug = [c.raw for c in good if c.raw["organization"]["name"] == "Natchaug Hospital Inc"]
+    generic = [r for r in natchaug if r["service"]["name"] == "Mental health services"]
+    assert len(generic) == 1 and {"mental_health.crisis", "mental_health.psychiatric"} <= set(generic[0]["needs"])
+    assert all("mental_health.crisis" not in r["needs"] for r in natchaug if r not in generic)
 
 
 def test_opioid_treatment_list_is_latin1(shared):

@@ -17,6 +17,7 @@ from ingest.classify import classify, infer_into
 from ingest.records import Candidate, ReadItem, Rejection, Skipped, drop_none, number, stable_id, text
 
 PHONE = re.compile(r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}")
+HOSPITAL = re.compile(r"\bhospital\b", re.I)
 
 # SAMHSA locator service codes (2017 OTP directory `Keys`) -> our fields.
 OTP_NEED_CODES: dict[str, str] = {
@@ -100,12 +101,16 @@ def read_substance_use(file: Path) -> Iterator[ReadItem]:
 
 def read_mental_health(file: Path) -> Iterator[ReadItem]:
     for line, r in _rows(file):
+        generic = not text(r.get("name2"))
+        # A hospital on this list naming no program is its psychiatric service, with emergency care.
+        needs = ["mental_health", "mental_health.crisis"] if generic and HOSPITAL.search(r["name1"] or "") \
+            else ["mental_health"]
         yield _facility(source="samhsa-mh", file=file, line=line, org=r["name1"],
-                        service=text(r.get("name2")) or "Mental health services", needs=["mental_health"],
+                        service=text(r.get("name2")) or "Mental health services", needs=needs,
                         street=r["street1"], street2=r.get("street2"), city=r["city"], state=r["state"],
                         zip_code=r["zip"], lat=r["latitude"], lon=r["longitude"],
                         phone=text(r.get("phone")) or text(r.get("intake1")), website=r.get("website"),
-                        domain="mental_health", generic_service=not text(r.get("name2")))
+                        domain="mental_health", generic_service=generic)
 
 
 def read_opioid_treatment(file: Path) -> Iterator[ReadItem]:
