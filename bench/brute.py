@@ -3,7 +3,7 @@
 Rather than a second, hand-written matcher that could drift from ``matching.query``, the very request
 body the API sends is compiled into Python closures (the subset of the query DSL our bodies use:
 bool, term, terms, range, exists, geo_distance, constant_score, function_score with weights and a
-geo ``exp`` decay) and evaluated over the listing documents held in memory, then sorted the way the
+geo ``exp`` decay, and match, match_phrase and multi_match on names as the filters of ranking functions) and evaluated over the listing documents held in memory, then sorted the way the
 body says. Dates and points are prepared once, as an in-memory index would; each query is a scan.
 ``agreement`` checks the baseline returns what the engine returns.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 import struct
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -228,6 +229,39 @@ def _function_score(spec: dict) -> Scorer:
     return score
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _tokens(value: Any) -> list[str]:
+    """The words of a text field as the ``standard`` analyzer cuts them: lower-cased runs of word
+    characters (our text fields have no stemming, so this is the whole analysis that matters here)."""
+    return [w.lower() for v in _values(value) if isinstance(v, str) for w in _WORD.findall(v)]
+
+
+def _text(fields: list[str], query: str, *, operator: str = "or", phrase: bool = False) -> Scorer:
+    """A text clause as a yes/no test, scoring 1: in our bodies text clauses only filter ranking
+    functions, where the engine ignores their score."""
+    getters = [getter(f.split("^")[0]) for f in fields]
+    words = [w for w in _tokens(query) if w not in _STOP]
+
+    def hit(doc: Doc) -> float | None:
+        for get in getters:
+            have = _tokens(get(doc))
+            if phrase:
+                n = len(words)
+                if n and any(have[i:i + n] == words for i in range(len(have) - n + 1)):
+                    return 1.0
+            elif words and (all if operator == "and" else any)(w in have for w in words):
+                return 1.0
+        return None
+    return hit
+
+
+# The English stop list of the ``text_en`` analyzer (directory.documents): dropped from queries and fields.
+_STOP = frozenset("a an and are as at be but by for if in into is it no not of on or such that the their then "
+                  "there these they this to was will with".split())
+
+
 def _constant(spec: dict) -> Scorer:
     inner, boost = compile_query(spec["filter"]), float(spec.get("boost", 1.0))
     return lambda doc: boost if inner(doc) is not None else None
@@ -261,6 +295,14 @@ def compile_query(q: dict) -> Scorer:
         return _constant(spec)
     if kind == "function_score":
         return _function_score(spec)
+    if kind in ("match", "match_phrase"):
+        (field, value), = spec.items()
+        value = value if isinstance(value, dict) else {"query": value}
+        return _text([field], value["query"], operator=value.get("operator", "or").lower(),
+                     phrase=kind == "match_phrase")
+    if kind == "multi_match":
+        return _text(spec["fields"], spec["query"], operator=spec.get("operator", "or").lower(),
+                     phrase=spec.get("type") == "phrase")
     raise NotImplementedError(f"the brute-force baseline does not do {kind!r} queries")
 
 
