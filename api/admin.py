@@ -135,6 +135,19 @@ def disable_user(username: str):
         return problem(404, str(exc))
 
 
+@blp.route("/users/<string:username>/enable", methods=["POST"])
+@require("admin")
+@blp.response(200, UserSchema)
+@documents_errors(blp, 401, 403, 404)
+def enable_user(username: str):
+    """Enable a disabled account again: its current token and password work again (sessions ended by the
+    disabling stay ended)."""
+    try:
+        return runtime().accounts.set_disabled(username, False, actor=user().username).public()
+    except AccountError as exc:
+        return problem(404, str(exc))
+
+
 @blp.route("/users/<string:username>/token", methods=["POST"])
 @require("admin")
 @blp.response(200, TokenSchema)

@@ -77,6 +77,8 @@ def matrix_rows():
          {a: 201, cm: 403, of: 403, pr: 403}, None),
         ("disable user", "POST", "/api/v1/users/{victim}/disable", None, False,
          {a: 200, cm: 403, of: 403, pr: 403}, None),
+        ("enable user", "POST", "/api/v1/users/{victim}/enable", None, False,
+         {a: 200, cm: 403, of: 403, pr: 403}, None),
         ("reset token", "POST", "/api/v1/users/{victim}/token", None, False,
          {a: 200, cm: 403, of: 403, pr: 403}, None),
         ("suggest", "POST", "/api/v1/services/{id}/suggestions", {"changes": {"languages": ["en", "pt"]}}, False,
@@ -328,6 +330,10 @@ def test_a_disabled_account_loses_access_at_once(seeded, as_role, client_as):
     admin.post(f"/api/v1/users/{officer.username}/disable")
     refused = officer.get("/api/v1/me")
     assert refused.status_code == 403 and "disabled" in refused.get_json()["detail"]
+    enabled = admin.post(f"/api/v1/users/{officer.username}/enable")
+    assert enabled.status_code == 200 and enabled.get_json()["disabled"] is False
+    assert officer.get("/api/v1/me").status_code == 200
+    assert admin.post("/api/v1/users/nobody-by-that-name/enable").status_code == 404
 
 
 def test_a_reset_token_revokes_the_old_one(seeded, as_role, client_as, app):
