@@ -32,6 +32,17 @@ def test_the_map_numbers_markers_like_the_list_and_frames_them_in_rings():
     assert _rings(12)[-1] == 25
 
 
+def test_programs_at_one_site_share_one_marker_that_names_them_all():
+    """Co-located programs (three at one clinic address) would hide each other's numbers: one marker
+    says "1,3" and its tooltip names both; a program elsewhere keeps its own."""
+    origin = {"lat": 41.7637, "lon": -72.6851}
+    results = [_result(1, 41.77, -72.68), _result(2, 41.80, -72.60), _result(3, 41.77, -72.68)]
+    svg = str(result_map(origin, results, title="Map", centre_label="Here"))
+    assert svg.count('class="pin"') == 2
+    assert ">1,3</text>" in svg and ">2</text>" in svg
+    assert "1. S1" in svg and "3. S3" in svg
+
+
 def test_phone_links_dial_the_number():
     assert _tel("(860) 555-0100") == "+18605550100"
     assert _tel("860-555-0100 ext 12") == "+18605550100"

@@ -10,6 +10,7 @@ from directory.places import EARTH_MILES
 
 SIZE = 400  # the SVG is square, SIZE x SIZE user units; it scales to its box
 PAD = 28
+OVERLAP = 24  # marker centres closer than this (SVG units, one marker across) would cover each other's numbers
 RING_STEPS = (0.25, 0.5, 1, 2, 5, 10, 25, 50, 100)
 
 
@@ -56,14 +57,25 @@ def result_map(origin: dict | None, results: list[dict], *, title: str, centre_l
                  f'<path d="M{SIZE - 14} 28 l-5 12 h10 z" fill="#333" aria-hidden="true"/>')
     parts.append(f'<g><title>{escape(centre_label)}</title><circle cx="{c}" cy="{c}" r="9" fill="#b3261e" '
                  f'stroke="#fff" stroke-width="3"/></g>')
-    # Draw the farthest first so the nearest markers sit on top.
-    for n, r, (x, y) in sorted(placed, key=lambda p: -math.hypot(*p[2])):
+    # Programs at one site (or a few metres apart) share a marker that names them all, so no number
+    # hides under another. Draw the farthest first so the nearest markers sit on top.
+    pins: list[list] = []  # [px, py, [(n, result), ...]]
+    for n, r, (x, y) in placed:
         px, py = c + x * scale, c - y * scale
-        name = r.get("service", {}).get("name") or ""
-        org = r.get("organization", {}).get("name") or ""
-        distance = (r.get("distance") or {}).get("text") or ""
-        parts.append(f'<g class="pin"><title>{n}. {escape(name)} — {escape(org)} ({escape(distance)})</title>'
-                     f'<circle cx="{px:.1f}" cy="{py:.1f}" r="12" fill="#0b4f8a" stroke="#fff" stroke-width="2"/>'
-                     f'<text x="{px:.1f}" y="{py + 4.5:.1f}" text-anchor="middle" class="num">{n}</text></g>')
+        pin = next((p for p in pins if math.hypot(p[0] - px, p[1] - py) < OVERLAP), None)
+        if pin:
+            pin[2].append((n, r))
+        else:
+            pins.append([px, py, [(n, r)]])
+    for px, py, members in sorted(pins, key=lambda p: -math.hypot(p[0] - c, p[1] - c)):
+        label = ",".join(str(n) for n, _ in members)
+        tips = "; ".join(f"{n}. {escape(r.get('service', {}).get('name') or '')} — "
+                         f"{escape(r.get('organization', {}).get('name') or '')} "
+                         f"({escape((r.get('distance') or {}).get('text') or '')})" for n, r in members)
+        half = max(12.0, 4.0 + 3.6 * len(label))  # a pill wide enough for "1,3" or "2,5,8"
+        parts.append(f'<g class="pin"><title>{tips}</title>'
+                     f'<rect x="{px - half:.1f}" y="{py - 12:.1f}" width="{2 * half:.1f}" height="24" rx="12" '
+                     f'fill="#0b4f8a" stroke="#fff" stroke-width="2"/>'
+                     f'<text x="{px:.1f}" y="{py + 4.5:.1f}" text-anchor="middle" class="num">{label}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
