@@ -95,8 +95,8 @@ def match_participant(body: dict):
         return _need_problem(exc, "needs")
     except PlaceError as exc:
         return _place_problem(exc, "location")
-    return runtime().search.match(profile, request_language(),
-                                  outcomes=body["referral_outcomes"] and user().role in OUTCOME_READERS)
+    return shaped(runtime().search.match(profile, request_language(),
+                                         outcomes=body["referral_outcomes"] and user().role in OUTCOME_READERS))
 
 
 # Who sees referral outcome rates on match results (the issue: case managers).

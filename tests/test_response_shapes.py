@@ -19,6 +19,7 @@ MATCHES = [
     {"location": {"lat": 41.7637, "lon": -72.6851}, "needs": ["residential treatment"], "max_miles": 25,
      "include_full": True, "limit": 25, "query": "spanish"},
     {"location": {"zip": "06511"}, "needs": ["mental health", "suboxone"], "urgency": "today", "has_id": False},
+    {"location": {"zip": "06106"}, "needs": ["shelter"], "referral_outcomes": True},
 ]
 BROWSES = [
     "need=housing&zip=06106", "q=detox&town=Hartford&capacity=available", "lat=41.31&lon=-72.92&radius=5&sort=relevance",
