@@ -34,11 +34,12 @@ def stop_node(port: int, heap: str) -> None:
     subprocess.run([str(ROOT / "scripts" / "es-local.sh"), "down"], env=node_env(port, heap), check=False)
 
 
-def start_gunicorn(settings: Settings, port: int, workers: int = 2, threads: int = 4) -> subprocess.Popen:
+def start_gunicorn(settings: Settings, port: int, workers: int = 2, threads: int = 4,
+                   log_level: str = "warning") -> subprocess.Popen:
     """The API as production runs it (Dockerfile: 2 workers x 4 threads), ready to serve."""
     env = {**os.environ, "LEAD_ES_URL": settings.es_url, "LEAD_INDEX_PREFIX": settings.index_prefix}
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                             "--threads", str(threads), "--log-level", "warning", "api.app:create_app()"],
+                             "--threads", str(threads), "--log-level", log_level, "api.app:create_app()"],
                             cwd=ROOT, env=env)
     http = urllib3.PoolManager()
     for _ in range(150):
@@ -49,7 +50,7 @@ def start_gunicorn(settings: Settings, port: int, workers: int = 2, threads: int
             pass
         time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError("gunicorn did not become ready")
+    raise RuntimeError(f"gunicorn did not become ready on port {port}")
 
 
 def stop(proc: subprocess.Popen | None) -> None:

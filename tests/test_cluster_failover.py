@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 import urllib3
 
+from bench.engine import start_gunicorn
 from directory.accounts import Accounts
 from directory.es import make_client
 from directory.settings import Settings
@@ -82,22 +83,6 @@ class Writer:
     slowest_ms: float = 0.0  # the longest a write took from its first attempt to its answer
 
 
-def start_app(settings: Settings) -> subprocess.Popen:
-    env = {**os.environ, "LEAD_ES_URL": settings.es_url, "LEAD_INDEX_PREFIX": settings.index_prefix}
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-                             "--threads", "4", "--log-level", "error", "api.app:create_app()"], cwd=ROOT, env=env)
-    http = urllib3.PoolManager()
-    for _ in range(150):
-        try:
-            if http.request("GET", f"{APP}/readyz", timeout=2, retries=False).status == 200:
-                return proc
-        except urllib3.exceptions.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.terminate()
-    pytest.fail(f"gunicorn did not become ready on port {PORT}")
-
-
 def primary_holder(es, index: str) -> str:
     shards = es.cat.shards(index=index, format="json", h="prirep,state,node")
     return next(s["node"] for s in shards if s["prirep"] == "p" and s["state"] == "STARTED")
@@ -131,7 +116,7 @@ def test_losing_the_primary_node_loses_no_acknowledged_write(cluster):
         token = accounts.create(f"provider-{w}-{uuid.uuid4().hex[:6]}", "provider", organizations=orgs)[1]
         writers.append((Writer(mine), token))
 
-    app = start_app(settings)
+    app = start_gunicorn(settings, PORT, log_level="error")
     stop = threading.Event()
     reads: list[Read] = []
     lock = threading.Lock()
