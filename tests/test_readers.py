@@ -57,6 +57,11 @@ def test_otp_2017_service_codes_become_eligibility(shared):
     assert women["eligibility"]["genders"] == ["female"]
     assert "substance_use.residential" in apt["needs"]
     assert apt["phones"][0]["number"] == "(203)781-4600"
+    # FSA (government funding for substance use treatment) is publicly funded care, as SI is: a
+    # participant without insurance is served. SF (cash or self-payment) alone says nothing of that.
+    assert "state_funded" in apt["eligibility"]["insurance"]
+    private = next(c.raw for c in good if c.raw["organization"]["name"] == "Mountainside Treatment Center")
+    assert private["eligibility"]["insurance"] == ["private"]
 
 
 def test_health_centers(shared):

@@ -34,8 +34,10 @@ OTP_NEED_CODES: dict[str, str] = {
 OTP_MOUD_CODES = {"METH": "methadone", "MM": "methadone", "MMW": "methadone", "DM": "methadone",
                   "BU": "buprenorphine", "BUM": "buprenorphine", "BMW": "buprenorphine", "DB": "buprenorphine",
                   "BMO": "buprenorphine", "NXN": "naltrexone", "VTRL": "naltrexone"}
+# FSA is "federal, or any government funding for substance use treatment programs": publicly funded
+# treatment (in Connecticut, DMHAS) that takes people without insurance, as state_funded does.
 OTP_INSURANCE_CODES = {"MD": "medicaid", "MC": "medicare", "PI": "private", "SS": "sliding_fee",
-                       "PA": "uninsured", "MI": "va", "SI": "state_funded"}
+                       "PA": "uninsured", "MI": "va", "SI": "state_funded", "FSA": "state_funded"}
 OTP_GENDER_CODES = {"FEM": "female", "MALE": "male"}
 OTP_LANGUAGE_CODES = {"SP": "es"}
 # Age groups served (SAMHSA locator): children/adolescents, young adults, adults, seniors.
