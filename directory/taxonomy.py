@@ -156,10 +156,10 @@ NEEDS: tuple[Need, ...] = (
 BY_CODE: dict[str, Need] = {n.code: n for n in NEEDS}
 # Leaf needs that a listing coded only at the parent level probably offers: most mental health
 # facilities on the federal lists run an outpatient clinic and prescribe and manage psychiatric
-# medication, though their row says only "mental health". Such listings match, ranked below those
-# that state the leaf, with a caution. (A substance use row that names no service is not assumed to
-# be an outpatient clinic: detox, residential and methadone programs are as common there.)
-IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric")
+# medication, and most substance use treatment facilities offer outpatient care, though their row
+# says only "mental health" or "substance use". Such listings match, ranked below those that state
+# the leaf, with a caution. (Detox, residential and methadone are never assumed: a row must say so.)
+IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric", "substance_use.outpatient")
 TOP_LEVEL: tuple[str, ...] = tuple(n.code for n in NEEDS if n.parent is None)
 
 

@@ -159,7 +159,8 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
             fns.append({"filter": {"match": {"name": {"query": " ".join(words), "operator": "or"}}},
                         "weight": W.NAMED_NEED})
         if need in taxonomy.IMPLIED_BY_PARENT:
-            fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}}, "weight": W.IMPLIED_NEED})
+            fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}},
+                        "weight": W.IMPLIED_NEED_WEIGHT.get(need, W.IMPLIED_NEED)})
     tops = {n.split(".")[0] for n in p.needs}
     if {"mental_health", "substance_use"} <= tops:  # both asked: a co-occurring program treats both at once
         fns.append({"filter": {"term": {"needs_leaf": "mental_health.co_occurring"}}, "weight": W.CO_OCCURRING})

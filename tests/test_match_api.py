@@ -213,3 +213,21 @@ def test_odd_bodies_are_client_errors_never_500(client, loaded, raw):
 def test_odd_nearby_queries_are_422(client, loaded, query):
     resp = client.get(f"/api/v1/nearby?{query}")
     assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+
+
+def test_a_substance_use_facility_naming_no_setting_is_found_for_outpatient_care_below_stated_ones(client, store, tmp_path):
+    # Most substance use treatment facilities offer outpatient care, so one coded only "substance use"
+    # is a candidate for an outpatient need, ranked below a program that says it is outpatient, with a
+    # caution; detox is never assumed from "substance use" alone.
+    path = tmp_path / "outpatient.csv"
+    path.write_text(HEADER + "\n".join([
+        "s1,o1,Stated Outpatient,Outpatient clinic,substance_use.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
+        "s2,o2,Unstated Agency,Alcohol program,substance use,,41.765,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
+    ]) + "\n")
+    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
+    assert not report.rejected, report.rejected
+    out = post(client, needs=["substance_use.outpatient"], limit=10)
+    assert ids(out)[:2] == ["s1", "s2"]
+    s2 = out["results"][1]
+    assert "Does not say it offers outpatient treatment; call to check" in s2["cautions"]
+    assert [r["listing_id"] for r in post(client, needs=["detox"], limit=10)["results"]] == []
