@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from directory.places import miles_between, street_key
+from directory.places import STREET_WORDS, miles_between, street_key
 from directory import eligibility, taxonomy
 from directory.taxonomy import fold
 
@@ -31,8 +31,9 @@ _PROGRAM_NOISE = {"clinic", "office", "center", "centre", "ctr", "program", "pro
 
 
 def program_core(name: str | None) -> str:
-    """The distinctive words of a program name."""
-    return " ".join(w for w in fold(name or "").split() if w not in _PROGRAM_NOISE)
+    """The distinctive words of a program name, street words in one spelling ("Main St. Clinic" and
+    "Main Street Clinic" are both "main st")."""
+    return " ".join(STREET_WORDS.get(w, w) for w in fold(name or "").split() if w not in _PROGRAM_NOISE)
 
 
 def org_key(name: str | None) -> str:
@@ -51,6 +52,42 @@ def same_organisation(a: dict, b: dict) -> bool:
     if len(short.split()) >= 2 and (long_ + " ").startswith(short + " "):
         return True
     return ka == org_key(b["service"]["name"]) or kb == org_key(a["service"]["name"])
+
+
+def _starts(long_: str, short: str) -> bool:
+    return len(short.split()) >= 2 and (long_ + " ").startswith(short + " ")
+
+
+def program_starts_organisation(a: dict, b: dict) -> bool:
+    """``a``'s organisation column begins with ``b``'s program name: one name split over two columns
+    ("Main Street Clinic/Fac for the Care / Trt of Substance Abusive/Dep Persons" beside "Liberation
+    Programs Inc / Main Street Clinic")."""
+    return _starts(org_key(a["organization"]["name"]), org_key(b["service"]["name"]))
+
+
+def program_in_organisation(a: dict, b: dict) -> bool:
+    """``a`` names ``b``'s program inside its organisation column: after ``b``'s organisation
+    ("Liberation Programs Inc., Main St. Clinic" beside "Liberation Programs Inc / Main Street Clinic"),
+    or as the start of it (see ``program_starts_organisation``)."""
+    oa, ob, pb = org_key(a["organization"]["name"]), org_key(b["organization"]["name"]), \
+        program_core(b["service"]["name"])
+    if pb and _starts(oa, ob) and oa != ob and program_core(oa[len(ob):]) == pb:
+        return True
+    return program_starts_organisation(a, b)
+
+
+def names_organisation(facility: dict, other: dict) -> bool:
+    """The facility record's program is named as the other record's organisation ("Cornell Scott Hill
+    Health Center / South Central Rehabilitation Center" beside "South Central Rehabilitation Center /
+    Methadone Program"): it stands for that organisation's whole site, as a record naming no program does."""
+    return bool(org_key(other["organization"]["name"])) and \
+        org_key(facility["service"]["name"]) == org_key(other["organization"]["name"])
+
+
+def same_kind(a: dict, b: dict) -> bool:
+    """Both offer the same kind of service (a top-level need in common): one program, not an
+    emergency department beside an addiction clinic of the same hospital."""
+    return bool({n.split(".")[0] for n in a["needs"]} & {n.split(".")[0] for n in b["needs"]})
 
 
 def _street(record: dict) -> tuple[str, str]:
@@ -161,7 +198,8 @@ class Deduper:
         return found
 
     def _find(self, record: dict, source: str, facility_level: bool, generic: bool) -> Entry | None:
-        candidates = [c for c in self._site(record) if source not in c.sources and same_organisation(c.record, record)]
+        site = [c for c in self._site(record) if source not in c.sources]
+        candidates = [c for c in site if same_organisation(c.record, record)]
         name = fold(record["service"]["name"])
         for other in candidates:
             if fold(other.record["service"]["name"]) == name:
@@ -170,8 +208,14 @@ class Deduper:
         same_core = [c for c in candidates if core and program_core(c.record["service"]["name"]) == core]
         if len(same_core) == 1:  # "Bloomfield Clinic" and "Bloomfield Office" of one organisation
             return same_core[0]
+        # The program's name written in the organisation column of one list.
+        in_names = [c for c in site if same_kind(record, c.record)
+                    and (program_in_organisation(record, c.record) or program_in_organisation(c.record, record))]
+        if len(in_names) == 1 and serves_alike(in_names[0].record, record):
+            return in_names[0]
         # A facility record naming no program stands for the site: it joins the one listing there.
-        loose = [c for c in candidates if (facility_level and generic) or (c.facility_level and c.generic)]
+        loose = [c for c in candidates if (facility_level and (generic or names_organisation(record, c.record)))
+                 or (c.facility_level and (c.generic or names_organisation(c.record, record)))]
         if len(loose) == 1 and len(candidates) == 1 and serves_alike(loose[0].record, record):
             return loose[0]
         for other in candidates:

@@ -77,3 +77,27 @@ def test_a_facility_record_does_not_join_a_program_for_a_narrower_group(shared):
     assert ed[0]["service"].get("maximum_age") is None and day[0]["service"]["maximum_age"] == 17
     assert "healthcare.hospital" not in day[0]["needs"]
     assert ("Childrens Day Hospital", "Hospital emergency department") in {tuple(p["names"]) for p in report.review}
+
+
+def test_a_program_named_in_the_organisation_column_merges(shared):
+    report, records = collect(shared)
+    # 117 Main Street, Stamford: the substance use list's "Liberation Programs Inc / Main Street Clinic",
+    # the 2021 OTP list's "Liberation Programs Inc., Main St. Clinic" (organisation and program in one
+    # column) and the 2017 directory's "Main Street Clinic/Fac for the Care / Trt of Substance
+    # Abusive/Dep Persons" (one name split over two columns) are one clinic, with the 2017 row's detox.
+    main_st = named(records, "Liberation Programs", "Main Street Clinic")
+    assert len(main_st) == 1
+    assert {s["source"] for s in main_st[0]["sources"]} == {"samhsa-su", "samhsa-otp", "samhsa-otp2017"}
+    assert "substance_use.withdrawal_management" in main_st[0]["needs"]
+    assert not [r for r in records if r["organization"]["name"].startswith("Main Street Clinic")]
+    # 232 Cedar Street, New Haven: "Cornell Scott Hill Health Center / South Central Rehabilitation
+    # Center" stands for that organisation's site, so its 2017 "Methadone Program" row (with
+    # naltrexone) joins it.
+    scrc = named(records, "Cornell Scott Hill", "South Central Rehabilitation Center")
+    assert len(scrc) == 1 and "samhsa-otp2017" in {s["source"] for s in scrc[0]["sources"]}
+    assert "naltrexone" in scrc[0]["eligibility"]["moud_accepted"]
+    # Greenwich: the hospital's emergency department does not join its addiction recovery center,
+    # though the substance use list writes the hospital's name in the program column.
+    ed = [r for r in records if r["organization"]["name"] == "GREENWICH HOSPITAL ASSOCIATION"]
+    assert len(ed) == 1 and "healthcare.hospital" in ed[0]["needs"]
+    assert len(named(records, "Addiction Recovery Center", "Greenwich Hospital")) == 1
