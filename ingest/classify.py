@@ -25,6 +25,7 @@ class Inference:
     origin: dict[str, str] = field(default_factory=dict)
     languages: set[str] = field(default_factory=set)
     prevention_only: bool = False
+    outpatient_named: bool = False  # the word itself ("Outpatient", "OP"), not only "clinic" or "counseling"
 
     def set(self, column: str, value: Any, why: str) -> None:
         if column not in self.values:
@@ -63,7 +64,8 @@ NEED_RULES: tuple[tuple[re.Pattern, dict[str, str]], ...] = (
 )
 
 # "Hartford Dispensary/Doctors Clinic", "Waterbury Methadone Program Detox", an opioid treatment program
-# whose name says "Counseling": the clinic is that program, not a general outpatient service.
+# whose name says "Counseling": the clinic is that program, not a general outpatient service, unless the
+# name says outpatient in so many words ("Outpatient Substance Abuse Clinic Veterans Administration ...").
 SPECIFIC_PROGRAMS = {"substance_use.opioid_treatment_program", "substance_use.withdrawal_management"}
 GENERAL_OUTPATIENT = {"substance_use.outpatient", "mental_health.outpatient"}
 _ADOLESCENT = _rx(r"adolescen|\bteens?\b|juvenile|pediatric|paediatric|boys and girls|early stimulation|"
@@ -93,6 +95,7 @@ _SHELTER = _rx(r"\bshelters?\b|\bhomeless\b|soup kitchen|south park inn|columbus
                r"friendship service center|master'?s manna|house of bread|open hearth|salvation army|"
                r"immaculate conception|st vincent de paul")
 _SPANISH = _rx(r"hispan|latin[oa]s?\b|espanol|\bhispano")
+_OUTPATIENT_WORD = _rx(r"outpatient|\boutpt\b|\bop\b")
 _PREVENTION = _rx(r"primary prevention|prevention council|prevention program$|testing and prevention")
 
 
@@ -107,7 +110,8 @@ def classify(name: str, *, domain: str, school_list: bool = False) -> Inference:
             code = codes.get(domain) or codes.get("*")
             if code:
                 out.needs.add(code)
-    if out.needs & SPECIFIC_PROGRAMS:
+    out.outpatient_named = bool(_OUTPATIENT_WORD.search(text))
+    if out.needs & SPECIFIC_PROGRAMS and not out.outpatient_named:
         out.needs -= GENERAL_OUTPATIENT
     if _PREVENTION.search(text):
         out.prevention_only = True
@@ -147,7 +151,8 @@ def classify(name: str, *, domain: str, school_list: bool = False) -> Inference:
 def infer_into(record: dict, inference: Inference) -> None:
     """Fill a raw listing record with what a name says, leaving every value a source stated alone."""
     stated = set(record.get("needs") or [])
-    named = inference.needs - GENERAL_OUTPATIENT if stated & SPECIFIC_PROGRAMS else inference.needs
+    named = inference.needs - GENERAL_OUTPATIENT if stated & SPECIFIC_PROGRAMS and not inference.outpatient_named \
+        else inference.needs
     if inference.prevention_only and named:
         # "HIV Testing and Prevention Services" on the substance use list: a testing program, not treatment.
         stated -= {"substance_use", "mental_health"}

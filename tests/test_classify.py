@@ -53,6 +53,8 @@ CASES = [
      {"substance_use.opioid_treatment_program", "substance_use.withdrawal_management"}, {}),
     ("Root Center For Advanced Recovery / Hartford Dispensary/Doctors Clinic", SU,
      {"substance_use.opioid_treatment_program"}, {}),
+    ("Outpatient Substance Abuse Clinic Veterans Administration Medical Center 689/90 / 950 Campbell Ave.", SU,
+     {"substance_use.outpatient"}, {"veterans_only": True}),
     ("Village for Families and Children / MAT Naltrexone", SU, {"substance_use.moud_prescriber"}, {}),
     ("Recovery Network of Programs Inc / Kinsella Treatment Center MATS", SU, {"substance_use.moud_prescriber"}, {}),
     ("Griffin Hospital / Dual Diagnosis Services", SU, {"mental_health.co_occurring"}, {}),
