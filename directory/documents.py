@@ -201,7 +201,7 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         },
         "needs": taxonomy.with_ancestors(rec["needs"]),
         "needs_leaf": list(rec["needs"]),
-        "need_words": taxonomy.expansion_terms(rec["needs"]),
+        "need_words": taxonomy.offered_words(rec["needs"]),
         "source_terms": rec.get("source_terms") or [],
         "languages": rec.get("languages") or [],
         "required_documents": rec.get("required_documents") or [],

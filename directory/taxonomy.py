@@ -277,6 +277,27 @@ def _expansion_terms(codes: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+def offered_words(codes: Iterable[str]) -> list[str]:
+    """Everyday and Spanish words for what a listing offers: its needs and their ancestors (a detox
+    program is a substance use program), never their descendants (a facility coded only "substance use"
+    is not described as a detox)."""
+    words: set[str] = set()
+    for code in with_ancestors(codes):
+        need = BY_CODE[code]
+        words.update((need.name, need.name_es, *need.words, *need.words_es))
+    return sorted(words)
+
+
+@lru_cache(maxsize=256)
+def own_name_words(code: str) -> tuple[str, ...]:
+    """Single words that name this need and not its ancestors ("outpatient", "counseling" for outpatient
+    substance use treatment; not "drug" or "substance"), for telling a program named for the need."""
+    need = BY_CODE[code]
+    inherited = {w for a in need.ancestors[:-1] for t in (BY_CODE[a].name, *BY_CODE[a].words) for w in fold(t).split()}
+    own = {w for t in need.words for w in fold(t).split()}
+    return tuple(sorted(w for w in own - inherited if len(w) > 3))
+
+
 def open_eligibility_to_codes(term: str) -> list[str]:
     """Map an Open Eligibility / HSDS taxonomy term name onto our need codes."""
     folded = fold(term)

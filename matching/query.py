@@ -154,7 +154,7 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
     for need in p.needs:  # a listing offering two of the needs asked for ranks above one offering one
         # Asked in general ("substance use"), a listing offering any narrower need offers it too.
         fns.append({"filter": {"term": {"needs": need}}, "weight": W.EXACT_NEED})
-        words = [w for w in taxonomy.BY_CODE[need].words if len(w) > 3][:12]
+        words = taxonomy.own_name_words(need)[:12]
         if words and W.NAMED_NEED:  # "Ambulatory Detox", "Outpatient Clinic": the program is that service
             fns.append({"filter": {"match": {"name": {"query": " ".join(words), "operator": "or"}}},
                         "weight": W.NAMED_NEED})

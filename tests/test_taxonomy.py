@@ -35,3 +35,19 @@ def test_every_top_level_need_of_the_issue_exists():
                                        "basic_needs", "legal_aid"}
     tree = taxonomy.as_tree()
     assert sum(len(n["children"]) for n in tree) >= 25
+
+
+def test_a_listing_is_described_by_its_needs_and_their_ancestors_never_their_descendants():
+    # An outpatient program is a substance use program ("alcohol" finds it) ...
+    words = set(taxonomy.offered_words(["substance_use.outpatient"]))
+    assert {"alcohol", "outpatient", "drug counseling"} <= words
+    # ... and a facility coded only "substance use" is not described as a detox or a methadone clinic.
+    general = set(taxonomy.offered_words(["substance_use"]))
+    assert "alcohol" in general and not {"detox", "methadone", "residential"} & general
+
+
+def test_a_program_named_for_a_need_uses_words_the_parent_need_does_not_have():
+    # "Substance use treatment" (a placeholder name) is not an outpatient program by name.
+    assert set(taxonomy.own_name_words("substance_use.outpatient")) == {"counseling", "outpatient"}
+    assert "detox" in taxonomy.own_name_words("substance_use.withdrawal_management")
+    assert "treatment" not in taxonomy.own_name_words("substance_use.opioid_treatment_program")
