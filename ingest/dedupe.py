@@ -4,7 +4,9 @@ Two records are the same listing when they share an id (a feed that repeats itse
 come from *different* sources, name the same organisation (normalised), stand at the same site
 (same normalised street line and ZIP, or within ``NEAR_METERS`` of each other) and either offer
 the same service, or one of them is a facility-level record that names no program of its own and
-it is the only candidate there. Same address alone is not enough: two different program names at
+it is the only candidate there. Names written differently by different lists count as the same: an
+organisation known by its acronym ("FKA CSAC", "DBA MAAS") when both offer the same kind of service,
+a program written into the organisation column ("Liberation Programs Inc., Main St. Clinic"). Same address alone is not enough: two different program names at
 one site ("Dixwell Behavioral Health Services" and "Child and Family Guidance Clinic") are two
 listings, and a pair that is uncertain (names alike but not the same, or a facility record with
 several programs to choose from) is not merged but put on the review list, with both names.
@@ -13,6 +15,7 @@ source's provenance.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -56,6 +59,28 @@ def same_organisation(a: dict, b: dict) -> bool:
 
 def _starts(long_: str, short: str) -> bool:
     return len(short.split()) >= 2 and (long_ + " ").startswith(short + " ")
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
+_INITIALS_SKIP = {"of", "and", "the", "for", "inc", "llc", "dba"}
+
+
+def initials(name: str | None) -> str:
+    """'Multicultural Ambulatory Addiction Services' -> 'MAAS'."""
+    return "".join(w[0] for w in fold(name or "").split() if w not in _INITIALS_SKIP).upper()
+
+
+def acronyms(record: dict) -> set[str]:
+    """Acronyms a record's names use for an organisation: '(CASA)/DBA MAAS'."""
+    names = f"{record['organization']['name']} {record['service']['name']}"
+    return {a for a in _ACRONYM.findall(names) if a not in ("DBA", "INC", "LLC")}
+
+
+def same_by_acronym(a: dict, b: dict) -> bool:
+    """One record's names use an acronym that is the initials of the other's organisation
+    ("Chemical Abuse Services Agency Inc / (CASA)/DBA MAAS" and "Multicultural Ambulatory Addiction
+    Services")."""
+    return initials(b["organization"]["name"]) in acronyms(a) or initials(a["organization"]["name"]) in acronyms(b)
 
 
 def program_starts_organisation(a: dict, b: dict) -> bool:
@@ -199,7 +224,8 @@ class Deduper:
 
     def _find(self, record: dict, source: str, facility_level: bool, generic: bool) -> Entry | None:
         site = [c for c in self._site(record) if source not in c.sources]
-        candidates = [c for c in site if same_organisation(c.record, record)]
+        candidates = [c for c in site if same_organisation(c.record, record)
+                      or (same_by_acronym(c.record, record) and same_kind(c.record, record))]
         name = fold(record["service"]["name"])
         for other in candidates:
             if fold(other.record["service"]["name"]) == name:

@@ -101,3 +101,19 @@ def test_a_program_named_in_the_organisation_column_merges(shared):
     ed = [r for r in records if r["organization"]["name"] == "GREENWICH HOSPITAL ASSOCIATION"]
     assert len(ed) == 1 and "healthcare.hospital" in ed[0]["needs"]
     assert len(named(records, "Addiction Recovery Center", "Greenwich Hospital")) == 1
+
+
+def test_an_organisation_named_by_its_acronym_at_one_site_merges(shared):
+    _, records = collect(shared)
+    # 55 Fishfry Street, Hartford: "Healthcare Resource Centers (FKA CSAC) / Ambulatory Detox" is the
+    # 2017 directory's and the 2021 OTP list's "Community Substance Abuse Centers".
+    detox = named(records, "Healthcare Resource Centers", "Ambulatory Detox")
+    assert len(detox) == 1
+    assert {s["source"] for s in detox[0]["sources"]} == {"samhsa-su", "samhsa-otp", "samhsa-otp2017"}
+    assert not [r for r in records if r["organization"]["name"].startswith("Community Substance Abuse Centers")]
+    # 426 East Street, New Haven: "CASA/MAAS" in 2017 is "Multicultural Ambulatory Addiction Services" in 2021.
+    maas = [r for r in records if r["organization"]["name"] == "Multicultural Ambulatory Addiction Services"]
+    assert len(maas) == 1 and "samhsa-otp2017" in {s["source"] for s in maas[0]["sources"]}
+    assert "naltrexone" in maas[0]["eligibility"]["moud_accepted"]
+    # An acronym alone does not fold a health centre site into an addiction clinic of the same agency.
+    assert [r for r in records if r["organization"]["name"] == "CASA" and "healthcare.health_center" in r["needs"]]
