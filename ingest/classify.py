@@ -44,8 +44,11 @@ NEED_RULES: tuple[tuple[re.Pattern, dict[str, str]], ...] = (
      {"*": "substance_use.opioid_treatment_program"}),
     (_rx(r"\bmats?\b|suboxone|buprenorphine|vivitrol|naltrexone|office based opioid"),
      {"*": "substance_use.moud_prescriber"}),
-    (_rx(r"intensive outpatient|\biop\b|partial hosp|\bphp\b|day hospital|day treatment|intensive and intermediate"),
+    (_rx(r"intensive outpatient|\biop\b|intensive and intermediate"),
      {"substance_use": "substance_use.intensive_outpatient", "mental_health": "mental_health.outpatient"}),
+    # A day hospital (partial hospitalisation) is hospital-level psychiatric care, not an outpatient clinic.
+    (_rx(r"partial hosp|\bphp\b|day hospital|day treatment"),
+     {"substance_use": "substance_use.intensive_outpatient", "mental_health": "mental_health.psychiatric"}),
     (_rx(r"residential|\bintensive resid|\bresid\b|halfway house|recovery house"),
      {"substance_use": "substance_use.residential"}),
     # On the substance use list a "House", "Home" or "Retreat" is a residential program (Amethyst House,

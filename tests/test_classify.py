@@ -17,7 +17,7 @@ CASES = [
     ("Asian Family Services / Outpt Clinic for Adults with Psych", SU, {"substance_use.outpatient"}, {"min_age": 18}),
     ("Yale New Haven Psychiatric Hospital / Adult Intensive Outpatient", MH,
      {"mental_health.outpatient", "mental_health.psychiatric"}, {"min_age": 18}),
-    ("Yale New Haven Hospital / Childrens Day Hospital", MH, set(), {"max_age": 17}),
+    ("Yale New Haven Hospital / Childrens Day Hospital", MH, {"mental_health.psychiatric"}, {"max_age": 17}),
     ("Outpatient Clinical Services / Yale University Child Study Center", MH, {"mental_health.outpatient"},
      {"max_age": 17}),
     ("Child Guidance Center of Southern CT", MH, set(), {"max_age": 17}),
@@ -99,6 +99,11 @@ def test_names_that_restrict_no_one(name, domain):
 
 def test_spanish_named_programs_have_spanish_speaking_staff():
     assert classify("Catholic Charities Inc / Hispanic Alcohol Program Hartford", domain=SU).languages == {"es"}
+
+
+def test_a_day_hospital_is_psychiatric_care_not_an_outpatient_clinic():
+    got = classify("Natchaug Hospital Inc / River East Day Hospital and Trt Center", domain=MH)
+    assert "mental_health.psychiatric" in got.needs and "mental_health.outpatient" not in got.needs
 
 
 def test_a_clinic_that_is_a_methadone_program_is_not_general_outpatient():
