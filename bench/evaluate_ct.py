@@ -9,7 +9,9 @@ Reported per split (``dev`` for tuning, ``heldout`` kept out of it):
 - hard-rule violations: a ``never`` program in the top 10, or a result the eligibility oracle
   (``directory.eligibility.definitely_ineligible``, over the stored record) finds ineligible;
 - precision@5 and NDCG@10 over the first ten real listings returned (the seed's fictional ones are
-  skipped, and counted);
+  skipped, and counted), and the *reachable* precision@5, what a perfect ordering of the same answer
+  would score (labelled listings the match returned at all): the gap between the two is ranking, the
+  gap below 1 is filters and data;
 - the mean distance of the top 5 against that of the 5 nearest labelled programs.
 
 Only the dev split's scenarios are printed one by one unless ``--show-heldout`` is given: ranking is
@@ -70,10 +72,14 @@ def score(scenario: dict, results: list[dict], store, where: dict[tuple[str, str
             violations.append(f"{r['listing_id']} ineligible ({', '.join(why)})")
     relevant = set(gains)
     p5 = (len([x for x in ranked[:5] if x in relevant]) / min(5, len(relevant))) if relevant else None
+    # What a perfect ordering of the same answer would score: relevant listings the match returned at
+    # all (within its first 50), against those labelled. Below 1, the filters or the data miss them.
+    returned = {r["listing_id"] for r in results if not r["sample"]}
+    reach5 = min(5, len(relevant & returned)) / min(5, len(relevant)) if relevant else None
     top5 = [r["distance"]["miles"] for r in real[:5] if r.get("distance")]
     nearest = sorted(miles_of.values())[:5]
     return {
-        "id": scenario["id"], "split": scenario["split"], "p@5": p5,
+        "id": scenario["id"], "split": scenario["split"], "p@5": p5, "reachable_p@5": reach5,
         "ndcg@10": ndcg(ranked, gains) if relevant else None, "violations": violations,
         "sample_in_top5": sum(1 for r in results[:5] if r["sample"]),
         "top5_miles": round(sum(top5) / len(top5), 1) if top5 else None,
@@ -91,6 +97,8 @@ def summarise(rows: list[dict]) -> dict:
         "hard_rule_violations": sum(len(r["violations"]) for r in rows),
         "scenarios_with_violations": sum(1 for r in rows if r["violations"]),
         "precision_at_5": round(sum(r["p@5"] for r in scored) / len(scored), 3) if scored else None,
+        "reachable_precision_at_5": round(sum(r["reachable_p@5"] for r in scored) / len(scored), 3)
+        if scored else None,
         "ndcg_at_10": round(sum(r["ndcg@10"] for r in scored) / len(scored), 3) if scored else None,
         "mean_top5_miles": round(sum(r["top5_miles"] for r in dist) / len(dist), 1) if dist else None,
         "mean_nearest_labelled_miles": round(sum(r["nearest_miles"] for r in dist) / len(dist), 1) if dist else None,
@@ -145,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=1))
     else:
-        print(f"{'scenario':<52} {'split':<8} {'P@5':>5} {'NDCG':>5} {'top5 mi':>7} {'near mi':>7}  notes")
+        print(f"{'scenario':<52} {'split':<8} {'P@5':>5} {'reach':>5} {'NDCG':>5} {'top5 mi':>7} {'near mi':>7}  notes")
         for r in result["rows"]:
             if r["split"] != "dev" and not args.show_heldout:
                 continue
@@ -154,13 +162,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"missed {r['missed']}" if r["missed"] else "",
                 f"{len(r['unmapped'])} labelled rows not in the directory" if r["unmapped"] else ""]))
             p5 = f"{r['p@5']:.2f}" if r["p@5"] is not None else "  -  "
+            reach = f"{r['reachable_p@5']:.2f}" if r["reachable_p@5"] is not None else "  -  "
             nd = f"{r['ndcg@10']:.2f}" if r["ndcg@10"] is not None else "  -  "
-            print(f"{r['id']:<52} {r['split']:<8} {p5:>5} {nd:>5} {str(r['top5_miles']):>7} "
+            print(f"{r['id']:<52} {r['split']:<8} {p5:>5} {reach:>5} {nd:>5} {str(r['top5_miles']):>7} "
                   f"{str(r['nearest_miles']):>7}  {notes}")
         print()
         for name, s in [*result["splits"].items(), ("all", result["all"])]:
             print(f"{name:<8} {s['scenarios']} scenarios: hard-rule violations {s['hard_rule_violations']} "
-                  f"(in {s['scenarios_with_violations']}), precision@5 {s['precision_at_5']}, "
+                  f"(in {s['scenarios_with_violations']}), precision@5 {s['precision_at_5']} "
+                  f"(reachable {s['reachable_precision_at_5']}), "
                   f"NDCG@10 {s['ndcg_at_10']}, mean top-5 distance {s['mean_top5_miles']} mi vs nearest "
                   f"labelled {s['mean_nearest_labelled_miles']} mi, seed listings in top 5: "
                   f"{s['sample_listings_in_top5']}")
