@@ -36,7 +36,8 @@ _PROGRAM_NOISE = {"clinic", "office", "center", "centre", "ctr", "program", "pro
 def program_core(name: str | None) -> str:
     """The distinctive words of a program name, street words in one spelling ("Main St. Clinic" and
     "Main Street Clinic" are both "main st")."""
-    return " ".join(STREET_WORDS.get(w, w) for w in fold(name or "").split() if w not in _PROGRAM_NOISE)
+    return " ".join(STREET_WORDS.get(w, w) for w in fold((name or "").replace("'", "")).split()
+                    if w not in _PROGRAM_NOISE)
 
 
 def org_key(name: str | None) -> str:
@@ -90,10 +91,15 @@ def program_starts_organisation(a: dict, b: dict) -> bool:
     return _starts(org_key(a["organization"]["name"]), org_key(b["service"]["name"]))
 
 
-def program_in_organisation(a: dict, b: dict) -> bool:
+def program_in_organisation(a: dict, b: dict, a_generic: bool = False) -> bool:
     """``a`` names ``b``'s program inside its organisation column: after ``b``'s organisation
     ("Liberation Programs Inc., Main St. Clinic" beside "Liberation Programs Inc / Main Street Clinic"),
-    or as the start of it (see ``program_starts_organisation``)."""
+    or as the start of it (see ``program_starts_organisation``); or ``b``'s program column holds ``a``'s
+    organisation and program ("Root Center for Advanced Recovery / Hartford Dispensary/Torrington Clinic"
+    beside "Hartford Dispensary - Torrington Clinic"). ``a_generic``: ``a`` names no program of its own."""
+    full = a["organization"]["name"] if a_generic else f"{a['organization']['name']} {a['service']['name']}"
+    if program_core(full) and program_core(full) == program_core(b["service"]["name"]):
+        return True
     oa, ob, pb = org_key(a["organization"]["name"]), org_key(b["organization"]["name"]), \
         program_core(b["service"]["name"])
     if pb and _starts(oa, ob) and oa != ob and program_core(oa[len(ob):]) == pb:
@@ -236,7 +242,8 @@ class Deduper:
             return same_core[0]
         # The program's name written in the organisation column of one list.
         in_names = [c for c in site if same_kind(record, c.record)
-                    and (program_in_organisation(record, c.record) or program_in_organisation(c.record, record))]
+                    and (program_in_organisation(record, c.record, generic)
+                         or program_in_organisation(c.record, record, c.generic))]
         if len(in_names) == 1 and serves_alike(in_names[0].record, record):
             return in_names[0]
         # A facility record naming no program stands for the site: it joins the one listing there.

@@ -117,3 +117,15 @@ def test_an_organisation_named_by_its_acronym_at_one_site_merges(shared):
     assert "naltrexone" in maas[0]["eligibility"]["moud_accepted"]
     # An acronym alone does not fold a health centre site into an addiction clinic of the same agency.
     assert [r for r in records if r["organization"]["name"] == "CASA" and "healthcare.health_center" in r["needs"]]
+
+
+def test_a_program_column_holding_the_other_lists_organisation_and_program_merges(shared):
+    _, records = collect(shared)
+    # The Hartford Dispensary is now the Root Center for Advanced Recovery: the substance use list writes
+    # "Root Center for Advanced Recovery / Hartford Dispensary/Torrington Clinic", the OTP list
+    # "Hartford Dispensary - Torrington Clinic" at the same address. One clinic, one listing.
+    for clinic in ("Torrington", "Doctors"):
+        found = [r for r in records if f"Hartford Dispensary/{clinic} Clinic" in r["service"]["name"]]
+        assert len(found) == 1 and "samhsa-otp" in {s["source"] for s in found[0]["sources"]}, clinic
+    assert not [r for r in records if r["organization"]["name"].endswith("Hartford Dispensary")
+                and r["service"]["name"] in ("Torrington Clinic", "Doctor's Clinic")]
