@@ -57,10 +57,11 @@ URGENCY_TODAY_FACTOR = 0.5
 # offered exactly by a listing coded with it or any narrower need (an outpatient clinic).
 EXACT_NEED = 2.0
 IMPLIED_NEED = 1.0
-# ... except where the assumption is weaker: a substance use facility that names no setting may as well
-# be residential or a methadone clinic, so it earns half (tuned on the dev split: 0 and 0.5 tie there,
-# 1.0 lets such rows crowd out stated outpatient programs).
-IMPLIED_NEED_WEIGHT = {"substance_use.outpatient": 0.5}
+# ... except where the assumption is weaker, which earn half: a substance use facility that names no
+# setting may as well be residential or a methadone clinic, and a mental health facility that names no
+# service may have no prescriber (tuned on the dev split: 0.5 and 0.25 tie there; 1.0 lets such rows
+# crowd out programs that state the service).
+IMPLIED_NEED_WEIGHT = {"substance_use.outpatient": 0.5, "mental_health.psychiatric": 0.5}
 # The program's own name says the need ("Ambulatory Detox" for detox): it is that program, not one of
 # many services of an agency.
 NAMED_NEED = 1.0
