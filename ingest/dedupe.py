@@ -40,8 +40,14 @@ def program_core(name: str | None) -> str:
                     if w not in _PROGRAM_NOISE)
 
 
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def org_key(name: str | None) -> str:
-    words = [w for w in fold(name or "").split() if w not in _ORG_NOISE]
+    """An organisation's name for comparing: no legal noise, words in the singular ("Connecticut
+    Counseling Centers Inc" and "Connecticut Counseling Center Inc" are one)."""
+    words = [_singular(w) for w in fold(name or "").split() if w not in _ORG_NOISE]
     return " ".join(words)
 
 

@@ -71,7 +71,9 @@ def test_schema_keeps_unknown_eligibility_unknown():
 
 
 def test_normalisers():
-    assert org_key("The Connecticut Counseling Centers, Inc.") == "connecticut counseling centers"
+    assert org_key("The Connecticut Counseling Centers, Inc.") == "connecticut counseling center"
+    assert org_key("Connecticut Counseling Center Inc") == org_key("Connecticut Counseling Centers, Inc.")
+    assert org_key("Access Agency") == "access agency"  # "ss" is not a plural
     assert street_key("50 Brookside Road, Suite 2") == "50 brookside rd"
     assert street_key("50 Brookside Rd") == "50 brookside rd"
 
