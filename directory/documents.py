@@ -94,6 +94,9 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "needs_leaf": _KW,
         # Everyday and Spanish words of the listing's needs, so typed queries find them.
         "need_words": _TEXT,
+        # What the organisation's other programs at this address offer (ingest.sites), with ancestors.
+        "site_needs": _KW,
+        "site_programs": _STORED,
         "source_terms": _TEXT,
         "languages": _KW,
         "required_documents": _TEXT,
@@ -202,6 +205,8 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         "needs": taxonomy.with_ancestors(rec["needs"]),
         "needs_leaf": list(rec["needs"]),
         "need_words": taxonomy.offered_words(rec["needs"]),
+        "site_needs": taxonomy.with_ancestors((rec.get("site") or {}).get("needs") or []),
+        "site_programs": {"items": (rec.get("site") or {}).get("programs") or []},
         "source_terms": rec.get("source_terms") or [],
         "languages": rec.get("languages") or [],
         "required_documents": rec.get("required_documents") or [],

@@ -55,6 +55,25 @@ class ProvenanceSchema(_Base):
     imported_at = fields.String(load_default=None, allow_none=True)
 
 
+class SiteProgramSchema(_Base):
+    id = fields.String(required=True)
+    name = fields.String(required=True, validate=validate.Length(max=600))
+    needs = fields.List(fields.String(), load_default=list)
+
+
+class SiteSchema(_Base):
+    """What the organisation's other programs at the same address offer (``ingest.sites``), derived at
+    import: weaker evidence than the listing's own needs."""
+    needs = fields.List(fields.String(), load_default=list)
+    programs = fields.List(fields.Nested(SiteProgramSchema), load_default=list, validate=validate.Length(max=20))
+
+    @validates("needs")
+    def _needs(self, value: list[str], **_: Any) -> None:
+        unknown = [c for c in value if not taxonomy.is_code(c)]
+        if unknown:
+            raise ValidationError(f"unknown need codes: {', '.join(unknown)}")
+
+
 class OrganizationSchema(_Base):
     id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
@@ -231,6 +250,7 @@ class ListingRecordSchema(_Base):
     holds = fields.List(fields.Nested(HoldSchema), allow_none=True, validate=validate.Length(max=1000))
     sources = fields.List(fields.Nested(ProvenanceSchema), required=True, validate=validate.Length(min=1))
     sample = fields.Boolean(load_default=False)
+    site = fields.Nested(SiteSchema, load_default=None, allow_none=True)
 
     @validates("needs")
     def _needs(self, value: list[str], **_: Any) -> None:

@@ -21,6 +21,7 @@ from marshmallow import ValidationError
 
 from directory import model
 from directory.store import RebuildResult, Store
+from ingest import sites
 from ingest.dedupe import Deduper
 from ingest.geocode import Geocoder
 from ingest.readers import READERS
@@ -57,6 +58,7 @@ class Report:
     by_source: Counter = field(default_factory=Counter)
     merged: int = 0
     review: list[dict] = field(default_factory=list)  # uncertain duplicate pairs left unmerged
+    site_annotated: int = 0  # listings that learned something from their organisation's programs beside them
     edits_reapplied: int = 0
     index: str | None = None
     seconds: float = 0.0
@@ -77,7 +79,8 @@ class Report:
             "skipped_by_reason": self.skipped_by_reason,
             "rejections": [vars(r) for r in self.rejected], "warnings": self.warnings,
             "geocoded": dict(self.geocoded), "by_source": dict(self.by_source),
-            "duplicates_merged": self.merged, "dedupe_review": self.review, "edits_reapplied": self.edits_reapplied,
+            "duplicates_merged": self.merged, "dedupe_review": self.review,
+            "site_annotated": self.site_annotated, "edits_reapplied": self.edits_reapplied,
             "index": self.index, "seconds": round(self.seconds, 2),
             "phases": {k: round(v, 2) for k, v in self.phases.items()},
         }
@@ -234,6 +237,8 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
     records = deduper.records()
     report.review = [r.as_dict() for r in deduper.review]
     phase("dedupe")
+    report.site_annotated = sites.annotate(records)
+    phase("sites")
     for record in records:
         for src in record["sources"]:
             report.by_source[src["source"]] += 1

@@ -21,7 +21,7 @@ ACTIVE = {"term": {"status": "active"}}
 # What explaining a result reads; everything else stays in the engine.
 RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
                  "location", "capacity", "hours.open", "hours.always_open", "hours.text", "access", "languages",
-                 "needs", "needs_leaf", "age", "eligibility", "inferred"]
+                 "needs", "needs_leaf", "site_needs", "site_programs", "age", "eligibility", "inferred"]
 MAX_PAGE_SIZE = 50
 PRECISE = ["provided", "geocoder", "cache"]
 
@@ -111,14 +111,28 @@ def not_confirmed_full(moment: Moment) -> dict:
 
 
 # ----- match -------------------------------------------------------------------------------------
+CO_OCCURRING_NEED = "mental_health.co_occurring"
+
+
+def treats_both() -> dict:
+    """Listings offering mental health and substance use care, themselves or at their address
+    (another program of the organisation there): able to treat the two together."""
+    return {"bool": {"filter": [
+        {"bool": {"should": [{"term": {"needs": top}}, {"term": {"site_needs": top}}], "minimum_should_match": 1}}
+        for top in ("mental_health", "substance_use")]}}
+
+
 def need_clause(needs: list[str]) -> dict:
-    """Listings offering these needs (a child need counts), or coded only at the parent level of a
-    need such a listing probably offers (``taxonomy.IMPLIED_BY_PARENT``)."""
-    clause: dict = {"terms": {"needs": needs}}
+    """Listings offering these needs (a child need counts); or coded only at the parent level of a
+    need such a listing probably offers (``taxonomy.IMPLIED_BY_PARENT``); or whose organisation offers
+    it at the same address (``ingest.sites``); or, for co-occurring disorders, treating both."""
+    should: list[dict] = [{"terms": {"needs": needs}}, {"terms": {"site_needs": needs}}]
     parents = sorted({taxonomy.BY_CODE[n].parent for n in needs if n in taxonomy.IMPLIED_BY_PARENT})
-    if not parents:
-        return clause
-    return {"bool": {"should": [clause, {"terms": {"needs_leaf": parents}}], "minimum_should_match": 1}}
+    if parents:
+        should.append({"terms": {"needs_leaf": parents}})
+    if CO_OCCURRING_NEED in needs:
+        should.append(treats_both())
+    return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
 def eligibility_filters(p: Profile, moment: Moment) -> list[dict]:
@@ -161,6 +175,12 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         if need in taxonomy.IMPLIED_BY_PARENT:
             fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}},
                         "weight": W.IMPLIED_NEED_WEIGHT.get(need, W.IMPLIED_NEED)})
+        # Offered at the address by another program of the organisation, not by this one.
+        fns.append({"filter": {"bool": {"filter": [{"term": {"site_needs": need}}],
+                                        "must_not": [{"term": {"needs": need}}]}}, "weight": W.SITE_NEED})
+        if need == CO_OCCURRING_NEED:
+            fns.append({"filter": {"bool": {"filter": [treats_both()], "must_not": [{"term": {"needs": need}}]}},
+                        "weight": W.TREATS_BOTH})
     tops = {n.split(".")[0] for n in p.needs}
     if {"mental_health", "substance_use"} <= tops:  # both asked: a co-occurring program treats both at once
         fns.append({"filter": {"term": {"needs_leaf": "mental_health.co_occurring"}}, "weight": W.CO_OCCURRING})
@@ -208,7 +228,9 @@ def factor_functions(p: Profile) -> list[dict]:
              "weight": W.NO_LOCATION_FACTOR},
         ]
     otp = "substance_use.opioid_treatment_program"
-    general = any(n.startswith("substance_use") and not n.startswith("substance_use.moud") for n in p.needs)
+    # Substance use care other than medication, including co-occurring disorders treatment.
+    general = any((n.startswith("substance_use") and not n.startswith("substance_use.moud"))
+                  or n == CO_OCCURRING_NEED for n in p.needs)
     if general and otp not in p.needs and p.facts.get("moud") != "methadone":
         fns.append({"filter": {"term": {"needs_leaf": otp}}, "weight": W.METHADONE_CLINIC_FOR_OTHER_CARE})
         fns.append({"filter": {"bool": {"filter": [{"term": {"needs_leaf": otp}}, methadone_clinic_named()]}},

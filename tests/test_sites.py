@@ -1,0 +1,70 @@
+"""What an organisation's other programs at the same address say about a listing (ingest.sites): the
+services offered there, and the facility's ages from the SAMHSA directory."""
+import pytest
+
+from ingest import pipeline, sites
+from ingest.geocode import Geocoder
+from tests.test_match_api import HEADER, ids, post
+
+
+def collect(shared):
+    report = pipeline.Report()
+    return pipeline.collect([f"federal:{shared / 'facilities/ct'}"], Geocoder(), report), report
+
+
+def test_programs_of_one_organisation_at_one_address_tell_what_the_site_offers(shared):
+    records, report = collect(shared)
+    assert report.site_annotated > 50
+    by_name = {(r["organization"]["name"], r["service"]["name"]): r for r in records}
+    # 43 Woodland Street, Hartford: Wheeler's substance use outpatient program stands beside its Health
+    # and Wellness Center (mental health list, another listing) ...
+    wheeler = by_name[("Wheeler Clinic Inc", "Hartford Outpatient")]
+    assert "mental_health.outpatient" in wheeler["site"]["needs"]
+    assert [p["name"] for p in wheeler["site"]["programs"]] == ["Wheeler Clinic Inc / Health and Wellness Center"]
+    # ... and its psychiatric clinic for adults, which serves a narrower group and so lends nothing.
+    assert by_name[("Wheeler Clinic Inc", "Psychiatric Outpt Clinic for Adults")]["service"]["minimum_age"] == 18
+    # InterCommunity Inc (substance use list) and InterCommunity Healthcare (mental health list) at one
+    # address are one organisation's programs though the names differ.
+    inter = next(r for r in records if r["organization"]["name"] == "InterCommunity Inc"
+                 and r["service"]["name"] == "Substance use treatment")
+    assert "mental_health" in inter["site"]["needs"]
+    # A program for another group lends nothing: no listing borrows a school-based health centre's services.
+    for r in records:
+        for p in (r.get("site") or {}).get("programs", []):
+            assert "School Based" not in p["name"] or r["eligibility"].get("students_only"), (r["id"], p["name"])
+
+
+def test_the_facility_ages_of_the_samhsa_directory_reach_the_organisations_other_listings_there(shared):
+    records, _ = collect(shared)
+    # 20 North Main Street, Norwalk: the 2017 directory says Connecticut Counseling Centers serves adults
+    # (YAD/ADLT, no CHLD); its mental health clinic there, on another list, states no ages.
+    clinic = next(r for r in records if r["service"]["name"] == "Norwalk Clinic")
+    assert clinic["service"]["minimum_age"] == 18
+    assert "SAMHSA directory entry for this address" in clinic["inferred"]["min_age"]
+    # Only between programs named as one organisation: no listing of another organisation took ages.
+    for r in records:
+        why = (r.get("inferred") or {}).get("min_age", "")
+        if "SAMHSA directory entry" in why:
+            assert sites.same_organisation(r, next(o for o in records if o["organization"]["name"] in why
+                                                   and o["service"]["name"] in why)), r["id"]
+
+
+@pytest.mark.es
+def test_a_service_offered_at_the_address_matches_below_the_program_offering_it(client, store, tmp_path):
+    path = tmp_path / "site.csv"
+    path.write_text(HEADER + "\n".join([
+        "a1,o1,Alpha Recovery,Detox unit,detox,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
+        "a2,o1,Alpha Recovery,Outpatient clinic,substance_use.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
+        "b1,o2,Bravo Outpatient,Outpatient clinic,substance_use.outpatient,,41.766,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
+    ]) + "\n")
+    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
+    assert not report.rejected and report.site_annotated == 2
+    out = post(client, needs=["detox"], limit=10)
+    assert ids(out) == ["a1", "a2"]  # Bravo has no detox at its address
+    a2 = out["results"][1]
+    assert any(r.startswith("Withdrawal management (detox) offered at this address by Alpha Recovery / Detox unit")
+               for r in a2["reasons"])
+    assert any("Does not say it offers withdrawal management" in c for c in a2["cautions"])
+    # Both kinds of care at one address: able to treat co-occurring disorders, with a caution.
+    both = post(client, needs=["mental_health.co_occurring"], limit=10)
+    assert ids(both) == []  # mental health is offered nowhere here
