@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{'scenario':<52} {'split':<8} {'P@5':>5} {'reach':>5} {'NDCG':>5} {'top5 mi':>7} {'near mi':>7}  notes")
         for r in result["rows"]:
-            if r["split"] != "dev" and not args.show_heldout:
+            if r["split"] == "heldout" and not args.show_heldout:
                 continue
             notes = "; ".join(filter(None, [
                 f"VIOLATIONS {r['violations']}" if r["violations"] else "",
