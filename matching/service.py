@@ -89,7 +89,8 @@ class SearchService:
         rates = self.referral_outcomes([h["_source"]["id"] for h in hits], lang) if (outcomes or ranked_on) else {}
         if ranked_on and rates:
             hits = rerank_by_outcomes(hits, rates)
-        hits = W.diversify(hits, limit=profile.limit, org=lambda h: h["_source"]["organization"]["id"]) \
+        hits = W.diversify(hits, limit=profile.limit, org=lambda h: h["_source"]["organization"]["id"],
+                           score=lambda h: h["_score"]) \
             if profile.diversify else hits[:profile.limit]
         results = [explain(h["_source"], profile, moment, h["_score"], lang) for h in hits]
         for r in results:

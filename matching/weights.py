@@ -102,9 +102,13 @@ PRECISE_LOCATION = 0.3
 REFERRAL_ACCEPTANCE_WEIGHT = 0.2
 REFERRAL_OUTCOME_MIN_REFERRALS = 5
 
-# Organisation diversity: at most this many listings of one organisation in the top TOP_N.
+# Organisation diversity: at most this many listings of one organisation in the top TOP_N, when another
+# organisation offers a comparable alternative (scoring at least DIVERSITY_MIN_RATIO of the listing moved
+# down). In Waterbury every methadone clinic within ten miles is one organisation's: pushing its third
+# and fourth programs below ones ten miles farther helps nobody.
 MAX_PER_ORG_IN_TOP = 2
 TOP_N = 5
+DIVERSITY_MIN_RATIO = 0.5
 
 # Typed text: the fields searched and their boosts, and the boost of a listing whose need codes the
 # text names ("detox" -> withdrawal management), which outweighs a word that merely appears.
@@ -127,21 +131,24 @@ CANDIDATE_FACTOR = 3
 MAX_CANDIDATES = 150
 
 
-def diversify(results: list, *, limit: int, org=lambda r: r["organization"]["id"]) -> list:
-    """At most MAX_PER_ORG_IN_TOP listings of one organisation in the top TOP_N; the rest move down.
+def diversify(results: list, *, limit: int, org=lambda r: r["organization"]["id"], score=None) -> list:
+    """At most MAX_PER_ORG_IN_TOP listings of one organisation in the top TOP_N: a listing past its
+    organisation's share gives its place to the best listing of another organisation, when that one
+    scores at least DIVERSITY_MIN_RATIO of it; listings moved down come right after the top TOP_N.
 
-    ``org`` reads the organisation id of an item (a result or a raw engine hit).
+    ``org`` reads the organisation id of an item (a result or a raw engine hit), ``score`` its score
+    (without it, every alternative counts as comparable).
     """
+    remaining = list(results)
     top: list = []
-    deferred: list = []
     per_org: dict[str, int] = {}
-    for r in results:
-        org_id = org(r)
-        if len(top) < TOP_N and per_org.get(org_id, 0) >= MAX_PER_ORG_IN_TOP:
-            deferred.append(r)
-            continue
-        per_org[org_id] = per_org.get(org_id, 0) + 1
-        top.append(r)
-    # Deferred listings keep their relative order, right after the top slots.
-    ordered = top[:TOP_N] + deferred + top[TOP_N:]
-    return ordered[:limit]
+    while remaining and len(top) < TOP_N:
+        pick = remaining[0]
+        if per_org.get(org(pick), 0) >= MAX_PER_ORG_IN_TOP:
+            alternative = next((x for x in remaining if per_org.get(org(x), 0) < MAX_PER_ORG_IN_TOP), None)
+            if alternative is not None and (score is None or score(alternative) >= DIVERSITY_MIN_RATIO * score(pick)):
+                pick = alternative
+        remaining.remove(pick)
+        top.append(pick)
+        per_org[org(pick)] = per_org.get(org(pick), 0) + 1
+    return (top + remaining)[:limit]

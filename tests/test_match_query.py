@@ -131,6 +131,11 @@ def test_diversify_keeps_at_most_two_of_one_org_in_the_top_five():
     out = W.diversify(rows, limit=8)
     assert [r["organization"]["id"] for r in out[:5]] == ["A", "A", "B", "C", "D"]
     assert len(out) == 8
+    # ... unless nobody else comes close: the fourth clinic of the one organisation near by stays
+    scored = [{"organization": {"id": org}, "s": s} for org, s in [("A", 5), ("A", 5), ("A", 4.9), ("A", 4.8),
+                                                                   ("B", 4.0), ("C", 0.9), ("D", 0.5)]]
+    out = W.diversify(scored, limit=7, score=lambda r: r["s"])
+    assert [(r["organization"]["id"], r["s"]) for r in out[:5]] == [("A", 5), ("A", 5), ("B", 4.0), ("A", 4.9), ("A", 4.8)]
 
 
 def test_own_group_general_needs_and_detox_for_someone_on_methadone():
