@@ -31,8 +31,8 @@ ROWS = [
     "r2,o20,Big Recovery,Coaching B,recovery coach,24/7,41.7651,-72.685,Hartford,06106,,,,,,,yes,en,,,,,,,active",
     "r3,o20,Big Recovery,Coaching C,recovery coach,24/7,41.7652,-72.685,Hartford,06106,,,,,,,yes,en,,,,,,,active",
     "r4,o21,Small Recovery,Coaching,recovery coach,24/7,41.80,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
-    "r5,o22,Other Recovery,Coaching,recovery coach,24/7,41.82,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
-    "r6,o23,Third Recovery,Coaching,recovery coach,24/7,41.84,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r5,o22,Other Recovery,Coaching,recovery coach,24/7,41.785,-72.69,Hartford,06106,,,,,,,yes,en,,,,,,,active",
+    "r6,o23,Third Recovery,Coaching,recovery coach,24/7,41.79,-72.70,Hartford,06106,,,,,,,yes,en,,,,,,,active",
 ]
 
 
