@@ -84,6 +84,13 @@ _ADULT_AND_YOUTH = _rx(r"adults? and (?:youth|child|adolescen)|(?:youth|child|ad
 _DMHAS = _rx(r"capitol region mental health|connecticut mental health center|southwest connecticut (?:mh|mental health)|"
              r"western (?:ct|connecticut) mental health|river valley services|southeastern mental health authority|"
              r"connecticut valley hospital|greater bridgeport community (?:mh|mental health)|\bdmhas\b")
+# The state's local mental health authorities run its crisis services (mobile crisis, crisis evaluation)
+# for their area, besides their outpatient clinics with psychiatrists: on the mental health list they
+# are all three (stated, so that the crisis code does not hide the clinic a generic row implies).
+_LOCAL_MENTAL_HEALTH_AUTHORITY = _rx(
+    r"capitol region mental health|connecticut mental health center|southwest connecticut (?:mh|mental health)|"
+    r"western (?:ct|connecticut) mental health|river valley services|southeastern mental health authority|"
+    r"greater bridgeport community (?:mh|mental health)")
 _SENIOR = _rx(r"senior center|eldercare|elder care|geriatric|older adults?")
 _WOMEN = _rx(r"\bwom[ae]n'?s?\b|\bfemales?\b|\bladies\b|\bmothers?'?s?\b|\bperinatal\b|\bpregnan")
 _MEN = _rx(r"\bmen'?s?\b|\bmales?\b")
@@ -114,6 +121,8 @@ def classify(name: str, *, domain: str, school_list: bool = False) -> Inference:
             if code:
                 out.needs.add(code)
     out.outpatient_named = bool(_OUTPATIENT_WORD.search(text))
+    if domain == "mental_health" and _LOCAL_MENTAL_HEALTH_AUTHORITY.search(text):
+        out.needs |= {"mental_health.crisis", "mental_health.outpatient", "mental_health.psychiatric"}
     if out.needs & SPECIFIC_PROGRAMS and not out.outpatient_named:
         out.needs -= GENERAL_OUTPATIENT
     if _PREVENTION.search(text):

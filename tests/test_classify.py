@@ -65,7 +65,8 @@ CASES = [
     ("Bridgeport Hospital / Behavioral Health Services WT9/NE8", MH, {"mental_health.psychiatric"}, {}),
     ("Bridgeport Hospital REACH / IOP Services", MH, {"mental_health.psychiatric", "mental_health.outpatient"}, {}),
     ("Natchaug Hospital Inc", MH, {"mental_health.psychiatric"}, {}),
-    ("Western CT Mental Health Network / Waterbury Area", MH, set(), {"min_age": 18}),  # a DMHAS adult service
+    ("Western CT Mental Health Network / Waterbury Area", MH, {"mental_health.crisis"}, {"min_age": 18}),  # a DMHAS LMHA
+    ("Connecticut Mental Health Center / West Haven Mental Health Clinic", MH, {"mental_health.crisis"}, {"min_age": 18}),
     ("Connecticut Mental Health Center / Hispanic Clinic of the CMHC", SU, set(), {"min_age": 18}),
 ]
 # Names that say nothing about who is served, though they look as if they might.
