@@ -6,9 +6,10 @@ Woodland Street, "REACH Adult and Youth Services" beside "Bridgeport Hospital RE
 When dedupe keeps them apart (they are different programs), each still tells something about the site:
 
 - **Services at this address** (``record["site"]``): the needs the organisation's other programs there
-  offer, with their ids and names. Matching counts them as weaker evidence than the listing's own (a
-  case manager calls the site and is routed), and treats a site that offers both mental health and
-  substance use care as able to treat the two together (co-occurring), with a caution.
+  offer, with their ids and names. Matching reads them for one thing: a site that offers both mental
+  health and substance use care can treat the two together (co-occurring), shown with a caution. (A
+  need offered only by the other program does not make this one a match: that program is a result of
+  its own, and a case manager would see one place twice.)
 - **Ages served by the facility**: the SAMHSA locator's age groups (the 2017 directory's ``Keys``) are
   facility-wide. A listing of the same organisation at the same address that states no ages takes them,
   marked as inferred with the row it came from, so a 16-year-old is not sent to an adults-only site.

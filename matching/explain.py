@@ -108,18 +108,17 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
             if code in taxonomy.IMPLIED_BY_PARENT and parent in (doc.get("needs_leaf") or []):
                 reasons.append(phrases.say("offers", lang, needs=need_name(parent, lang)))
                 cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(code, lang).lower()))
-    if not exact:  # what the organisation's other programs at this address offer
-        site = set(doc.get("site_needs") or [])
-        beside = (doc.get("site_programs") or {}).get("items") or []
-        for code in p.needs:
-            if code in site and code not in (doc.get("needs") or []):
-                offering = [b["name"] for b in beside if code in taxonomy.with_ancestors(b.get("needs") or [])]
-                reasons.append(phrases.say("at_site", lang, need=need_name(code, lang), programs="; ".join(offering)))
-                cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(code, lang).lower()))
-            elif code == "mental_health.co_occurring" and code not in (doc.get("needs") or []) and \
-                    all(top in site or top in (doc.get("needs") or []) for top in ("mental_health", "substance_use")):
-                reasons.append(phrases.say("treats_both", lang))
-                cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(code, lang).lower()))
+    co_occurring = "mental_health.co_occurring"
+    if co_occurring in p.needs and co_occurring not in (doc.get("needs") or []):
+        # both kinds of care, here or with the organisation's other programs at this address
+        here = set(doc.get("needs") or [])
+        if all(top in here for top in ("mental_health", "substance_use")):
+            reasons.append(phrases.say("treats_both", lang))
+        else:
+            beside = [b["name"] for b in (doc.get("site_programs") or {}).get("items") or []
+                      if {"mental_health", "substance_use"} & set(taxonomy.with_ancestors(b.get("needs") or [])) - here]
+            reasons.append(phrases.say("treats_both_at_site", lang, programs="; ".join(beside)))
+        cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(co_occurring, lang).lower()))
 
     distance = None
     if p.point and point:

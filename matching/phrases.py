@@ -10,9 +10,9 @@ from datetime import datetime
 PHRASES: dict[str, tuple[str, str]] = {
     "offers": ("Offers {needs}", "Ofrece {needs}"),
     "broader": ("Matches {needs} (broader need)", "Coincide con {needs} (necesidad más amplia)"),
-    "at_site": ("{need} offered at this address by {programs}", "{need}: lo ofrece en esta dirección {programs}"),
-    "treats_both": ("Treats mental health and substance use (here or at this address)",
-                    "Atiende salud mental y uso de sustancias (aquí o en esta dirección)"),
+    "treats_both": ("Treats mental health and substance use", "Atiende salud mental y uso de sustancias"),
+    "treats_both_at_site": ("Treats mental health and substance use with its programs at this address: {programs}",
+                            "Atiende salud mental y uso de sustancias con sus programas en esta dirección: {programs}"),
     "leaf_not_stated": ("Does not say it offers {need}; call to check", "No indica si ofrece {need}; llame para confirmar"),
     "away": ("{distance} away", "A {distance}"),
     "no_point": ("No map location for this site; distance unknown",

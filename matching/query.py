@@ -124,9 +124,11 @@ def treats_both() -> dict:
 
 def need_clause(needs: list[str]) -> dict:
     """Listings offering these needs (a child need counts); or coded only at the parent level of a
-    need such a listing probably offers (``taxonomy.IMPLIED_BY_PARENT``); or whose organisation offers
-    it at the same address (``ingest.sites``); or, for co-occurring disorders, treating both."""
-    should: list[dict] = [{"terms": {"needs": needs}}, {"terms": {"site_needs": needs}}]
+    need such a listing probably offers (``taxonomy.IMPLIED_BY_PARENT``); or, for co-occurring
+    disorders, offering both kinds of care, themselves or with the organisation's other programs at the
+    address (``ingest.sites``). A need offered only by another program at the address does not make a
+    listing a match: that program is a result of its own, and the two would be one place twice."""
+    should: list[dict] = [{"terms": {"needs": needs}}]
     parents = sorted({taxonomy.BY_CODE[n].parent for n in needs if n in taxonomy.IMPLIED_BY_PARENT})
     if parents:
         should.append({"terms": {"needs_leaf": parents}})
@@ -175,9 +177,6 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         if need in taxonomy.IMPLIED_BY_PARENT:
             fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}},
                         "weight": W.IMPLIED_NEED_WEIGHT.get(need, W.IMPLIED_NEED)})
-        # Offered at the address by another program of the organisation, not by this one.
-        fns.append({"filter": {"bool": {"filter": [{"term": {"site_needs": need}}],
-                                        "must_not": [{"term": {"needs": need}}]}}, "weight": W.SITE_NEED})
         if need == CO_OCCURRING_NEED:
             fns.append({"filter": {"bool": {"filter": [treats_both()], "must_not": [{"term": {"needs": need}}]}},
                         "weight": W.TREATS_BOTH})

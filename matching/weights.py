@@ -66,9 +66,6 @@ IMPLIED_NEED = 1.0
 # service may have no prescriber (tuned on the dev split: 0.5 and 0.25 tie there; 1.0 lets such rows
 # crowd out programs that state the service).
 IMPLIED_NEED_WEIGHT = {"substance_use.outpatient": 0.5, "mental_health.psychiatric": 0.5}
-# Offered at the same address by another program of the organisation (ingest.sites): the site can route
-# the participant, but this program does not say it offers the need itself.
-SITE_NEED = 1.0
 # Co-occurring disorders asked for: a program (or site) offering both mental health and substance use
 # care, that does not say it treats them together.
 TREATS_BOTH = 1.0

@@ -50,21 +50,20 @@ def test_the_facility_ages_of_the_samhsa_directory_reach_the_organisations_other
 
 
 @pytest.mark.es
-def test_a_service_offered_at_the_address_matches_below_the_program_offering_it(client, store, tmp_path):
+def test_both_kinds_of_care_at_one_address_can_treat_co_occurring_disorders(client, store, tmp_path):
     path = tmp_path / "site.csv"
     path.write_text(HEADER + "\n".join([
         "a1,o1,Alpha Recovery,Detox unit,detox,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
-        "a2,o1,Alpha Recovery,Outpatient clinic,substance_use.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
+        "a2,o1,Alpha Recovery,Counseling center,mental_health.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
         "b1,o2,Bravo Outpatient,Outpatient clinic,substance_use.outpatient,,41.766,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
     ]) + "\n")
     report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
     assert not report.rejected and report.site_annotated == 2
-    out = post(client, needs=["detox"], limit=10)
-    assert ids(out) == ["a1", "a2"]  # Bravo has no detox at its address
-    a2 = out["results"][1]
-    assert any(r.startswith("Withdrawal management (detox) offered at this address by Alpha Recovery / Detox unit")
-               for r in a2["reasons"])
-    assert any("Does not say it offers withdrawal management" in c for c in a2["cautions"])
-    # Both kinds of care at one address: able to treat co-occurring disorders, with a caution.
+    # A need offered only by the other program at the address is not this program's: it is shown once.
+    assert ids(post(client, needs=["detox"], limit=10)) == ["a1"]
     both = post(client, needs=["mental_health.co_occurring"], limit=10)
-    assert ids(both) == []  # mental health is offered nowhere here
+    assert sorted(ids(both)) == ["a1", "a2"]  # Bravo offers substance use care only
+    a2 = next(r for r in both["results"] if r["listing_id"] == "a2")
+    assert "Treats mental health and substance use with its programs at this address: Alpha Recovery / Detox unit" \
+        in a2["reasons"]
+    assert any("Does not say it offers co-occurring disorders" in c for c in a2["cautions"])
