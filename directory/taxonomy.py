@@ -160,6 +160,13 @@ BY_CODE: dict[str, Need] = {n.code: n for n in NEEDS}
 # says only "mental health" or "substance use". Such listings match, ranked below those that state
 # the leaf, with a caution. (Detox, residential and methadone are never assumed: a row must say so.)
 IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric", "substance_use.outpatient")
+# Needs a listing coded with another need probably offers, and which: about half of the outpatient
+# substance use programs run an intensive outpatient track, so an outpatient clinic is a candidate for
+# intensive outpatient care, below programs that state it, with the same caution.
+IMPLIED_BY: dict[str, tuple[str, ...]] = {
+    **{code: (BY_CODE[code].parent,) for code in IMPLIED_BY_PARENT},
+    "substance_use.intensive_outpatient": ("substance_use.outpatient",),
+}
 TOP_LEVEL: tuple[str, ...] = tuple(n.code for n in NEEDS if n.parent is None)
 
 

@@ -102,11 +102,11 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
     if matched:
         names = ", ".join(need_name(c, lang) for c in (exact or matched))
         reasons.append(phrases.say("offers" if exact else "broader", lang, needs=names))
-    else:  # coded only at the parent level of a need such listings usually offer
+    else:  # coded with a need (its parent, or a sibling) that usually comes with the one asked for
         for code in p.needs:
-            parent = taxonomy.BY_CODE[code].parent
-            if code in taxonomy.IMPLIED_BY_PARENT and parent in (doc.get("needs_leaf") or []):
-                reasons.append(phrases.say("offers", lang, needs=need_name(parent, lang)))
+            implying = [c for c in taxonomy.IMPLIED_BY.get(code, ()) if c in (doc.get("needs_leaf") or [])]
+            if implying:
+                reasons.append(phrases.say("offers", lang, needs=", ".join(need_name(c, lang) for c in implying)))
                 cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(code, lang).lower()))
     co_occurring = "mental_health.co_occurring"
     if co_occurring in p.needs and co_occurring not in (doc.get("needs") or []):

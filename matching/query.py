@@ -124,14 +124,14 @@ def treats_both() -> dict:
 
 def need_clause(needs: list[str]) -> dict:
     """Listings offering these needs (a child need counts); or coded only at the parent level of a
-    need such a listing probably offers (``taxonomy.IMPLIED_BY_PARENT``); or, for co-occurring
+    need such a listing probably offers, or coded with a need that implies it (``taxonomy.IMPLIED_BY``); or, for co-occurring
     disorders, offering both kinds of care, themselves or with the organisation's other programs at the
     address (``ingest.sites``). A need offered only by another program at the address does not make a
     listing a match: that program is a result of its own, and the two would be one place twice."""
     should: list[dict] = [{"terms": {"needs": needs}}]
-    parents = sorted({taxonomy.BY_CODE[n].parent for n in needs if n in taxonomy.IMPLIED_BY_PARENT})
-    if parents:
-        should.append({"terms": {"needs_leaf": parents}})
+    implying = sorted({c for n in needs for c in taxonomy.IMPLIED_BY.get(n, ())})
+    if implying:
+        should.append({"terms": {"needs_leaf": implying}})
     if CO_OCCURRING_NEED in needs:
         should.append(treats_both())
     return {"bool": {"should": should, "minimum_should_match": 1}}
@@ -174,8 +174,9 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
         if words and W.NAMED_NEED:  # "Ambulatory Detox", "Outpatient Clinic": the program is that service
             fns.append({"filter": {"match": {"name": {"query": " ".join(words), "operator": "or"}}},
                         "weight": W.NAMED_NEED})
-        if need in taxonomy.IMPLIED_BY_PARENT:
-            fns.append({"filter": {"term": {"needs_leaf": taxonomy.BY_CODE[need].parent}},
+        if need in taxonomy.IMPLIED_BY:
+            fns.append({"filter": {"bool": {"filter": [{"terms": {"needs_leaf": list(taxonomy.IMPLIED_BY[need])}}],
+                                            "must_not": [{"term": {"needs": need}}]}},
                         "weight": W.IMPLIED_NEED_WEIGHT.get(need, W.IMPLIED_NEED)})
         if need == CO_OCCURRING_NEED:
             fns.append({"filter": {"bool": {"filter": [treats_both()], "must_not": [{"term": {"needs": need}}]}},

@@ -52,7 +52,7 @@ WALK_IN_URGENT = 2.5
 URGENCY_TODAY_FACTOR = 0.5
 
 # A listing whose leaf need is exactly what was asked for beats one that only matches a parent; a
-# listing coded only at the parent level of a need it probably offers (taxonomy.IMPLIED_BY_PARENT)
+# listing coded only at the parent level of a need it probably offers (taxonomy.IMPLIED_BY)
 # earns a fifth of it. Stating the need is the strongest evidence a listing offers: at 2.0 (against a
 # base of 1) a facility that merely might offer it two miles away outranked one that says so at five;
 # at 5.0 it takes about three times the distance (dev split P@5 0.877 -> 0.896, seed 0.983). Capacity
@@ -65,7 +65,8 @@ IMPLIED_NEED = 1.0
 # setting may as well be residential or a methadone clinic, and a mental health facility that names no
 # service may have no prescriber (tuned on the dev split: 0.5 and 0.25 tie there; 1.0 lets such rows
 # crowd out programs that state the service).
-IMPLIED_NEED_WEIGHT = {"substance_use.outpatient": 0.5, "mental_health.psychiatric": 0.5}
+IMPLIED_NEED_WEIGHT = {"substance_use.outpatient": 0.5, "mental_health.psychiatric": 0.5,
+                       "substance_use.intensive_outpatient": 0.5}
 # Co-occurring disorders asked for: a program (or site) offering both mental health and substance use
 # care, that does not say it treats them together.
 TREATS_BOTH = 1.0

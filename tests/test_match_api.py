@@ -231,3 +231,19 @@ def test_a_substance_use_facility_naming_no_setting_is_found_for_outpatient_care
     s2 = out["results"][1]
     assert "Does not say it offers outpatient treatment; call to check" in s2["cautions"]
     assert [r["listing_id"] for r in post(client, needs=["detox"], limit=10)["results"]] == []
+
+
+def test_an_outpatient_clinic_is_a_candidate_for_intensive_outpatient_below_programs_that_state_it(client, store, tmp_path):
+    path = tmp_path / "iop.csv"
+    path.write_text(HEADER + "\n".join([
+        "i1,o1,Stated IOP,Intensive outpatient,substance_use.intensive_outpatient,,41.70,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
+        "i2,o2,Plain Outpatient,Outpatient clinic,substance_use.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
+        "i3,o3,Residential,Residential,substance_use.residential,,41.765,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
+    ]) + "\n")
+    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
+    assert not report.rejected, report.rejected
+    out = post(client, needs=["substance_use.intensive_outpatient"], limit=10)
+    assert ids(out) == ["i1", "i2"]  # the stated program first though 4 miles farther; residential never
+    i2 = out["results"][1]
+    assert "Offers Outpatient treatment" in i2["reasons"]
+    assert "Does not say it offers intensive outpatient (iop); call to check" in i2["cautions"]
