@@ -39,6 +39,12 @@ def _rx(pattern: str) -> re.Pattern:
 
 # Services named, per domain of the list ("substance_use", "mental_health", "health").
 NEED_RULES: tuple[tuple[re.Pattern, dict[str, str]], ...] = (
+    # The state hospital's Addiction Services Division (Merritt Hall in Middletown, Blue Hills in Hartford)
+    # is the state's inpatient withdrawal management and rehabilitation, though its rows name neither.
+    (_rx(r"connecticut valley hospital.*(?:addiction|substance)|blue hills substance|merritt hall"),
+     {"substance_use": "substance_use.withdrawal_management"}),
+    (_rx(r"connecticut valley hospital.*(?:addiction|substance)|blue hills substance|merritt hall"),
+     {"substance_use": "substance_use.residential"}),
     (_rx(r"\bdetox|withdrawal management"), {"*": "substance_use.withdrawal_management"}),
     (_rx(r"methadone|\bmmtp\b|\bmeth\b|\botp\b|dispensary|opioid treatment"),
      {"*": "substance_use.opioid_treatment_program"}),
