@@ -45,6 +45,20 @@ def loaded(store, tmp_path):
     return store
 
 
+def plain_row(lid: str, org: str, org_name: str, service: str, needs: str, lat: float, lon: float) -> str:
+    """A Hartford listing that states nothing but its needs."""
+    return f"{lid},{org},{org_name},{service},{needs},,{lat},{lon},Hartford,06106,,,,,,,,en,,,,,,,active"
+
+
+def load_rows(store, tmp_path, *rows: str):
+    """A directory of just these rows (provider spreadsheet lines); the ingest report."""
+    path = tmp_path / "rows.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
+    assert not report.rejected, report.rejected
+    return report
+
+
 def post(client, **profile):
     body = {"location": {"lat": 41.7637, "lon": -72.6851}, **profile}
     resp = client.post("/api/v1/match", json=body)
@@ -219,13 +233,9 @@ def test_a_substance_use_facility_naming_no_setting_is_found_for_outpatient_care
     # Most substance use treatment facilities offer outpatient care, so one coded only "substance use"
     # is a candidate for an outpatient need, ranked below a program that says it is outpatient, with a
     # caution; detox is never assumed from "substance use" alone.
-    path = tmp_path / "outpatient.csv"
-    path.write_text(HEADER + "\n".join([
-        "s1,o1,Stated Outpatient,Outpatient clinic,substance_use.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
-        "s2,o2,Unstated Agency,Alcohol program,substance use,,41.765,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
-    ]) + "\n")
-    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
-    assert not report.rejected, report.rejected
+    load_rows(store, tmp_path,
+              plain_row("s1", "o1", "Stated Outpatient", "Outpatient clinic", "substance_use.outpatient", 41.765, -72.685),
+              plain_row("s2", "o2", "Unstated Agency", "Alcohol program", "substance use", 41.765, -72.686))
     out = post(client, needs=["substance_use.outpatient"], limit=10)
     assert ids(out)[:2] == ["s1", "s2"]
     s2 = out["results"][1]
@@ -234,14 +244,10 @@ def test_a_substance_use_facility_naming_no_setting_is_found_for_outpatient_care
 
 
 def test_an_outpatient_clinic_is_a_candidate_for_intensive_outpatient_below_programs_that_state_it(client, store, tmp_path):
-    path = tmp_path / "iop.csv"
-    path.write_text(HEADER + "\n".join([
-        "i1,o1,Stated IOP,Intensive outpatient,substance_use.intensive_outpatient,,41.70,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
-        "i2,o2,Plain Outpatient,Outpatient clinic,substance_use.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
-        "i3,o3,Residential,Residential,substance_use.residential,,41.765,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
-    ]) + "\n")
-    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
-    assert not report.rejected, report.rejected
+    load_rows(store, tmp_path,
+              plain_row("i1", "o1", "Stated IOP", "Intensive outpatient", "substance_use.intensive_outpatient", 41.70, -72.685),
+              plain_row("i2", "o2", "Plain Outpatient", "Outpatient clinic", "substance_use.outpatient", 41.765, -72.685),
+              plain_row("i3", "o3", "Residential", "Residential", "substance_use.residential", 41.765, -72.686))
     out = post(client, needs=["substance_use.intensive_outpatient"], limit=10)
     assert ids(out) == ["i1", "i2"]  # the stated program first though 4 miles farther; residential never
     i2 = out["results"][1]

@@ -4,7 +4,7 @@ import pytest
 
 from ingest import pipeline, sites
 from ingest.geocode import Geocoder
-from tests.test_match_api import HEADER, ids, post
+from tests.test_match_api import ids, load_rows, plain_row, post
 
 
 def collect(shared):
@@ -51,14 +51,11 @@ def test_the_facility_ages_of_the_samhsa_directory_reach_the_organisations_other
 
 @pytest.mark.es
 def test_both_kinds_of_care_at_one_address_can_treat_co_occurring_disorders(client, store, tmp_path):
-    path = tmp_path / "site.csv"
-    path.write_text(HEADER + "\n".join([
-        "a1,o1,Alpha Recovery,Detox unit,detox,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
-        "a2,o1,Alpha Recovery,Counseling center,mental_health.outpatient,,41.765,-72.685,Hartford,06106,,,,,,,,en,,,,,,,active",
-        "b1,o2,Bravo Outpatient,Outpatient clinic,substance_use.outpatient,,41.766,-72.686,Hartford,06106,,,,,,,,en,,,,,,,active",
-    ]) + "\n")
-    report, _ = pipeline.run([f"provider:{path}"], store, Geocoder())
-    assert not report.rejected and report.site_annotated == 2
+    report = load_rows(store, tmp_path,
+                       plain_row("a1", "o1", "Alpha Recovery", "Detox unit", "detox", 41.765, -72.685),
+                       plain_row("a2", "o1", "Alpha Recovery", "Counseling center", "mental_health.outpatient", 41.765, -72.685),
+                       plain_row("b1", "o2", "Bravo Outpatient", "Outpatient clinic", "substance_use.outpatient", 41.766, -72.686))
+    assert report.site_annotated == 2
     # A need offered only by the other program at the address is not this program's: it is shown once.
     assert ids(post(client, needs=["detox"], limit=10)) == ["a1"]
     both = post(client, needs=["mental_health.co_occurring"], limit=10)
