@@ -104,6 +104,8 @@ class ResultSchema(ResultBaseSchema):
     score = fields.Float(**N)
     reasons = fields.List(fields.String())
     cautions = fields.List(fields.String())
+    also_here = fields.List(fields.String(), metadata={
+        "description": "The organisation's other programs at the same address (organisation / program)"})
     referral_outcomes = fields.Nested(ReferralOutcomesSchema, **N, metadata={
         "description": "Case managers: this listing's referral acceptance and decline over the last 90 days "
                        "(null when it received none, and for other roles)"})
@@ -316,6 +318,8 @@ class ListingSchema(Schema):
     edited_at = fields.String(**N)
     inferred = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "Eligibility columns read from the program's name or description, with where they were read"})
+    also_here = fields.List(fields.Nested(RefSchema), metadata={
+        "description": "The organisation's other programs at the same address (listing id, 'organisation / program')"})
 
 
 class OrganizationSummarySchema(Schema):

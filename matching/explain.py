@@ -175,8 +175,14 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
     if doc.get("sample"):
         cautions.append(phrases.say("sample", lang))
 
+    out["also_here"] = [b["name"] for b in also_here(doc)]
     return {**out, "distance": distance, "score": round(score, 3) if score is not None else None,
             "reasons": reasons, "cautions": cautions}
+
+
+def also_here(doc: dict) -> list[dict]:
+    """The organisation's other programs at this address (``ingest.sites``): id and name."""
+    return [{"id": b["id"], "name": b["name"]} for b in (doc.get("site_programs") or {}).get("items") or []]
 
 
 def nearby_result(doc: dict, origin, moment: Moment, lang: str = "en") -> dict:
@@ -229,6 +235,7 @@ def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
         "edited_fields": doc.get("edited_fields") or [],
         "edited_at": doc.get("edited_at"),
         "inferred": doc.get("inferred") or {},
+        "also_here": also_here(doc),
     }
 
 

@@ -64,3 +64,8 @@ def test_both_kinds_of_care_at_one_address_can_treat_co_occurring_disorders(clie
     assert "Treats mental health and substance use with its programs at this address: Alpha Recovery / Detox unit" \
         in a2["reasons"]
     assert any("Does not say it offers co-occurring disorders" in c for c in a2["cautions"])
+    # The case manager sees the organisation's other programs there, in results and on the listing.
+    assert a2["also_here"] == ["Alpha Recovery / Detox unit"]
+    listing = client.get("/api/v1/services/a1").get_json()
+    assert listing["also_here"] == [{"id": "a2", "name": "Alpha Recovery / Counseling center"}]
+    assert client.get("/api/v1/services/b1").get_json()["also_here"] == []
