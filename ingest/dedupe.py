@@ -6,9 +6,9 @@ come from *different* sources, name the same organisation (normalised), stand at
 the same service, or one of them is a facility-level record that names no program of its own and
 it is the only candidate there. Names written differently by different lists count as the same: an
 organisation known by its acronym ("FKA CSAC", "DBA MAAS") when both offer the same kind of service,
-a program written into the organisation column ("Liberation Programs Inc., Main St. Clinic"). Same address alone is not enough: two different program names at
-one site ("Dixwell Behavioral Health Services" and "Child and Family Guidance Clinic") are two
-listings, and a pair that is uncertain (names alike but not the same, or a facility record with
+a program written into the organisation column ("Liberation Programs Inc., Main St. Clinic"). Same
+address alone is not enough: two different program names at one site ("Dixwell Behavioral Health
+Services" and "Child and Family Guidance Clinic") are two listings, and a pair that is uncertain (names alike but not the same, or a facility record with
 several programs to choose from) is not merged but put on the review list, with both names.
 Records from one source are never merged with each other otherwise. The merged record keeps every
 source's provenance.
@@ -132,14 +132,14 @@ def _street(record: dict) -> tuple[str, str]:
     return street_key(address.get("address_1")), (address.get("postal_code") or "")[:5]
 
 
-def _precise_point(record: dict) -> tuple[float, float] | None:
+def precise_point(record: dict) -> tuple[float, float] | None:
     loc = record.get("location") or {}
     if loc.get("latitude") is None or loc.get("geocode_quality") not in ("provided", "geocoder", "cache"):
         return None
     return loc["latitude"], loc["longitude"]
 
 
-def _cell(point: tuple[float, float]) -> tuple[int, int]:
+def grid_cell(point: tuple[float, float]) -> tuple[int, int]:
     """A grid cell of about 100 m, to find neighbours without comparing every pair."""
     return int(point[0] * 1000 // 1), int(point[1] * 1000 // 1)
 
@@ -151,7 +151,7 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 SIMILAR_NAMES = 0.8  # program names this alike, but not the same, need a person to decide
 
 
-def _value(record: dict, column: str):
+def column_value(record: dict, column: str):
     section, key = eligibility.COLUMNS[column].split(".", 1)
     return (record.get(section) or {}).get(key)
 
@@ -162,7 +162,7 @@ def serves_alike(facility: dict, program: dict) -> bool:
     the emergency department is not for children only)."""
     for a, b in ((facility, program), (program, facility)):
         for column in a.get("inferred") or {}:
-            if _value(a, column) != _value(b, column):
+            if column_value(a, column) != column_value(b, column):
                 return False
     return True
 
@@ -215,21 +215,21 @@ class Deduper:
         street = _street(record)
         if street[0]:
             self._by_street.setdefault(street, []).append(entry)
-        point = _precise_point(record)
+        point = precise_point(record)
         if point:
-            self._by_cell.setdefault(_cell(point), []).append(entry)
+            self._by_cell.setdefault(grid_cell(point), []).append(entry)
         return False
 
     def _site(self, record: dict) -> list[Entry]:
         """Earlier records at the same site: the same street line and ZIP, or within NEAR_METERS."""
         street = _street(record)
         found = list(self._by_street.get(street, [])) if street[0] else []
-        point = _precise_point(record)
+        point = precise_point(record)
         if point:
-            lat, lon = _cell(point)
+            lat, lon = grid_cell(point)
             for cell in ((lat + i, lon + j) for i in (-1, 0, 1) for j in (-1, 0, 1)):
                 for other in self._by_cell.get(cell, []):
-                    there = _precise_point(other.record)
+                    there = precise_point(other.record)
                     if other not in found and distance_m(point, there) <= NEAR_METERS:
                         found.append(other)
         return found

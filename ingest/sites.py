@@ -68,8 +68,7 @@ def related(a: dict, b: dict) -> bool:
 
 def for_another_group(program: dict, record: dict) -> bool:
     """``program`` states who it serves differently from ``record`` ("Adolescent IOP" beside an adult clinic)."""
-    return any(dedupe._value(program, c) is not None and dedupe._value(program, c) != dedupe._value(record, c)
-               for c in WHO_COLUMNS)
+    return any(dedupe.column_value(program, c) not in (None, dedupe.column_value(record, c)) for c in WHO_COLUMNS)
 
 
 def _neighbours(records: list[dict]) -> dict[str, list[dict]]:
@@ -83,9 +82,9 @@ def _neighbours(records: list[dict]) -> dict[str, list[dict]]:
         key = _site_key(r)
         if key:
             by_street[key].append(r)
-        point = dedupe._precise_point(r)
+        point = dedupe.precise_point(r)
         if point:
-            by_cell[dedupe._cell(point)].append(r)
+            by_cell[dedupe.grid_cell(point)].append(r)
     out: dict[str, dict[str, dict]] = defaultdict(dict)
     for group in by_street.values():
         for a in group:
@@ -94,10 +93,10 @@ def _neighbours(records: list[dict]) -> dict[str, list[dict]]:
                     out[a["id"]][b["id"]] = b
     for (lat, lon), group in by_cell.items():
         for a in group:
-            pa = dedupe._precise_point(a)
+            pa = dedupe.precise_point(a)
             for cell in ((lat + i, lon + j) for i in (-1, 0, 1) for j in (-1, 0, 1)):
                 for b in by_cell.get(cell, []):
-                    if a is not b and dedupe.distance_m(pa, dedupe._precise_point(b)) <= dedupe.NEAR_METERS:
+                    if a is not b and dedupe.distance_m(pa, dedupe.precise_point(b)) <= dedupe.NEAR_METERS:
                         out[a["id"]][b["id"]] = b
     return {k: list(v.values()) for k, v in out.items()}
 
