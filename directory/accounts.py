@@ -20,7 +20,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from werkzeug.security import check_password_hash, generate_password_hash

@@ -159,7 +159,8 @@ BY_CODE: dict[str, Need] = {n.code: n for n in NEEDS}
 # medication, and most substance use treatment facilities offer outpatient care, though their row
 # says only "mental health" or "substance use". Such listings match, ranked below those that state
 # the leaf, with a caution. (Detox, residential and methadone are never assumed: a row must say so.)
-IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric", "substance_use.outpatient")
+IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric",
+                                      "substance_use.outpatient")
 # Needs a listing coded with another need probably offers, and which: about half of the outpatient
 # substance use programs run an intensive outpatient track, so an outpatient clinic is a candidate for
 # intensive outpatient care, below programs that state it, with the same caution.

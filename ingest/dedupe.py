@@ -8,8 +8,9 @@ it is the only candidate there. Names written differently by different lists cou
 organisation known by its acronym ("FKA CSAC", "DBA MAAS") when both offer the same kind of service,
 a program written into the organisation column ("Liberation Programs Inc., Main St. Clinic"). Same
 address alone is not enough: two different program names at one site ("Dixwell Behavioral Health
-Services" and "Child and Family Guidance Clinic") are two listings, and a pair that is uncertain (names alike but not the same, or a facility record with
-several programs to choose from) is not merged but put on the review list, with both names.
+Services" and "Child and Family Guidance Clinic") are two listings, and a pair that is uncertain
+(names alike but not the same, or a facility record with several programs to choose from) is not
+merged but put on the review list, with both names.
 Records from one source are never merged with each other otherwise. The merged record keeps every
 source's provenance.
 """

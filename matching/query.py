@@ -124,9 +124,9 @@ def treats_both() -> dict:
 
 def need_clause(needs: list[str]) -> dict:
     """Listings offering these needs (a child need counts); or coded only at the parent level of a
-    need such a listing probably offers, or coded with a need that implies it (``taxonomy.IMPLIED_BY``); or, for co-occurring
-    disorders, offering both kinds of care, themselves or with the organisation's other programs at the
-    address (``ingest.sites``). A need offered only by another program at the address does not make a
+    need such a listing probably offers, or coded with a need that implies it (``taxonomy.IMPLIED_BY``);
+    or, for co-occurring disorders, offering both kinds of care, themselves or with the organisation's
+    other programs at the address (``ingest.sites``). A need offered only by another program at the address does not make a
     listing a match: that program is a result of its own, and the two would be one place twice."""
     should: list[dict] = [{"terms": {"needs": needs}}]
     implying = sorted({c for n in needs for c in taxonomy.IMPLIED_BY.get(n, ())})
