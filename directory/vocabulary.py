@@ -159,3 +159,21 @@ class Choice(fields.String):
             return self.vocabulary.normalise(text)
         except UnknownTerm as exc:
             raise ValidationError(str(exc)) from None
+
+
+# The names readers give a service when the source names no program (a federal facility row), with
+# their Spanish, so a Spanish page does not show them in English. A source's own names are shown as given.
+GENERIC_SERVICE_NAMES: dict[str, str] = {
+    "Substance use treatment": "Tratamiento por uso de sustancias",
+    "Mental health services": "Servicios de salud mental",
+    "Opioid treatment program": "Programa de tratamiento de opioides",
+    "Health center site": "Sede de centro de salud",
+    "Community health center": "Centro de salud comunitario",
+    "Hospital emergency department": "Sala de emergencias del hospital",
+    "Psychiatric hospital": "Hospital psiquiátrico",
+}
+
+
+def service_name(name: str, lang: str = "en") -> str:
+    """A service's name as shown: a reader's generic name in the page's language, any other as given."""
+    return GENERIC_SERVICE_NAMES.get(name, name) if lang == "es" else name

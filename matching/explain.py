@@ -6,7 +6,7 @@ from typing import Any
 
 from directory import eligibility, hours, taxonomy
 from directory.places import miles_between, town_label
-from directory.vocabulary import GENDERS, LANGUAGES
+from directory.vocabulary import GENDERS, LANGUAGES, service_name
 from matching import phrases
 from matching.freshness import Moment, capacity_view
 from matching.profile import Profile
@@ -66,7 +66,7 @@ def _common(doc: dict, moment: Moment, lang: str) -> dict:
     no_site = loc.get("location_type") == "virtual"
     return {
         "listing_id": doc["id"],
-        "service": {"id": (doc.get("service") or {}).get("id"), "name": doc["name"]},
+        "service": {"id": (doc.get("service") or {}).get("id"), "name": service_name(doc["name"], lang)},
         "organization": {"id": doc["organization"]["id"], "name": doc["organization"]["name"]},
         "address": {**{k: address.get(k) for k in ("address_1", "address_2", "city", "state_province",
                                                     "postal_code")}, "town": town_label(address.get("town"))},

@@ -51,3 +51,14 @@ def test_a_program_named_for_a_need_uses_words_the_parent_need_does_not_have():
     assert set(taxonomy.own_name_words("substance_use.outpatient")) == {"counseling", "outpatient"}
     assert "detox" in taxonomy.own_name_words("substance_use.withdrawal_management")
     assert "treatment" not in taxonomy.own_name_words("substance_use.opioid_treatment_program")
+
+
+def test_a_readers_generic_service_name_reads_in_spanish_and_a_sources_own_name_does_not_change():
+    from directory.vocabulary import GENERIC_SERVICE_NAMES, service_name
+    from ingest.readers import federal
+    import inspect
+    source = inspect.getsource(federal)
+    assert all(f'"{name}"' in source for name in GENERIC_SERVICE_NAMES)  # the names the readers give
+    assert service_name("Substance use treatment", "es") == "Tratamiento por uso de sustancias"
+    assert service_name("Substance use treatment", "en") == "Substance use treatment"
+    assert service_name("Hartford Outpatient", "es") == "Hartford Outpatient"
