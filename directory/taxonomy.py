@@ -154,20 +154,20 @@ NEEDS: tuple[Need, ...] = (
 )
 
 BY_CODE: dict[str, Need] = {n.code: n for n in NEEDS}
-# Leaf needs that a listing coded only at the parent level probably offers: most mental health
-# facilities on the federal lists run an outpatient clinic and prescribe and manage psychiatric
-# medication, and most substance use treatment facilities offer outpatient care, though their row
-# says only "mental health" or "substance use". Such listings match, ranked below those that state
-# the leaf, with a caution. (Detox, residential and methadone are never assumed: a row must say so.)
-IMPLIED_BY_PARENT: tuple[str, ...] = ("mental_health.outpatient", "mental_health.psychiatric",
-                                      "substance_use.outpatient")
-# Needs a listing coded with another need probably offers, and which: about half of the outpatient
-# substance use programs run an intensive outpatient track, so an outpatient clinic is a candidate for
-# intensive outpatient care, below programs that state it, with the same caution.
+# Needs a listing probably offers though it does not say so, and the needs it states that imply them.
+# Coded only at the parent level: most mental health facilities on the federal lists run an outpatient
+# clinic and prescribe psychiatric medication, and most substance use treatment facilities offer
+# outpatient care, though their row says only "mental health" or "substance use". A sibling: about half
+# of the outpatient substance use programs run an intensive outpatient track. Such listings match,
+# ranked below those that state the need, with a caution. (Detox, residential and methadone are never
+# assumed: a row must say so.)
 IMPLIED_BY: dict[str, tuple[str, ...]] = {
-    **{code: (BY_CODE[code].parent,) for code in IMPLIED_BY_PARENT},
+    "mental_health.outpatient": ("mental_health",),
+    "mental_health.psychiatric": ("mental_health",),
+    "substance_use.outpatient": ("substance_use",),
     "substance_use.intensive_outpatient": ("substance_use.outpatient",),
 }
+CO_OCCURRING = "mental_health.co_occurring"
 TOP_LEVEL: tuple[str, ...] = tuple(n.code for n in NEEDS if n.parent is None)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from difflib import SequenceMatcher
 
 from directory.places import STREET_WORDS, miles_between, street_key
@@ -188,14 +189,47 @@ class Review:
         return {"kept": self.kept, "other": self.other, "names": list(self.names), "why": self.why}
 
 
+class SiteIndex:
+    """Items by site, to find those at the same site as a record: the same street line and ZIP, or
+    within NEAR_METERS (precise points only). ``record_of`` reads an item's record."""
+
+    def __init__(self, record_of: Callable[[Any], dict] = lambda item: item) -> None:
+        self._record_of = record_of
+        self._by_street: dict[tuple[str, str], list] = {}
+        self._by_cell: dict[tuple[int, int], list] = {}
+
+    def add(self, item: Any) -> None:
+        record = self._record_of(item)
+        street = _street(record)
+        if street[0]:
+            self._by_street.setdefault(street, []).append(item)
+        point = precise_point(record)
+        if point:
+            self._by_cell.setdefault(grid_cell(point), []).append(item)
+
+    def near(self, record: dict) -> list:
+        """The items added at this record's site (the record itself too, if it was added)."""
+        street = _street(record)
+        found = list(self._by_street.get(street, [])) if street[0] else []
+        seen = {id(item) for item in found}
+        point = precise_point(record)
+        if point:
+            lat, lon = grid_cell(point)
+            for cell in ((lat + i, lon + j) for i in (-1, 0, 1) for j in (-1, 0, 1)):
+                for other in self._by_cell.get(cell, []):
+                    if id(other) not in seen and distance_m(point, precise_point(self._record_of(other))) <= NEAR_METERS:
+                        seen.add(id(other))
+                        found.append(other)
+        return found
+
+
 class Deduper:
     """Collects validated records and merges duplicates as they arrive (order is preserved)."""
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self._by_id: dict[str, Entry] = {}
-        self._by_street: dict[tuple[str, str], list[Entry]] = {}
-        self._by_cell: dict[tuple[int, int], list[Entry]] = {}
+        self._sites: SiteIndex = SiteIndex(record_of=lambda entry: entry.record)
         self.merged = 0
         self.review: list[Review] = []
 
@@ -213,30 +247,11 @@ class Deduper:
         entry = Entry(record, facility_level, {source}, generic)
         self.entries.append(entry)
         self._by_id[record["id"]] = entry
-        street = _street(record)
-        if street[0]:
-            self._by_street.setdefault(street, []).append(entry)
-        point = precise_point(record)
-        if point:
-            self._by_cell.setdefault(grid_cell(point), []).append(entry)
+        self._sites.add(entry)
         return False
 
-    def _site(self, record: dict) -> list[Entry]:
-        """Earlier records at the same site: the same street line and ZIP, or within NEAR_METERS."""
-        street = _street(record)
-        found = list(self._by_street.get(street, [])) if street[0] else []
-        point = precise_point(record)
-        if point:
-            lat, lon = grid_cell(point)
-            for cell in ((lat + i, lon + j) for i in (-1, 0, 1) for j in (-1, 0, 1)):
-                for other in self._by_cell.get(cell, []):
-                    there = precise_point(other.record)
-                    if other not in found and distance_m(point, there) <= NEAR_METERS:
-                        found.append(other)
-        return found
-
     def _find(self, record: dict, source: str, facility_level: bool, generic: bool) -> Entry | None:
-        site = [c for c in self._site(record) if source not in c.sources]
+        site = [c for c in self._sites.near(record) if source not in c.sources]  # earlier records there
         candidates = [c for c in site if same_organisation(c.record, record)
                       or (same_by_acronym(c.record, record) and same_kind(c.record, record))]
         name = fold(record["service"]["name"])

@@ -21,10 +21,7 @@ listing ("Adolescent IOP" beside an adult clinic) lends it nothing.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
 from directory import taxonomy
-from directory.places import street_key
 from directory.taxonomy import fold
 from ingest import dedupe
 
@@ -43,12 +40,6 @@ SITE_PROGRAMS_MAX = 6
 # Who a program is for: a sibling stating one of these differently serves another group.
 WHO_COLUMNS = ("min_age", "max_age", "genders", "veterans_only", "pregnant_parenting_only", "homeless_only",
                "students_only", "custody_only")
-
-
-def _site_key(record: dict) -> tuple[str, str] | None:
-    address = record.get("address") or {}
-    street = street_key(address.get("address_1"))
-    return (street, (address.get("postal_code") or "")[:5]) if street else None
 
 
 def _distinctive(record: dict) -> set[str]:
@@ -72,33 +63,13 @@ def for_another_group(program: dict, record: dict) -> bool:
 
 
 def _neighbours(records: list[dict]) -> dict[str, list[dict]]:
-    """Each record's other records at the same site: the same street line and ZIP, or within
-    ``dedupe.NEAR_METERS`` of each other (precise points only)."""
-    by_street: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_cell: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for r in records:
-        if r.get("sample"):
-            continue
-        key = _site_key(r)
-        if key:
-            by_street[key].append(r)
-        point = dedupe.precise_point(r)
-        if point:
-            by_cell[dedupe.grid_cell(point)].append(r)
-    out: dict[str, dict[str, dict]] = defaultdict(dict)
-    for group in by_street.values():
-        for a in group:
-            for b in group:
-                if a is not b:
-                    out[a["id"]][b["id"]] = b
-    for (lat, lon), group in by_cell.items():
-        for a in group:
-            pa = dedupe.precise_point(a)
-            for cell in ((lat + i, lon + j) for i in (-1, 0, 1) for j in (-1, 0, 1)):
-                for b in by_cell.get(cell, []):
-                    if a is not b and dedupe.distance_m(pa, dedupe.precise_point(b)) <= dedupe.NEAR_METERS:
-                        out[a["id"]][b["id"]] = b
-    return {k: list(v.values()) for k, v in out.items()}
+    """Each record's other records at the same site (``dedupe.SiteIndex``); the seed's fictional
+    listings take no part."""
+    index = dedupe.SiteIndex()
+    real = [r for r in records if not r.get("sample")]
+    for r in real:
+        index.add(r)
+    return {r["id"]: [o for o in index.near(r) if o is not r] for r in real}
 
 
 def _stated_ages(record: dict) -> dict[str, int]:

@@ -108,7 +108,7 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
             if implying:
                 reasons.append(phrases.say("offers", lang, needs=", ".join(need_name(c, lang) for c in implying)))
                 cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(code, lang).lower()))
-    co_occurring = "mental_health.co_occurring"
+    co_occurring = taxonomy.CO_OCCURRING
     if co_occurring in p.needs and co_occurring not in (doc.get("needs") or []):
         # both kinds of care, here or with the organisation's other programs at this address
         here = set(doc.get("needs") or [])

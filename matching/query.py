@@ -111,9 +111,6 @@ def not_confirmed_full(moment: Moment) -> dict:
 
 
 # ----- match -------------------------------------------------------------------------------------
-CO_OCCURRING_NEED = "mental_health.co_occurring"
-
-
 def treats_both() -> dict:
     """Listings offering mental health and substance use care, themselves or at their address
     (another program of the organisation there): able to treat the two together."""
@@ -132,7 +129,7 @@ def need_clause(needs: list[str]) -> dict:
     implying = sorted({c for n in needs for c in taxonomy.IMPLIED_BY.get(n, ())})
     if implying:
         should.append({"terms": {"needs_leaf": implying}})
-    if CO_OCCURRING_NEED in needs:
+    if taxonomy.CO_OCCURRING in needs:
         should.append(treats_both())
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
@@ -178,12 +175,12 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
             fns.append({"filter": {"bool": {"filter": [{"terms": {"needs_leaf": list(taxonomy.IMPLIED_BY[need])}}],
                                             "must_not": [{"term": {"needs": need}}]}},
                         "weight": W.IMPLIED_NEED_WEIGHT.get(need, W.IMPLIED_NEED)})
-        if need == CO_OCCURRING_NEED:
+        if need == taxonomy.CO_OCCURRING:
             fns.append({"filter": {"bool": {"filter": [treats_both()], "must_not": [{"term": {"needs": need}}]}},
                         "weight": W.TREATS_BOTH})
     tops = {n.split(".")[0] for n in p.needs}
     if {"mental_health", "substance_use"} <= tops:  # both asked: a co-occurring program treats both at once
-        fns.append({"filter": {"term": {"needs_leaf": "mental_health.co_occurring"}}, "weight": W.CO_OCCURRING})
+        fns.append({"filter": {"term": {"needs_leaf": taxonomy.CO_OCCURRING}}, "weight": W.CO_OCCURRING})
     other_languages = [lang for lang in p.languages if lang != "en"]
     if other_languages:
         fns.append({"filter": {"terms": {"languages": other_languages}}, "weight": W.LANGUAGE_MATCH})
@@ -230,7 +227,7 @@ def factor_functions(p: Profile) -> list[dict]:
     otp = "substance_use.opioid_treatment_program"
     # Substance use care other than medication, including co-occurring disorders treatment.
     general = any((n.startswith("substance_use") and not n.startswith("substance_use.moud"))
-                  or n == CO_OCCURRING_NEED for n in p.needs)
+                  or n == taxonomy.CO_OCCURRING for n in p.needs)
     if general and otp not in p.needs and p.facts.get("moud") != "methadone":
         fns.append({"filter": {"term": {"needs_leaf": otp}}, "weight": W.METHADONE_CLINIC_FOR_OTHER_CARE})
         fns.append({"filter": {"bool": {"filter": [{"term": {"needs_leaf": otp}}, methadone_clinic_named()]}},
