@@ -3,7 +3,9 @@ when it is not reachable the run stops with a message instead of skipping anythi
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -99,3 +101,23 @@ def anonymous(app):
 def shared() -> Path:
     assert SHARED.is_dir(), f"the shared data folder is missing: {SHARED}"
     return SHARED
+
+
+@contextmanager
+def seeded_app(es: Elasticsearch, base_settings: Settings, name: str, *, testing: bool = True) -> Iterator:
+    """An app over the seed directory in indices of its own (``<prefix>-<name>``), dropped afterwards:
+    for a module's tests that read far more than they write."""
+    from api.app import create_app  # noqa: PLC0415 - the app is built only where a module asks for it
+    from ingest import pipeline  # noqa: PLC0415
+    from ingest.geocode import Geocoder  # noqa: PLC0415
+
+    settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-{name}")
+    store = Store(es, settings)
+    store.ensure_indices()
+    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
+    app = create_app(settings, es=es)
+    app.config["TESTING"] = testing
+    try:
+        yield app
+    finally:
+        store.drop_everything()

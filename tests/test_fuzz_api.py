@@ -7,11 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
                                  status_code_conformance)
 
-from api.app import create_app
-from directory.store import Store
-from ingest import pipeline
-from ingest.geocode import Geocoder
-from tests.conftest import ROOT
+from tests.conftest import seeded_app
 
 pytestmark = pytest.mark.es
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
@@ -19,16 +15,11 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 @pytest.fixture(scope="module")
 def fuzz_app(es, base_settings):
-    fuzz_settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-fuzz")
-    store = Store(es, fuzz_settings)
-    store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(fuzz_settings, es=es)
-    accounts = app.extensions["lead"].accounts
-    _, admin = accounts.create("fuzz-admin", "admin")
-    _, provider = accounts.create("fuzz-provider", "provider", organizations=["org-0001"])
-    yield app, {"admin": admin, "provider": provider}
-    store.drop_everything()
+    with seeded_app(es, base_settings, "fuzz", testing=False) as app:
+        accounts = app.extensions["lead"].accounts
+        _, admin = accounts.create("fuzz-admin", "admin")
+        _, provider = accounts.create("fuzz-provider", "provider", organizations=["org-0001"])
+        yield app, {"admin": admin, "provider": provider}
 
 
 @pytest.fixture(scope="module")

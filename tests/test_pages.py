@@ -10,11 +10,7 @@ import uuid
 
 import pytest
 
-from api.app import create_app
-from directory.store import Store
-from ingest import pipeline
-from ingest.geocode import Geocoder
-from tests.conftest import ROOT
+from tests.conftest import seeded_app
 
 pytestmark = pytest.mark.es
 
@@ -26,14 +22,8 @@ DETOX = "substance_use.withdrawal_management"
 @pytest.fixture(scope="module")
 def site(es, base_settings):
     """One seeded directory for the module: these tests read far more than they write."""
-    settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-pages")
-    store = Store(es, settings)
-    store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(settings, es=es)
-    app.config["TESTING"] = True
-    yield app
-    store.drop_everything()
+    with seeded_app(es, base_settings, "pages") as app:
+        yield app
 
 
 def csrf_of(page: str) -> str:

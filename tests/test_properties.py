@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory import eligibility, hours, model, vocabulary
+from directory import hours, model
 from directory.eligibility import DIMENSIONS, definitely_ineligible
 from directory.store import set_path
 from matching.freshness import Moment
@@ -145,26 +145,17 @@ def test_typed_text_never_errors_and_never_widens_a_providers_view(fuzz_clients,
 
 @pytest.fixture(scope="module")
 def fuzz_clients(es, base_settings):
-    from api.app import create_app
-    from directory.store import Store
-    from ingest import pipeline
-    from ingest.geocode import Geocoder
-    from tests.conftest import ROOT
+    from tests.conftest import seeded_app
 
-    settings_ = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-qprops")
-    store = Store(es, settings_)
-    store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(settings_, es=es)
-    accounts = app.extensions["lead"].accounts
-    clients = []
-    for role, orgs in (("provider", ["org-0001"]), ("case_manager", [])):
-        _, token = accounts.create(f"props-{role.replace('_', '-')}", role, organizations=orgs)
-        c = app.test_client()
-        c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-        clients.append(c)
-    yield tuple(clients)
-    store.drop_everything()
+    with seeded_app(es, base_settings, "qprops", testing=False) as app:
+        accounts = app.extensions["lead"].accounts
+        clients = []
+        for role, orgs in (("provider", ["org-0001"]), ("case_manager", [])):
+            _, token = accounts.create(f"props-{role.replace('_', '-')}", role, organizations=orgs)
+            c = app.test_client()
+            c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            clients.append(c)
+        yield tuple(clients)
 
 
 def test_invalid_utf8_in_a_query_is_a_client_error(fuzz_clients):

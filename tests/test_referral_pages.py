@@ -7,11 +7,7 @@ import re
 
 import pytest
 
-from api.app import create_app
-from directory.store import Store
-from ingest import pipeline
-from ingest.geocode import Geocoder
-from tests.conftest import ROOT
+from tests.conftest import seeded_app
 from tests.test_pages import csrf_of, sign_in, text
 
 pytestmark = pytest.mark.es
@@ -20,14 +16,8 @@ SHELTER_A, SHELTER_B, ORG = "seed-00001", "seed-00003", "org-0001"
 
 @pytest.fixture(scope="module")
 def site(es, base_settings):
-    settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-refpages")
-    store = Store(es, settings)
-    store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(settings, es=es)
-    app.config["TESTING"] = True
-    yield app
-    store.drop_everything()
+    with seeded_app(es, base_settings, "refpages") as app:
+        yield app
 
 
 PROFILE = {"needs": ["housing.emergency_shelter"], "near": "06120", "urgency": "today", "max_miles": "5"}

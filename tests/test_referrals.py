@@ -13,10 +13,7 @@ import pytest
 
 from api.app import create_app
 from directory.referral_states import STATUSES, TERMINAL, TRANSITIONS, utcnow
-from directory.store import Store
-from ingest import pipeline
-from ingest.geocode import Geocoder
-from tests.conftest import ROOT
+from tests.conftest import seeded_app
 
 pytestmark = pytest.mark.es
 
@@ -30,14 +27,8 @@ OUTCOMES = "seed-00020"  # org-0011 intensive outpatient, only referred to by th
 @pytest.fixture(scope="module")
 def site(es, base_settings):
     """One seeded directory for the module; each test works on its own listings or resets their beds."""
-    settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-referrals")
-    store = Store(es, settings)
-    store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(settings, es=es)
-    app.config["TESTING"] = True
-    yield app
-    store.drop_everything()
+    with seeded_app(es, base_settings, "referrals") as app:
+        yield app
 
 
 def client(app, role: str, organizations: tuple[str, ...] = (), program: str | None = None):

@@ -11,16 +11,11 @@ import json
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from api.app import create_app
-from directory.store import Store
-from ingest import pipeline
-from ingest.geocode import Geocoder
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seeded_app
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium's own connections are refused here and it slows down.
@@ -35,23 +30,18 @@ HARTFORD = {"latitude": 41.7637, "longitude": -72.6851}
 @pytest.fixture(scope="session")
 def live(es, base_settings):
     """A seeded directory served by a real HTTP server on a free port; yields (base_url, app, accounts)."""
-    settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-browser")
-    store = Store(es, settings)
-    store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    app = create_app(settings, es=es)
-    users = {}
-    for role, orgs in (("admin", []), ("case_manager", []), ("officer", []), ("provider", ["org-0001"])):
-        name = f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
-        app.extensions["lead"].accounts.create(name, role, organizations=orgs, password=PASSWORD)
-        users[role] = name
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app, users
-    server.shutdown()
-    thread.join(timeout=5)
-    store.drop_everything()
+    with seeded_app(es, base_settings, "browser", testing=False) as app:
+        users = {}
+        for role, orgs in (("admin", []), ("case_manager", []), ("officer", []), ("provider", ["org-0001"])):
+            name = f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+            app.extensions["lead"].accounts.create(name, role, organizations=orgs, password=PASSWORD)
+            users[role] = name
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}", app, users
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")
