@@ -104,9 +104,10 @@ def shared() -> Path:
 
 
 @contextmanager
-def seeded_app(es: Elasticsearch, base_settings: Settings, name: str, *, testing: bool = True) -> Iterator:
-    """An app over the seed directory in indices of its own (``<prefix>-<name>``), dropped afterwards:
-    for a module's tests that read far more than they write."""
+def seeded_app(es: Elasticsearch, base_settings: Settings, name: str, *, testing: bool = True,
+               sources: tuple[str, ...] = ()) -> Iterator:
+    """An app over the seed directory (plus ``sources``, e.g. ``federal:<dir>``) in indices of its own
+    (``<prefix>-<name>``), dropped afterwards: for a module's tests that read far more than they write."""
     from api.app import create_app  # noqa: PLC0415 - the app is built only where a module asks for it
     from ingest import pipeline  # noqa: PLC0415
     from ingest.geocode import Geocoder  # noqa: PLC0415
@@ -114,7 +115,7 @@ def seeded_app(es: Elasticsearch, base_settings: Settings, name: str, *, testing
     settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-{name}")
     store = Store(es, settings)
     store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
+    pipeline.run([f"seed:{ROOT / 'seed_data'}", *sources], store, Geocoder())
     app = create_app(settings, es=es)
     app.config["TESTING"] = testing
     try:

@@ -11,11 +11,13 @@ import json
 import os
 import threading
 import uuid
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import ROOT, seeded_app
+from tests.conftest import ROOT, SHARED, seeded_app
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium's own connections are refused here and it slows down.
@@ -27,19 +29,61 @@ PASSWORD = "browser test password"
 HARTFORD = {"latitude": 41.7637, "longitude": -72.6851}
 
 
+class SearchClock:
+    """The search clock of a test server: the real time until a test sets a local wall-clock time.
+
+    ``set("01:30")`` puts the clock at 01:30 America/New_York on a weeknight (Tuesday 8 December 2026,
+    standard time); ``set(None)`` gives the real time back."""
+
+    NIGHT = (2026, 12, 8)
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.at or datetime.now(timezone.utc)
+
+    def set(self, hhmm: str | None, day: tuple[int, int, int] = NIGHT) -> None:
+        if hhmm is None:
+            self.at = None
+            return
+        hour, minute = (int(x) for x in hhmm.split(":"))
+        self.at = datetime(*day, hour, minute, tzinfo=ZoneInfo("America/New_York")).astimezone(timezone.utc)
+
+
+def _serve(app):
+    users = {}
+    for role, orgs in (("admin", []), ("case_manager", []), ("officer", []), ("provider", ["org-0001"])):
+        name = f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+        app.extensions["lead"].accounts.create(name, role, organizations=orgs, password=PASSWORD)
+        users[role] = name
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread, users
+
+
 @pytest.fixture(scope="session")
 def live(es, base_settings):
     """A seeded directory served by a real HTTP server on a free port; yields (base_url, app, accounts)."""
     with seeded_app(es, base_settings, "browser", testing=False) as app:
-        users = {}
-        for role, orgs in (("admin", []), ("case_manager", []), ("officer", []), ("provider", ["org-0001"])):
-            name = f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
-            app.extensions["lead"].accounts.create(name, role, organizations=orgs, password=PASSWORD)
-            users[role] = name
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        server, thread, users = _serve(app)
         yield f"http://127.0.0.1:{server.server_port}", app, users
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def ct_live(es, base_settings):
+    """The seed plus the Connecticut federal facility lists (../shared/data/facilities/ct) served like
+    ``live``, with a search clock a test can set: yields (base_url, app, accounts, clock)."""
+    ct_lists = SHARED / "facilities" / "ct"
+    assert ct_lists.is_dir(), f"the Connecticut lists are missing: {ct_lists}"
+    with seeded_app(es, base_settings, "browser-ct", testing=False, sources=(f"federal:{ct_lists}",)) as app:
+        clock = SearchClock()
+        app.extensions["lead"].search.clock = clock
+        server, thread, users = _serve(app)
+        yield f"http://127.0.0.1:{server.server_port}", app, users, clock
         server.shutdown()
         thread.join(timeout=5)
 

@@ -1,0 +1,23 @@
+"""The fixture every field-ready browser test builds on: the seed plus the real Connecticut lists,
+served with a search clock each test sets (01:30 and 14:00 on a weeknight)."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.es, pytest.mark.browser]
+
+
+def test_the_search_clock_decides_what_is_open_now(ct_live):
+    _base, app, _users, clock = ct_live
+    search = app.extensions["lead"].search
+    hartford = search.locate(near="Park St & Main St, Hartford")
+    try:
+        clock.set("01:30")
+        night = search.nearby(hartford, "health", miles=10, limit=20)
+        clock.set("14:00")
+        day = search.nearby(hartford, "health", miles=10, limit=20)
+    finally:
+        clock.set(None)
+    # Health centres keep office hours: several are open on a Tuesday afternoon, almost none at 01:30.
+    assert day["open_now_count"] > night["open_now_count"], (day["open_now_count"], night["open_now_count"])
+    assert any(not r["sample"] for r in day["results"]), "no real (non-sample) listing near Park St & Main St"
