@@ -53,7 +53,7 @@ class NewUserSchema(Schema):
 def audit(args: dict):
     """Changes to directory data, capacity, ingest runs and accounts: who, when, field, old and new."""
     since = args["since"].isoformat() if args.get("since") else None
-    events = runtime().store.audit_events(listing_id=args.get("listing_id"), actor=args.get("actor"),
+    events = runtime().store.audit_trail.events(listing_id=args.get("listing_id"), actor=args.get("actor"),
                                           action=args.get("action"), since=since, size=args["size"])
     # Each event also in the shape of an HSDS ``metadata`` row.
     for e in events:
@@ -115,7 +115,7 @@ class UnknownOrganizations(AccountError):
 def new_account(body: dict, *, actor: str):
     """Create an account from a loaded ``NewUserSchema`` body (API and admin page); returns (user, token).
     Raises ``UnknownOrganizations`` or ``AccountError``."""
-    missing = sorted(set(body["organizations"]) - runtime().store.organization_ids(body["organizations"]))
+    missing = sorted(set(body["organizations"]) - runtime().store.listings.organization_ids(body["organizations"]))
     if missing:
         raise UnknownOrganizations(missing)
     return runtime().accounts.create(

@@ -21,8 +21,9 @@ from directory import places
 from directory.accounts import Accounts
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
-from directory.store import Store
+from directory.indices.suggestions import SuggestionIndex
 from directory.referrals import Referrals
+from directory.store import Store
 from directory.suggestions import Suggestions
 from directory.webhooks import Webhooks
 from matching.service import SearchService
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     app.extensions["lead"] = Runtime(settings=settings, store=store,
                                      accounts=Accounts(client, settings, audit=store.audit),
                                      search=SearchService(store, settings),
-                                     suggestions=Suggestions(client, settings),
+                                     suggestions=Suggestions(SuggestionIndex(client, store.catalogue)),
                                      referrals=Referrals(client, settings, store, notify=webhooks.enqueue),
                                      webhooks=webhooks)
     Compress(app)

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from api.runtime import runtime
-from directory.backup import Backups, BackupError
+from directory.indices.backup import Backups, BackupError
 
 
 def _backups() -> Backups:

@@ -26,7 +26,7 @@ def _folder(path: str) -> Path:
 def export_csv(folder: str) -> None:
     """Write FOLDER/datapackage.json and one CSV per HSDS table (provider edits and capacity included)."""
     out = _folder(folder)
-    tables = hsds_tables.tables(runtime().store.records())
+    tables = hsds_tables.tables(runtime().store.listings.records())
     for name, rows in tables.items():
         columns = [c for c, _ in hsds_tables.COLUMNS[name]]
         with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -43,7 +43,7 @@ def export_csv(folder: str) -> None:
 def export_json(folder: str) -> None:
     """Write FOLDER/services.json (every service fully nested), organizations, taxonomies and a descriptor."""
     out = _folder(folder)
-    files = hsds_tables.json_package(list(runtime().store.records()))
+    files = hsds_tables.json_package(list(runtime().store.listings.records()))
     for name, content in files.items():
         (out / name).write_text(json.dumps(content, indent=1, ensure_ascii=False), encoding="utf-8")
     click.echo(f"wrote {files['services.json']['total_items']} services and "

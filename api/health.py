@@ -23,7 +23,7 @@ def healthz():
 def readyz():
     """The engine answers and the listings alias exists."""
     store = runtime().store
-    index = store.live_index()
+    index = store.listings.live_index()
     if not index:
         return problem(503, "The directory has not been loaded yet (no listings alias).", headers={"Retry-After": "30"})
-    return {"status": "ready", "index": index, "listings": store.count()}
+    return {"status": "ready", "index": index, "listings": store.listings.count()}

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from api.runtime import runtime
-from directory.locks import Locked
+from directory.indices.locks import Locked
 from ingest import pipeline
 from ingest.geocode import Geocoder
 from ingest.readers.provider_csv import template_header
@@ -33,7 +33,7 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> No
         raise click.BadParameter(str(exc), param_hint="SOURCES") from None
     store = rt.store.batch()  # bulk requests and the replica wait take longer than a web request may
     store.ensure_indices()
-    geocoder = Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many,
+    geocoder = Geocoder(cache_get=store.geocache.get_many, cache_put=store.geocache.put_many,
                         geocoder_name=rt.settings.geocoder, user_agent=rt.settings.geocoder_user_agent)
     bar = {"read": 0, "indexed": 0}
 
@@ -83,15 +83,14 @@ dedupe_group = AppGroup("dedupe", help="Duplicates across sources.")
 def review_command(as_json: bool) -> None:
     """Pairs the last ingest kept apart because they may be one program (names alike, or a facility
     record with several programs at its site): check each, then edit the listings or the sources."""
-    events = runtime().store.audit_events(action="ingest", size=1)
-    pairs = (events[0].get("detail") or {}).get("dedupe_review", []) if events else []
+    pairs, ingest_at = runtime().store.dedupe_review.pairs()
     if as_json:
         click.echo(json.dumps(pairs, indent=2))
         return
-    if not events:
-        click.echo("no ingest has run yet")
+    if not ingest_at:
+        click.echo("nothing to review: no ingest has run yet, or the last one kept no pair apart")
         return
-    click.echo(f"{len(pairs)} pairs from the ingest of {events[0]['at']}:")
+    click.echo(f"{len(pairs)} pairs from the ingest of {ingest_at}:")
     for pair in pairs:
         click.echo(f"  {pair['kept']}  {pair['names'][0]!r}\n  {pair['other']}  {pair['names'][1]!r}\n"
                    f"    why: {pair['why']}")

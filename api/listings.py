@@ -5,7 +5,7 @@ from api.auth import EVERYONE, require, user
 from api.problem import documents_errors, problem
 from api.runtime import Blueprint, request_language, runtime
 from api.schemas import ListingSchema, OrganizationsSchema
-from directory.store import ListingNotFound
+from directory.errors import ListingNotFound
 
 blp = Blueprint("listings", __name__, url_prefix="/api/v1", description="Directory listings")
 

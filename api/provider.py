@@ -13,7 +13,8 @@ from api.schemas import CapacityHistorySchema, ListingSchema
 from directory import eligibility, hours
 from directory.model import CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema, error_messages
 from directory.accounts import User
-from directory.store import EditResult, ListingNotFound, VersionConflict
+from directory.errors import ListingNotFound, VersionConflict
+from directory.store import EditResult
 from directory.vocabulary import LANGUAGES, Choice
 
 blp = Blueprint("provider", __name__, url_prefix="/api/v1", description="Provider updates and capacity")

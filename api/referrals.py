@@ -16,7 +16,7 @@ from api.runtime import Blueprint, request_language, runtime
 from directory.accounts import User
 from directory.referral_states import (ConsentMissing, IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound,
                                        WrongSide, for_viewer)
-from directory.store import ListingNotFound
+from directory.errors import ListingNotFound
 from matching.profile import NeedError, resolve_needs
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referrals, bed holds and webhooks")
@@ -183,7 +183,7 @@ def put_webhook(body: dict, organization_id: str):
     """Set an organisation's webhook URL and a new signing secret, shown this once. Each referral event for the
     organisation is POSTed there, signed (X-LEAD-Signature: sha256=HMAC of the body), retried with backoff."""
     rt = runtime()
-    if organization_id not in rt.store.organization_ids([organization_id]):
+    if organization_id not in rt.store.listings.organization_ids([organization_id]):
         return problem(404, f"No organisation {organization_id!r} in the directory.")
     rt.store.ensure_indices()
     made = rt.webhooks.configure(organization_id, body["url"], by=user().username)

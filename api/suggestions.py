@@ -11,7 +11,7 @@ from api.provider import Forbidden, ListingEditSchema, edit_paths, write_listing
 from api.runtime import Blueprint, runtime
 from api.schemas import SuggestionSchema, SuggestionsSchema
 from directory.model import error_messages
-from directory.store import ListingNotFound, VersionConflict
+from directory.errors import ListingNotFound, VersionConflict
 from directory.suggestions import STATUSES, AlreadyDecided, SuggestionNotFound
 
 blp = Blueprint("suggestions", __name__, url_prefix="/api/v1", description="Suggested corrections")

@@ -38,7 +38,7 @@ def source_index(store) -> dict[tuple[str, str], str]:
     from elasticsearch import helpers  # noqa: PLC0415 - bench code reads the store's index directly
 
     out: dict[tuple[str, str], str] = {}
-    for hit in helpers.scan(store.es, index=store.listings, _source=["id", "sources"]):
+    for hit in helpers.scan(store.es, index=store.listings.alias, _source=["id", "sources"]):
         for src in hit["_source"].get("sources") or []:
             out[(src.get("file") or "", src["source_id"])] = hit["_source"]["id"]
     return out

@@ -40,9 +40,9 @@ def prepare(settings: Settings) -> dict[str, str]:
     store.drop_everything()
     store.ensure_indices()
     report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{SHARED / 'facilities' / 'ct'}"], store,
-                             Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many))
+                             Geocoder(cache_get=store.geocache.get_many, cache_put=store.geocache.put_many))
     print(f"[load] directory: {report.indexed} listings (seed + CT federal lists)", file=sys.stderr)
-    hits = es.search(index=store.listings, size=60, query={"exists": {"field": "capacity.maximum"}},
+    hits = es.search(index=store.listings.alias, size=60, query={"exists": {"field": "capacity.maximum"}},
                      _source=["organization.id"], sort=[{"id": "asc"}])["hits"]["hits"]
     listings = [h["_id"] for h in hits]
     orgs = sorted({h["_source"]["organization"]["id"] for h in hits})

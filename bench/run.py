@@ -38,9 +38,9 @@ from elasticsearch import helpers
 
 from bench import brute
 from bench.engine import ROOT, start_gunicorn, start_node, stop, stop_node
-from directory import documents, eligibility, taxonomy
+from directory import eligibility, taxonomy
 from directory.accounts import Accounts
-from directory.es import index_settings, make_client
+from directory.es import make_client
 from directory.places import data_rows
 from directory.settings import Settings
 from directory.store import Store
@@ -88,17 +88,15 @@ def ingest(settings: Settings, sources: list[str]) -> dict:
 
 def live_documents(es, store: Store) -> list[dict]:
     """The prepared documents, exactly as indexed."""
-    return [h["_source"] for h in helpers.scan(es, index=store.listings, size=2000)]
+    return [h["_source"] for h in helpers.scan(es, index=store.listings.alias, size=2000)]
 
 
 def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict]) -> dict:
-    """Bulk the prepared documents straight into a new index, as ``Store.rebuild`` does (same mapping,
+    """Bulk the prepared documents straight into a new index, as a rebuild does (same mapping,
     settings, chunking and threads), with no reading, validation, geocoding, dedupe or building."""
     name = f"{settings.index_prefix}-rawbulk"
     es.indices.delete(index=name, ignore_unavailable=True)
-    es.indices.create(index=name, mappings=store._listing_mappings(),
-                      settings={**documents.SETTINGS, **index_settings(es, settings), "number_of_replicas": 0,
-                                "refresh_interval": "-1"})
+    store.listings.create_physical(name, number_of_replicas=0, refresh_interval="-1")
     t0 = time.perf_counter()
     n = 0
     for _ok, _item in helpers.parallel_bulk(es, ({"_index": name, "_id": d["id"], "_source": d} for d in docs),
@@ -288,8 +286,8 @@ def measure_search(settings: Settings, store: Store, n_requests: int) -> tuple[l
                for clients in (1, 4)]
     finally:
         stop(proc)
-    engine_latency(es, store.listings, "match", bodies["match"][:30], 2)
-    engine = [engine_latency(es, store.listings, kind, bodies[kind], clients) for kind in ("match", "nearby")
+    engine_latency(es, store.listings.alias, "match", bodies["match"][:30], 2)
+    engine = [engine_latency(es, store.listings.alias, kind, bodies[kind], clients) for kind in ("match", "nearby")
               for clients in (1, 4)]
     return api, engine, bodies
 
@@ -410,12 +408,12 @@ def main() -> int:
                     f"{a['kind']} x{a['clients']}": round(a["p50_ms"] / e["p50_ms"], 2)
                     for a, e in zip(entry["api"], entry["engine"])}
                 if docs is not None and isinstance(plan, int) and plan in brute_sizes:
-                    entry["brute"] = brute_force(es, store.listings, docs, bodies, args.brute_queries)
+                    entry["brute"] = brute_force(es, store.listings.alias, docs, bodies, args.brute_queries)
                     one = {e["kind"]: e["p50_ms"] for e in entry["engine"] if e["clients"] == 1}
                     entry["brute_over_indexed"] = {k: round(entry["brute"][k]["p50_ms"] / one[k], 1) for k in one}
                     log(f"[{name}] brute force {entry['brute']}")
                 if not args.no_profiles and name == "synthetic-100k":
-                    entry["engine_profile"] = profile_engine(es, store.listings, bodies["match"][0])
+                    entry["engine_profile"] = profile_engine(es, store.listings.alias, bodies["match"][0])
                     if max(entry["api_over_engine_p50"].values()) > TARGETS["api_over_engine_p50"]:
                         entry["api_profile"] = profile_api(settings, 150)
                 del docs

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from directory.es import PRIORITY_ACCOUNTS, index_settings
+from directory.indices.catalogue import Catalogue
 from directory.settings import Settings
 
 ROLES = ("admin", "case_manager", "officer", "provider")
@@ -33,17 +33,6 @@ LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 PROGRAM = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
-MAPPING = {"dynamic": "strict", "properties": {
-    "username": {"type": "keyword"}, "role": {"type": "keyword"}, "organizations": {"type": "keyword"},
-    "display_name": {"type": "keyword"}, "program": {"type": "keyword"}, "password_hash": {"type": "keyword", "index": False},
-    "tokens": {"type": "object", "enabled": False}, "disabled": {"type": "boolean"},
-    "failed_logins": {"type": "integer"}, "locked_until": {"type": "date"},
-    "sessions": {"type": "object", "enabled": False},
-    "created_at": {"type": "date"}, "updated_at": {"type": "date"},
-}}
-FAILURES_MAPPING = {"dynamic": "strict", "properties": {
-    "count": {"type": "integer"}, "locked_until": {"type": "date"}, "updated_at": {"type": "date"},
-}}
 MAX_SESSIONS = 20  # per account: signing in on a 21st device ends the oldest session
 
 
@@ -100,22 +89,13 @@ class Accounts:
     def __init__(self, es: Elasticsearch, settings: Settings, audit=None):
         self.es = es
         self.settings = settings
-        self.index = f"{settings.index_prefix}-users"
-        self.failures_index = f"{settings.index_prefix}-signin-failures"
+        self.catalogue = Catalogue(es, settings)
+        self.index = self.catalogue.name("users")
+        self.failures_index = self.catalogue.name("signin_failures")
         self._audit = audit or (lambda *a, **k: None)
 
     def ensure_index(self) -> None:
-        for name, mapping in ((self.index, MAPPING), (self.failures_index, FAILURES_MAPPING)):
-            if not self.es.indices.exists(index=name):
-                try:
-                    self.es.indices.create(index=name, mappings=mapping,
-                                           settings=index_settings(self.es, self.settings,
-                                                                  priority=PRIORITY_ACCOUNTS))
-                except Exception as exc:  # created meanwhile by another process
-                    if "resource_already_exists" not in str(exc):
-                        raise
-            else:  # an index made by an earlier version: add the fields it lacks (mappings only grow)
-                self.es.indices.put_mapping(index=name, properties=mapping["properties"])
+        self.catalogue.ensure("users", "signin_failures")
 
     def _get(self, username: str) -> tuple[dict, dict] | None:
         try:

@@ -6,7 +6,10 @@ field layout is defined; ``matching/`` reads the same names.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+import orjson
 
 from directory import eligibility, holds, hours, hsds, places, taxonomy
 
@@ -126,6 +129,8 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "etag": {"type": "keyword", "index": False},
         "edited_at": _DATE,
         "indexed_at": _DATE,
+        # The validated record rides along, unindexed, so an edit can rebuild the document from it.
+        "record": _STORED,
     },
 }
 
@@ -221,6 +226,23 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
     for dim in eligibility.DIMENSIONS:
         for path, value in dim.document_fields(rec).items():
             _set(doc, path, value)
+    return doc
+
+
+def content_tag(record: dict) -> str:
+    """A short hash of a listing record's content (keys sorted): the listing's ETag."""
+    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
+
+
+def stored_document(record: dict, edit_fields: dict | None, indexed_at: str) -> dict:
+    """What the listings index holds for one listing: the search document, the record itself, its
+    content tag (the ETag) and which fields the provider edited."""
+    doc = listing_document(record, indexed_at=indexed_at)
+    doc["record"] = record
+    doc["etag"] = content_tag(record)
+    if edit_fields:
+        doc["edited_fields"] = sorted(edit_fields)
+        doc["edited_at"] = max(f["at"] for f in edit_fields.values())
     return doc
 
 

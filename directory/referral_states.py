@@ -1,5 +1,5 @@
-"""What a referral is and who may do what with it: the statuses and the declared transition table, the
-index mapping, which referrals an account sees, and what a provider may see of one (its consent).
+"""What a referral is and who may do what with it: the statuses and the declared transition table,
+which referrals an account sees, and what a provider may see of one (its consent).
 
 Pure: no engine here. ``directory.referrals`` keeps referrals in the engine by these rules.
 """
@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 
 from directory import holds
 from directory.accounts import User
-from directory.settings import Settings
 
 STATUSES = ("sent", "viewed", "accepted", "declined", "enrolled", "no_show", "closed", "withdrawn")
 # The state machine, declared once: from -> {to: the sides that may make that change}. "system" is the
@@ -35,29 +34,6 @@ SHAREABLE = ("participant_ref", "needs", "note", "urgency")
 MAX_GROUP = 3
 # Outcome rates per listing (matching.service.referral_outcomes) look this far back.
 OUTCOME_DAYS = 90
-
-MAPPING: dict = {"dynamic": "strict", "properties": {
-    "id": {"type": "keyword"}, "group_id": {"type": "keyword"}, "group_size": {"type": "integer"},
-    "listing_id": {"type": "keyword"}, "listing_name": {"type": "keyword", "index": False},
-    "organization_id": {"type": "keyword"}, "organization_name": {"type": "keyword", "index": False},
-    "referrer": {"type": "keyword"}, "referrer_role": {"type": "keyword"}, "program": {"type": "keyword"},
-    # Participant data: an opaque reference (a keyword, so a case manager can find a person's referrals),
-    # needs, a short note (stored, not searchable), urgency. Never logged, never in the audit trail.
-    "participant_ref": {"type": "keyword"}, "needs": {"type": "keyword"},
-    "note": {"type": "text", "index": False}, "urgency": {"type": "keyword"},
-    "consent": {"properties": {"organization_id": {"type": "keyword"}, "share": {"type": "keyword"},
-                               "recorded_by": {"type": "keyword"}, "recorded_at": {"type": "date"}}},
-    "status": {"type": "keyword"}, "status_at": {"type": "date"},
-    "created_at": {"type": "date"}, "updated_at": {"type": "date"}, "ended_at": {"type": "date"},
-    # The provider's decision, kept whatever happens next: outcome rates are counted from it.
-    "decision": {"type": "keyword"}, "decided_at": {"type": "date"}, "decline_reason": {"type": "keyword"},
-    "hold": {"type": "object", "enabled": False},
-    "events": {"type": "object", "enabled": False},
-    # Events each side has seen, and the count of the other side's events it has not: the pages' badges.
-    "referrer_seen": {"type": "integer"}, "provider_seen": {"type": "integer"},
-    "referrer_unseen": {"type": "integer"}, "provider_unseen": {"type": "integer"},
-}}
-
 
 class ReferralNotFound(LookupError):
     """No such referral, or not one the caller may see (which is not said)."""
@@ -88,10 +64,6 @@ class ListingGone(Exception):
 
 
 NoBedLeft = holds.NoBedLeft
-
-
-def index_name(settings: Settings) -> str:
-    return f"{settings.index_prefix}-referrals"
 
 
 def utcnow() -> datetime:

@@ -32,9 +32,10 @@ from directory import holds
 from directory.accounts import User
 from directory.referral_states import (MAX_GROUP, OPEN, STATUSES, TERMINAL, TRANSITIONS, ConsentMissing,
                                        IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound, WrongSide,
-                                       for_viewer, index_name, recount, scope_filter, sides, utcnow)
+                                       for_viewer, recount, scope_filter, sides, utcnow)
 from directory.settings import Settings
-from directory.store import ListingNotFound, Store, VersionConflict
+from directory.errors import ListingNotFound, VersionConflict
+from directory.store import Store
 
 @dataclass
 class _Effect:
@@ -49,7 +50,7 @@ class Referrals:
     def __init__(self, es: Elasticsearch, settings: Settings, store: Store,
                  notify: Callable[[dict, dict], None] | None = None):
         self.es, self.settings, self.store = es, settings, store
-        self.index = index_name(settings)
+        self.index = store.catalogue.name("referrals")
         # notify(referral, event) after each change is written: outgoing webhooks (directory.webhooks).
         self.notify = notify or (lambda referral, event: None)
 
@@ -108,7 +109,7 @@ class Referrals:
         """These referrals were shown to this person (an inbox, a detail page): audit each view, mark a
         provider's first view (``viewed``), and with ``seen`` mark their events seen by the person's side.
         Returns them as the person may see them."""
-        self.store.audit_many([{"action": "referral.view", "actor": user.username, "listing_id": d["listing_id"],
+        self.store.audit_trail.append_many([{"action": "referral.view", "actor": user.username, "listing_id": d["listing_id"],
                                 "field": "referral", "new": {"id": d["id"], "status": d["status"]}} for d in docs])
         out = []
         for doc in docs:

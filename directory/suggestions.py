@@ -11,22 +11,10 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
-
-from directory.settings import Settings
+from directory.indices.catalogue import StaleWrite
+from directory.indices.suggestions import SuggestionIndex
 
 STATUSES = ("pending", "accepted", "rejected")
-
-MAPPING: dict = {"dynamic": "strict", "properties": {
-    "id": {"type": "keyword"}, "listing_id": {"type": "keyword"}, "listing_name": {"type": "keyword"},
-    "organization_id": {"type": "keyword"}, "organization_name": {"type": "keyword"},
-    # The changes, keyed by the provider edit fields (``PATCH /services/{id}`` names); not searched.
-    "changes": {"type": "object", "enabled": False},
-    "note": {"type": "text", "index": False},
-    "by": {"type": "keyword"}, "by_organizations": {"type": "keyword"}, "at": {"type": "date"},
-    "status": {"type": "keyword"}, "decided_by": {"type": "keyword"}, "decided_at": {"type": "date"},
-    "decision_note": {"type": "text", "index": False},
-}}
 
 
 class SuggestionNotFound(LookupError):
@@ -39,16 +27,11 @@ class AlreadyDecided(Exception):
         self.status = status
 
 
-def index_name(settings: Settings) -> str:
-    return f"{settings.index_prefix}-suggestions"
-
-
 class Suggestions:
-    """Suggested corrections in Elasticsearch (the index is created by ``Store.ensure_indices``)."""
+    """Suggested corrections and their decisions (kept by ``directory.indices.suggestions``)."""
 
-    def __init__(self, es: Elasticsearch, settings: Settings):
-        self.es = es
-        self.index = index_name(settings)
+    def __init__(self, index: SuggestionIndex):
+        self.index = index
 
     def create(self, *, listing: dict, changes: dict[str, Any], note: str | None, by: str,
                by_organizations: list[str]) -> dict:
@@ -58,26 +41,19 @@ class Suggestions:
                "organization_name": listing["organization"].get("name"), "changes": changes, "note": note,
                "by": by, "by_organizations": by_organizations, "at": _now(), "status": "pending",
                "decided_by": None, "decided_at": None, "decision_note": None}
-        self.es.index(index=self.index, id=doc["id"], document=doc, op_type="create", refresh=True)
+        self.index.create(doc)
         return doc
 
     def get(self, suggestion_id: str) -> tuple[dict, dict]:
         """The suggestion and the sequence numbers to decide it with; raises ``SuggestionNotFound``."""
-        try:
-            hit = self.es.get(index=self.index, id=suggestion_id)
-        except NotFoundError:
-            raise SuggestionNotFound(suggestion_id) from None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        found = self.index.get(suggestion_id)
+        if found is None:
+            raise SuggestionNotFound(suggestion_id)
+        return found
 
     def list(self, *, status: str | None = None, by: str | None = None, size: int = 200) -> list[dict]:
         """Newest first, optionally only one status or one author."""
-        filters = [{"term": {k: v}} for k, v in (("status", status), ("by", by)) if v]
-        try:
-            resp = self.es.search(index=self.index, size=size, query={"bool": {"filter": filters}},
-                                  sort=[{"at": "desc"}])
-        except NotFoundError:  # nothing suggested yet on a directory never rebuilt since suggestions came
-            return []
-        return [h["_source"] for h in resp["hits"]["hits"]]
+        return self.index.list(status=status, by=by, size=size)
 
     def decide(self, suggestion_id: str, status: str, *, by: str, note: str | None = None,
                apply=None) -> dict:  # noqa: ANN001 - apply(suggestion) runs before the decision is kept
@@ -92,8 +68,8 @@ class Suggestions:
             apply(doc)
         doc.update(status=status, decided_by=by, decided_at=_now(), decision_note=note)
         try:
-            self.es.index(index=self.index, id=suggestion_id, document=doc, refresh=True, **seq)
-        except ConflictError:
+            self.index.save(doc, seq)
+        except StaleWrite:
             raise AlreadyDecided(self.get(suggestion_id)[0]["status"]) from None
         return doc
 

@@ -31,35 +31,12 @@ from datetime import datetime, timedelta, timezone
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
+from directory.indices.catalogue import Catalogue
 from directory.settings import Settings
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-LEAD-Signature"
 STATUSES = ("pending", "delivered", "failed")
-
-CONFIG_MAPPING: dict = {"dynamic": "strict", "properties": {
-    "organization_id": {"type": "keyword"}, "url": {"type": "keyword", "index": False},
-    "salt": {"type": "keyword", "index": False}, "fingerprint": {"type": "keyword", "index": False},
-    "set_by": {"type": "keyword"}, "set_at": {"type": "date"},
-}}
-DELIVERY_MAPPING: dict = {"dynamic": "strict", "properties": {
-    "id": {"type": "keyword"}, "organization_id": {"type": "keyword"}, "event": {"type": "keyword"},
-    "referral_id": {"type": "keyword"}, "url": {"type": "keyword", "index": False},
-    "body": {"type": "keyword", "index": False, "doc_values": False},
-    "status": {"type": "keyword"}, "attempts": {"type": "integer"}, "created_at": {"type": "date"},
-    "next_attempt_at": {"type": "date"}, "last_attempt_at": {"type": "date"}, "lease_until": {"type": "date"},
-    "last_status": {"type": "integer"}, "last_error": {"type": "keyword", "index": False},
-    "delivered_at": {"type": "date"},
-}}
-
-
-def config_index(settings: Settings) -> str:
-    return f"{settings.index_prefix}-webhooks"
-
-
-def deliveries_index(settings: Settings) -> str:
-    return f"{settings.index_prefix}-webhook-deliveries"
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -80,7 +57,8 @@ class Webhooks:
 
     def __init__(self, es: Elasticsearch, settings: Settings):
         self.es, self.settings = es, settings
-        self.config_index, self.deliveries_index = config_index(settings), deliveries_index(settings)
+        catalogue = Catalogue(es, settings)
+        self.config_index, self.deliveries_index = catalogue.name("webhooks"), catalogue.name("deliveries")
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()

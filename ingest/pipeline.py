@@ -15,12 +15,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 from marshmallow import ValidationError
 
 from directory import model
-from directory.store import RebuildResult, Store
+from directory.indices.listings import Rebuild, RebuildResult
+from directory.store import Store
 from ingest import sites
 from ingest.dedupe import Deduper
 from ingest.geocode import Geocoder
@@ -256,12 +258,12 @@ def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "i
     started = time.perf_counter()
     for spec in sources:
         parse_source(spec)
-    with store.rebuilding():  # a second ingest of this directory is refused before it reads anything
-        return _run(sources, store, geocoder, started, actor=actor, on_read=on_read, on_indexed=on_indexed,
+    with store.listings.rebuilding() as rebuild:  # a second ingest of this directory is refused before it reads
+        return _run(sources, store, rebuild, geocoder, started, actor=actor, on_read=on_read, on_indexed=on_indexed,
                     min_ratio=min_ratio)
 
 
-def _run(sources: list[str], store: Store, geocoder: Geocoder, started: float, *, actor: str,
+def _run(sources: list[str], store: Store, rebuild: Rebuild, geocoder: Geocoder, started: float, *, actor: str,
          on_read: Callable[[int], None] | None, on_indexed: Callable[[int], None] | None,
          min_ratio: float) -> tuple[Report, RebuildResult | None]:
     report = Report()
@@ -269,18 +271,19 @@ def _run(sources: list[str], store: Store, geocoder: Geocoder, started: float, *
     if not records:
         report.seconds = time.perf_counter() - started
         raise SourceError("no valid records were read; the live directory was left as it was", report)
-    live_before = store.count() if min_ratio and store.live_index() else 0
+    live_before = store.listings.count() if min_ratio and store.listings.live_index() else 0
 
     def check(index: str, count: int) -> None:
         if live_before and count < min_ratio * live_before:
             raise SourceError(f"only {count} listings built against {live_before} live; refusing to swap", report)
 
     tick = time.perf_counter()
-    result = store.rebuild(records, actor=actor, on_indexed=on_indexed, check=check)
+    result = rebuild.run(records, on_indexed=on_indexed, check=check)
     report.phases["index"] = time.perf_counter() - tick
     report.indexed, report.edits_reapplied, report.index = result.indexed, result.edits_applied, result.index
     report.seconds = time.perf_counter() - started
     store.audit("ingest", actor=actor, source=",".join(sources),
                 detail={k: v for k, v in report.as_dict().items() if k not in ("rejections", "warnings")})
-    # The uncertain pairs travel in the audit trail, where `lead dedupe review` reads the latest.
+    # The uncertain pairs go to the review list (`lead dedupe review`), replacing the last ingest's.
+    store.dedupe_review.replace(report.review, ingest_at=datetime.now(timezone.utc).isoformat())
     return report, result

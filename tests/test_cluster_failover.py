@@ -106,7 +106,7 @@ def test_losing_the_primary_node_loses_no_acknowledged_write(cluster):
         {name.removeprefix(settings.index_prefix + "-").split("-2")[0] for name in layout}
 
     # Writers post beds for listings of organisations they are bound to (a provider account each).
-    ids = sorted(h["_id"] for h in es.search(index=store.listings, size=500, _source=["organization.id"],
+    ids = sorted(h["_id"] for h in es.search(index=store.listings.alias, size=500, _source=["organization.id"],
                                              query={"exists": {"field": "capacity.maximum"}})["hits"]["hits"])
     random.Random(5).shuffle(ids)
     writers = []
@@ -203,7 +203,7 @@ def test_losing_the_primary_node_loses_no_acknowledged_write(cluster):
         for t in threads:
             t.start()
         time.sleep(BASELINE_S)
-        live = store.live_index()
+        live = store.listings.live_index()
         holder = primary_holder(es, live)
         master = es.cat.master(format="json")[0]["node"]
         victim = next(n for n in cluster if n.name == holder)

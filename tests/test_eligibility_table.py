@@ -103,7 +103,7 @@ def test_the_engine_excludes_only_the_definitely_ineligible_and_explains(dim, st
     records = [with_value(base_record("stated", dim), dim, ex["listing"]),
                with_value(base_record("confirmed", dim), dim, confirm_listing),
                base_record("unstated", dim)]
-    store.rebuild([model.load_record(r) for r in records])
+    store.listings.rebuild([model.load_record(r) for r in records])
 
     def match(value, lang="en"):
         body = {"location": location(dim, value), "needs": [needs_for(dim)], "limit": 10}

@@ -51,7 +51,7 @@ def node_settings(node: nodes.Node, name: str) -> Settings:
 
 
 def ingest(store: Store, *sources: str, **kw):
-    geocoder = Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many)
+    geocoder = Geocoder(cache_get=store.geocache.get_many, cache_put=store.geocache.put_many)
     return pipeline.run(list(sources), store, geocoder, **kw)[0]
 
 
@@ -92,7 +92,7 @@ def test_engine_dies_mid_ingest_the_app_answers_503_then_recovers(node, tmp_path
     batch = make_client(settings, batch=True)
     store = Store(batch, settings)
     seeded = ingest(store, SEED)
-    live, live_count = store.live_index(), store.count()
+    live, live_count = store.listings.live_index(), store.listings.count()
     tok = tokens(batch, settings)
     listing_id = "seed-00001"
     etag = store.get(listing_id)[1]
@@ -172,8 +172,8 @@ def test_engine_dies_mid_ingest_the_app_answers_503_then_recovers(node, tmp_path
             assert resp.status_code == 200, (path, resp.status_code)
 
     # The interrupted rebuild never went live: the alias still serves the previous complete index.
-    assert store.live_index() == live
-    assert store.count() == live_count == seeded.indexed
+    assert store.listings.live_index() == live
+    assert store.listings.count() == live_count == seeded.indexed
     shown = json.loads(app.test_client().get(f"/api/v1/services/{listing_id}",
                                              headers={"Authorization": f"Bearer {tok['admin']}"}).data)
     assert shown["capacity"]["available"] == 3

@@ -92,7 +92,7 @@ def fresh_store(es, settings):
 def views(store: Store, settings: Settings) -> dict[str, dict]:
     search = SearchService(store, settings, clock=lambda: NOW)
     out = {}
-    for record in store.records():
+    for record in store.listings.records():
         view, _, _ = search.listing(record["id"])
         out[record["id"]] = {k: v for k, v in view.items() if k not in NOT_COMPARED}
     return out
@@ -137,11 +137,11 @@ def test_export_then_import_into_a_fresh_index_gives_the_same_listings(kind, app
 def test_the_spec_examples_keep_every_field_we_model_through_an_export(app, store, fresh_store, settings, tmp_path,
                                                                        shared):
     pipeline.run([f"hsds3-json:{shared / 'hsds3-spec-examples/json'}"], store, Geocoder())
-    (record,) = list(store.records())
+    (record,) = list(store.listings.records())
     assert app.test_cli_runner().invoke(args=["export", "hsds3-csv", str(tmp_path)]).exit_code == 0
     validate_csv_package(tmp_path, shared)
     pipeline.run([f"hsds3-csv:{tmp_path}"], fresh_store, Geocoder())
-    (again,) = list(fresh_store.records())
+    (again,) = list(fresh_store.listings.records())
     for section in ("organization", "service", "location", "address"):
         assert again[section] == record[section], section
     for key in ("id", "phones", "needs", "languages", "required_documents", "eligibility", "access", "capacity",
@@ -155,7 +155,7 @@ def test_the_spec_examples_keep_every_field_we_model_through_an_export(app, stor
 
 def test_tables_are_pure_and_each_object_is_written_once(store):
     pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())
-    records = list(store.records())
+    records = list(store.listings.records())
     tables = hsds_tables.tables(records)
     assert len(tables["services"]) == len(records) == len(tables["service_at_location"])
     assert len(tables["locations"]) == len({r["location"]["id"] for r in records})
@@ -167,17 +167,17 @@ def test_a_live_index_built_before_the_hsds_fields_gets_them_so_edits_still_inde
     from directory import documents, model
     from ingest.readers.provider_csv import read_provider_path
 
-    old = copy.deepcopy(store._listing_mappings())
+    old = copy.deepcopy(store.catalogue.mapping("listings"))
     del old["properties"]["hsds"]
     del old["properties"]["location"]["properties"]["location_type"]
-    name = f"{store.listings}-19990101000000000000"
+    name = f"{store.listings.alias}-19990101000000000000"
     es.indices.create(index=name, mappings=old, settings=documents.SETTINGS)
     raw = next(c.raw for c in read_provider_path(ROOT / "seed_data", source="seed"))
     raw["location"].update(latitude=41.76, longitude=-72.68)
-    doc = store._document(model.load_record(raw), None, NOW.isoformat())
+    doc = documents.stored_document(model.load_record(raw), None, NOW.isoformat())
     del doc["hsds"], doc["location"]["location_type"]
     es.index(index=name, id=doc["id"], document=doc, refresh=True)
-    es.indices.put_alias(index=name, name=store.listings)
+    es.indices.put_alias(index=name, name=store.listings.alias)
     store.ensure_indices()
     store.edit(doc["id"], {"service.description": "Still editable"}, actor="provider")
     assert store.get(doc["id"])[0]["hsds"]["service_id"]

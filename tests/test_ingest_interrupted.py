@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from directory.locks import LeaseLock, Locked
+from directory.indices.locks import LeaseLock, Locked
 from ingest import pipeline
 from ingest.geocode import Geocoder
 from ingest.synthetic import Generator, statewide_places, write_csv
@@ -18,7 +18,7 @@ SEED = f"seed:{ROOT / 'seed_data'}"
 
 
 def physical(store):
-    return sorted(store.es.indices.get(index=f"{store.listings}-*", expand_wildcards="all").body)
+    return sorted(store.es.indices.get(index=f"{store.listings.alias}-*", expand_wildcards="all").body)
 
 
 def indexed(store, index: str) -> int:
@@ -31,17 +31,17 @@ def indexed(store, index: str) -> int:
 
 def test_a_second_ingest_is_refused_while_one_runs(store):
     pipeline.run([SEED], store, Geocoder())
-    live = store.live_index()
-    with LeaseLock(store.es, store.locks_index, "rebuild"):
+    live = store.listings.live_index()
+    with LeaseLock(store.es, store.catalogue.name("locks"), "rebuild"):
         with pytest.raises(Locked, match="another rebuild is running"):
             pipeline.run([SEED], store, Geocoder())
-    assert store.live_index() == live and physical(store) == [live]
+    assert store.listings.live_index() == live and physical(store) == [live]
     pipeline.run([SEED], store, Geocoder())  # released: the next one runs
 
 
 def test_the_cli_says_so_in_one_line(app, store):
     store.ensure_indices()
-    with LeaseLock(store.es, store.locks_index, "rebuild"):
+    with LeaseLock(store.es, store.catalogue.name("locks"), "rebuild"):
         result = app.test_cli_runner().invoke(args=["ingest", "run", SEED])
     assert result.exit_code == 1 and "another rebuild is running" in result.output
     assert "Traceback" not in result.output
@@ -49,20 +49,20 @@ def test_the_cli_says_so_in_one_line(app, store):
 
 def test_a_lock_whose_holder_died_is_taken_over_and_its_half_built_index_removed(store):
     pipeline.run([SEED], store, Geocoder())
-    live = store.live_index()
+    live = store.listings.live_index()
     # What a killed ingest leaves: its half-built index and a lock nobody renews any more.
-    half_built = f"{store.listings}-20200101000000000000"
+    half_built = f"{store.listings.alias}-20200101000000000000"
     store.es.indices.create(index=half_built, mappings={"properties": {"id": {"type": "keyword"}}})
     past = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
-    store.es.index(index=store.locks_index, id="rebuild", refresh=True,
+    store.es.index(index=store.catalogue.name("locks"), id="rebuild", refresh=True,
                    document={"holder": "dead-host:1", "acquired_at": past, "expires_at": past})
     pipeline.run([SEED], store, Geocoder())
-    assert physical(store) == [store.live_index()] and store.live_index() != live
+    assert physical(store) == [store.listings.live_index()] and store.listings.live_index() != live
 
 
 def test_an_ingest_killed_mid_bulk_leaves_the_live_directory_serving(store, settings, tmp_path):
     pipeline.run([SEED], store, Geocoder())
-    live, count = store.live_index(), store.count()
+    live, count = store.listings.live_index(), store.listings.count()
     gen = Generator(seed=3, places=statewide_places())
     rows = [row for _, row in zip(range(30000), gen.rows(10 ** 9))]
     big = tmp_path / "big.csv"
@@ -86,8 +86,8 @@ def test_an_ingest_killed_mid_bulk_leaves_the_live_directory_serving(store, sett
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert store.live_index() == live and store.count() == count  # still serving the complete directory
+    assert store.listings.live_index() == live and store.listings.count() == count  # still serving the complete directory
     assert len(physical(store)) == 2  # and the half-built index is still there...
-    store.es.delete(index=store.locks_index, id="rebuild", refresh=True)  # (as if its lease had expired)
+    store.es.delete(index=store.catalogue.name("locks"), id="rebuild", refresh=True)  # (as if its lease had expired)
     pipeline.run([SEED], store, Geocoder())
-    assert physical(store) == [store.live_index()]  # ...until the next run removes it and completes
+    assert physical(store) == [store.listings.live_index()]  # ...until the next run removes it and completes

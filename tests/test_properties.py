@@ -100,7 +100,7 @@ def random_directory(es, base_settings):
     store = Store(es, base_settings.with_(index_prefix=f"{base_settings.index_prefix}-props"))
     rnd = random.Random(11)
     records = [random_record(i, rnd) for i in range(120)]
-    store.rebuild(records)
+    store.listings.rebuild(records)
     yield store, records
     store.drop_everything()
 

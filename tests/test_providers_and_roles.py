@@ -447,5 +447,5 @@ def test_sign_ins_and_bad_tokens_are_throttled_per_address_and_audited(es, setti
     assert bad == [401, 401, 401, 401, 429]
     refused = guesser.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 429 and refused.headers["Retry-After"]  # until the minute is over
-    actions = {e["action"] for e in store.audit_events(size=200)}
+    actions = {e["action"] for e in store.audit_trail.events(size=200)}
     assert {"signin.throttled", "token.throttled"} <= actions

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from directory.store import VersionConflict
+from directory import documents
+from directory.errors import VersionConflict
 from ingest import pipeline
 from ingest.geocode import Geocoder
 from tests.conftest import FIXTURES, ROOT
@@ -14,14 +15,14 @@ SEED = f"seed:{ROOT / 'seed_data'}"
 
 
 def ingest(store, *sources, **kw):
-    geocoder = Geocoder(cache_get=store.geocache_get_many, cache_put=store.geocache_put_many)
+    geocoder = Geocoder(cache_get=store.geocache.get_many, cache_put=store.geocache.put_many)
     report, result = pipeline.run(list(sources), store, geocoder, **kw)
     return report
 
 
 def snapshot(store):
-    store.es.indices.refresh(index=store.listings)
-    hits = store.es.search(index=store.listings, size=2000, sort=[{"id": "asc"}],
+    store.es.indices.refresh(index=store.listings.alias)
+    hits = store.es.search(index=store.listings.alias, size=2000, sort=[{"id": "asc"}],
                            source_excludes=["indexed_at", "record", "capacity.updated_at", "etag"])["hits"]["hits"]
     return [h["_source"] for h in hits]
 
@@ -44,9 +45,9 @@ def provider_csv(tmp_path: Path, rows: str) -> str:
 def test_mapping_and_alias_point_at_one_physical_index(store):
     report = ingest(store, SEED)
     assert report.indexed >= 200 and not report.rejected
-    aliases = store.es.indices.get_alias(name=store.listings).body
+    aliases = store.es.indices.get_alias(name=store.listings.alias).body
     assert list(aliases) == [report.index]
-    mapping = store.es.indices.get_mapping(index=store.listings)[report.index]["mappings"]["properties"]
+    mapping = store.es.indices.get_mapping(index=store.listings.alias)[report.index]["mappings"]["properties"]
     assert mapping["location"]["properties"]["point"]["type"] == "geo_point"
     assert mapping["age"]["type"] == "integer_range"
     assert mapping["hours"]["properties"]["open"]["type"] == "integer_range"
@@ -55,7 +56,7 @@ def test_mapping_and_alias_point_at_one_physical_index(store):
 
 def test_seed_is_queryable_by_parent_need_open_minute_and_distance(store):
     ingest(store, SEED)
-    es, idx = store.es, store.listings
+    es, idx = store.es, store.listings.alias
     parent = es.count(index=idx, query={"term": {"needs": "substance_use"}})["count"]
     leaf = es.count(index=idx, query={"term": {"needs": "substance_use.withdrawal_management"}})["count"]
     assert parent > leaf > 0
@@ -67,7 +68,7 @@ def test_seed_is_queryable_by_parent_need_open_minute_and_distance(store):
                                                         "location.point": {"lat": 41.7637, "lon": -72.6851}}})
     assert near["count"] > 20
     age_ok = es.count(index=idx, query={"term": {"age": 34}})["count"]
-    assert 0 < age_ok < store.count()
+    assert 0 < age_ok < store.listings.count()
 
 
 def test_re_running_the_same_ingest_gives_the_same_directory(store):
@@ -75,7 +76,7 @@ def test_re_running_the_same_ingest_gives_the_same_directory(store):
     first = snapshot(store)
     report = ingest(store, SEED)
     assert snapshot(store) == first
-    assert len(store.es.indices.get(index=f"{store.listings}-*").body) == 1  # the old index was removed
+    assert len(store.es.indices.get(index=f"{store.listings.alias}-*").body) == 1  # the old index was removed
     assert report.indexed == len(first)
 
 
@@ -100,8 +101,8 @@ def test_bad_records_are_reported_while_good_ones_load(store, tmp_path):
 
 def test_a_failure_mid_ingest_leaves_the_live_alias_untouched(store, monkeypatch):
     ingest(store, SEED)
-    live, before = store.live_index(), snapshot(store)
-    real_document = store._document
+    live, before = store.listings.live_index(), snapshot(store)
+    real_document = documents.stored_document
     calls = {"n": 0}
 
     def exploding(record, edits, indexed_at):
@@ -110,30 +111,30 @@ def test_a_failure_mid_ingest_leaves_the_live_alias_untouched(store, monkeypatch
             raise RuntimeError("disk on fire")
         return real_document(record, edits, indexed_at)
 
-    monkeypatch.setattr(store, "_document", exploding)
+    monkeypatch.setattr(documents, "stored_document", exploding)
     with pytest.raises(RuntimeError, match="disk on fire"):
         ingest(store, SEED)
-    assert store.live_index() == live
+    assert store.listings.live_index() == live
     assert snapshot(store) == before
-    assert list(store.es.indices.get(index=f"{store.listings}-*").body) == [live]  # half-built index deleted
+    assert list(store.es.indices.get(index=f"{store.listings.alias}-*").body) == [live]  # half-built index deleted
 
 
 def test_a_build_that_shrinks_the_directory_too_much_is_refused(store, tmp_path):
     ingest(store, SEED)
-    live = store.live_index()
+    live = store.listings.live_index()
     tiny = provider_csv(tmp_path, "p1,Good,Shelter,shelter,24/7,06106,Hartford,41.76,-72.69,,,,\n")
     with pytest.raises(pipeline.SourceError, match="refusing"):
         ingest(store, tiny, min_ratio=0.5)
-    assert store.live_index() == live
+    assert store.listings.live_index() == live
 
 
 def test_no_valid_records_never_replaces_the_directory(store, tmp_path):
     ingest(store, SEED)
-    live = store.live_index()
+    live = store.listings.live_index()
     bad = provider_csv(tmp_path, "p1,Bad,Thing,flying lessons,,06106,Hartford,,,,,,\n")
     with pytest.raises(pipeline.SourceError):
         ingest(store, bad)
-    assert store.live_index() == live
+    assert store.listings.live_index() == live
 
 
 def test_provider_edits_and_capacity_survive_a_rebuild(store, tmp_path):
@@ -190,14 +191,14 @@ def test_connecticut_federal_lists(store, shared):
     assert not report.rejected
     assert len(report.skipped) == 8  # 6 chronic-care and 1 birth-centre hospitals, 1 office
     assert report.by_source["samhsa-su"] == 190 and report.by_source["hrsa-fqhc"] == 349
-    psych = store.es.count(index=store.listings, query={"bool": {"filter": [
+    psych = store.es.count(index=store.listings.alias, query={"bool": {"filter": [
         {"term": {"sources.source": "hospitals"}}, {"term": {"needs": "mental_health.psychiatric"}}]}})["count"]
     assert psych >= 1
-    both = store.es.count(index=store.listings, query={"bool": {"filter": [
+    both = store.es.count(index=store.listings.alias, query={"bool": {"filter": [
         {"term": {"sources.source": "samhsa-su"}}, {"term": {"sources.source": "samhsa-mh"}}]}})["count"]
     assert both >= 30  # the same program on both lists (the rest of the 37 shared sites: tests/test_dedupe_real.py)
     assert report.indexed == report.read - report.merged
-    apt = store.es.search(index=store.listings, query={"bool": {"filter": [
+    apt = store.es.search(index=store.listings.alias, query={"bool": {"filter": [
         {"term": {"sources.source": "samhsa-otp2017"}}, {"term": {"eligibility.moud_accepted": "methadone"}}]}})
     assert apt["hits"]["total"]["value"] >= 30
 

@@ -16,7 +16,7 @@ from api.problem import flatten_messages
 from api.runtime import request_language, runtime
 from api.suggestions import SuggestionRefused, decide
 from directory.accounts import ROLES, AccountError
-from directory.store import ListingNotFound
+from directory.errors import ListingNotFound
 
 ROLE_NAMES = {"admin": lambda: _("Administrator"), "case_manager": lambda: _("Case manager"),
               "officer": lambda: _("Police officer"), "provider": lambda: _("Provider")}
@@ -85,7 +85,7 @@ def admin_organizations():
 @pages.route("/admin/ingest")
 @page_for("admin")
 def admin_ingest():
-    runs = runtime().store.audit_events(action="ingest", size=50)
+    runs = runtime().store.audit_trail.events(action="ingest", size=50)
     return render_template("admin/ingest.html", title=_("Ingest runs"), runs=runs)
 
 
@@ -127,7 +127,7 @@ def admin_audit():
                                      tzinfo=timezone.utc).isoformat()
         except ValueError:
             return error_page(400, message=_("Type the date as YYYY-MM-DD."))
-    events = runtime().store.audit_events(listing_id=args["listing_id"] or None, actor=args["actor"] or None,
+    events = runtime().store.audit_trail.events(listing_id=args["listing_id"] or None, actor=args["actor"] or None,
                                           action=args["action"] or None, since=since, size=200)
     return render_template("admin/audit.html", title=_("Audit log"), events=events, args=args)
 
@@ -149,7 +149,7 @@ def admin_webhooks():
             except ValidationError:
                 error = _("Type the full address of the provider's endpoint, starting with https://.")
             else:
-                if org not in rt.store.organization_ids([org]):
+                if org not in rt.store.listings.organization_ids([org]):
                     error = _("No organisation %(ids)s in the directory.", ids=org)
                 else:
                     rt.store.ensure_indices()

@@ -14,7 +14,7 @@ from api.provider import CapacitySchema, Forbidden, ListingEditSchema, edit_path
 from api.runtime import request_language, runtime
 from api.suggestions import SUGGESTERS, SuggestionRefused, suggest
 from directory.model import error_messages
-from directory.store import ListingNotFound, VersionConflict
+from directory.errors import ListingNotFound, VersionConflict
 from matching.query import Browse
 
 EDITORS = ("admin", "provider")

@@ -20,7 +20,7 @@ from api.runtime import request_language, runtime
 from directory import taxonomy
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE
 from directory.referral_states import MAX_GROUP, OPEN, SHAREABLE, ReferralNotFound, sides
-from directory.store import ListingNotFound
+from directory.errors import ListingNotFound
 from matching.service import NEARBY_GROUPS
 
 REFERRERS = ("admin", "case_manager", "officer")

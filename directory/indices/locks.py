@@ -15,9 +15,6 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
 LEASE_SECONDS = 60
 RENEW_SECONDS = 10
-MAPPING = {"dynamic": "strict", "properties": {
-    "holder": {"type": "keyword"}, "acquired_at": {"type": "date"}, "expires_at": {"type": "date"},
-}}
 
 
 class Locked(RuntimeError):
