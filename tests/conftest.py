@@ -14,7 +14,26 @@ from directory.es import make_client
 from directory.settings import Settings
 from directory.store import Store
 
+# Tests that reach a real engine or browser carry one of these markers; every other test runs with
+# sockets blocked (pytest-socket), so a unit test that opens a connection fails instead of passing by luck.
+ENGINE_MARKERS = ("es", "browser", "node", "cluster")
+ENGINE_FIXTURES = ("es", "store", "app", "live", "ct_live", "browser")
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001 - pytest hook
+    for item in items:
+        if any(item.get_closest_marker(m) for m in ENGINE_MARKERS):
+            item.add_marker(pytest.mark.enable_socket)
+
+
+def pytest_runtest_setup(item):  # noqa: ANN001 - pytest hook
+    """A test that asks for the engine or the browser must say so with its marker."""
+    used = [f for f in ENGINE_FIXTURES if f in getattr(item, "fixturenames", ())]
+    if used and not any(item.get_closest_marker(m) for m in ENGINE_MARKERS):
+        pytest.fail(f"{item.nodeid} uses {', '.join(used)} but is not marked es, browser, node or cluster: "
+                    "add `pytestmark = pytest.mark.es` (or the right marker) to its module", pytrace=False)
 SHARED = ROOT.parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -7,10 +7,10 @@ import pytest
 
 from directory import eligibility, model, taxonomy
 from directory.eligibility import DIMENSIONS, Dimension, definitely_ineligible
-from directory.store import set_path
+from directory.listing_edits import set_path
 from ingest.readers.provider_csv import COLUMNS
 from api.provider import EDIT_PATHS, ListingEditSchema
-from directory.store import EDITABLE_FIELDS
+from directory.listing_edits import EDITABLE_FIELDS
 
 
 

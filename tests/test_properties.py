@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from directory import hours, model
 from directory.eligibility import DIMENSIONS, definitely_ineligible
-from directory.store import set_path
+from directory.listing_edits import set_path
 from matching.freshness import Moment
 from matching.profile import Profile
 from matching.query import eligibility_filters, text_query
@@ -158,6 +158,7 @@ def fuzz_clients(es, base_settings):
         yield tuple(clients)
 
 
+@pytest.mark.es
 def test_invalid_utf8_in_a_query_is_a_client_error(fuzz_clients):
     provider, _ = fuzz_clients
     resp = provider.get("/api/v1/services?q=%FF%FE%00")
