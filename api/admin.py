@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from api.auth import EVERYONE, require, user
+from api.auth import require, user
 from api.problem import documents_errors, problem
 from api.runtime import Blueprint, runtime
 from api.schemas import AuditSchema, CreatedUserSchema, TokenSchema, UserSchema, UsersSchema
@@ -46,7 +46,7 @@ class NewUserSchema(Schema):
 
 
 @blp.route("/audit")
-@require("admin")
+@require("audit.read")
 @blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, AuditSchema)
 @documents_errors(blp, 401, 403, 422)
@@ -69,7 +69,7 @@ def audit(args: dict):
 
 
 @blp.route("/me")
-@require(*EVERYONE)
+@require("directory.browse")
 @blp.response(200, UserSchema)
 @documents_errors(blp, 401)
 def me():
@@ -78,7 +78,7 @@ def me():
 
 
 @blp.route("/users")
-@require("admin")
+@require("accounts.manage")
 @blp.response(200, UsersSchema)
 @documents_errors(blp, 401, 403)
 def list_users():
@@ -87,7 +87,7 @@ def list_users():
 
 
 @blp.route("/users", methods=["POST"])
-@require("admin")
+@require("accounts.manage")
 @blp.arguments(NewUserSchema)
 @blp.response(201, CreatedUserSchema)
 @documents_errors(blp, 400, 401, 403, 415, 422)
@@ -124,7 +124,7 @@ def new_account(body: dict, *, actor: str):
 
 
 @blp.route("/users/<string:username>/disable", methods=["POST"])
-@require("admin")
+@require("accounts.manage")
 @blp.response(200, UserSchema)
 @documents_errors(blp, 401, 403, 404)
 def disable_user(username: str):
@@ -136,7 +136,7 @@ def disable_user(username: str):
 
 
 @blp.route("/users/<string:username>/enable", methods=["POST"])
-@require("admin")
+@require("accounts.manage")
 @blp.response(200, UserSchema)
 @documents_errors(blp, 401, 403, 404)
 def enable_user(username: str):
@@ -149,7 +149,7 @@ def enable_user(username: str):
 
 
 @blp.route("/users/<string:username>/token", methods=["POST"])
-@require("admin")
+@require("accounts.manage")
 @blp.response(200, TokenSchema)
 @documents_errors(blp, 401, 403, 404)
 def reset_token(username: str):

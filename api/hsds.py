@@ -14,7 +14,7 @@ from typing import Callable
 from flask import request, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from api.auth import READERS, require
+from api.auth import require
 from api.hsds_schemas import (HsdsMetaSchema, HsdsOrganizationPageSchema, HsdsOrganizationSchema,
                               HsdsServiceAtLocationPageSchema, HsdsServiceAtLocationSchema, HsdsServicePageSchema,
                               HsdsServiceSchema, HsdsTaxonomyPageSchema, HsdsTaxonomySchema,
@@ -30,14 +30,14 @@ ERRORS = (401, 403, 429, 503)
 
 def public_or_reader(view: Callable) -> Callable:
     """No token needed when the directory is public; otherwise the reader roles, as everywhere else."""
-    guarded = require(*READERS)(view)
+    guarded = require("hsds.read")(view)
 
     @wraps(view)
     def inner(*args, **kwargs):
         if runtime().settings.public_directory:
             return view(*args, **kwargs)
         return guarded(*args, **kwargs)
-    inner._lead_roles = READERS
+    inner._lead_action = "hsds.read"
     return inner
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_smorest import abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from api.auth import EVERYONE, READERS, require, user
+from api.auth import require, user
 from api.problem import documents_errors, problem
 from api.runtime import Blueprint, request_language, runtime, shaped
 from api.schemas import BedBoardSchema, BrowseResponseSchema, MatchResponseSchema, NearbyResponseSchema
-from directory import eligibility, places, taxonomy
+from directory import eligibility, permissions, places, taxonomy
 from directory.places import PlaceError
 from directory.vocabulary import INSURANCE, LANGUAGES, Choice
 from matching.freshness import STATUSES
@@ -83,7 +83,7 @@ def _place_problem(exc: PlaceError, field: str):
 
 
 @blp.route("/match", methods=["POST"])
-@require(*READERS)
+@require("search.match")
 @blp.arguments(MatchRequestSchema)
 @blp.response(200, MatchResponseSchema)
 @documents_errors(blp, 400, 401, 403, 413, 415, 422)
@@ -96,11 +96,10 @@ def match_participant(body: dict):
     except PlaceError as exc:
         return _place_problem(exc, "location")
     return shaped(runtime().search.match(profile, request_language(),
-                                         outcomes=body["referral_outcomes"] and user().role in OUTCOME_READERS))
+                                         outcomes=body["referral_outcomes"] and permissions.may(user(), "referral.outcomes")))
 
 
 # Who sees referral outcome rates on match results (the issue: case managers).
-OUTCOME_READERS = ("admin", "case_manager")
 
 
 def profile_from(body: dict) -> Profile:
@@ -149,7 +148,7 @@ def _locate(args: dict):
 
 
 @blp.route("/nearby")
-@require(*READERS)
+@require("search.match")
 @blp.arguments(NearbyQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, NearbyResponseSchema)
 @documents_errors(blp, 401, 403, 422)
@@ -174,7 +173,7 @@ class TaxonomyNodeSchema(Schema):
 
 
 @blp.route("/taxonomy")
-@require(*EVERYONE)
+@require("directory.browse")
 @blp.response(200, TaxonomyNodeSchema(many=True))
 @documents_errors(blp, 401)
 def get_taxonomy():
@@ -222,7 +221,7 @@ class BrowseQuerySchema(PlaceQuerySchema):
 
 
 @blp.route("/services")
-@require(*EVERYONE)
+@require("directory.browse")
 @blp.arguments(BrowseQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, BrowseResponseSchema)
 @documents_errors(blp, 401, 422)
@@ -241,14 +240,15 @@ def browse(args: dict):
                open_now=bool(args.get("open_now")), languages=args["language"], facts=facts,
                walk_in=args.get("walk_in"), capacity=args["capacity"], towns=args["town"], sort=args.get("sort"),
                page=args["page"], page_size=args["page_size"],
-               organizations=user().organizations if user().role == "provider" else None)
+               organizations=user().organizations
+               if permissions.scope(user(), "directory.browse") == permissions.OWN_ORGANIZATION else None)
     if b.page * b.page_size > 10000:
         abort(422, message="Pages beyond the first 10,000 results are not served; narrow the search.")
     return shaped(runtime().search.browse(b, request_language()))
 
 
 @blp.route("/capacity")
-@require(*READERS)
+@require("search.match")
 @blp.response(200, BedBoardSchema)
 @documents_errors(blp, 401, 403)
 def bed_board():

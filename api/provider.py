@@ -10,7 +10,7 @@ from api.auth import require, user
 from api.problem import documents_errors, problem
 from api.runtime import Blueprint, request_language, runtime
 from api.schemas import CapacityHistorySchema, ListingSchema
-from directory import eligibility, hours
+from directory import eligibility, hours, permissions
 from directory.model import CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema, error_messages
 from directory.accounts import User
 from directory.errors import ListingNotFound, VersionConflict
@@ -161,7 +161,7 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"ty
 
 
 @blp.route("/services/<string:listing_id>", methods=["PATCH"])
-@require("admin", "provider")
+@require("listing.edit")
 @blp.arguments(ListingEditSchema)
 @blp.doc(parameters=[IF_MATCH])
 @blp.response(200, ListingSchema, headers=ETAG_HEADER)
@@ -175,7 +175,7 @@ def edit_listing(changes: dict, listing_id: str):
 
 
 @blp.route("/services/<string:listing_id>/capacity", methods=["PUT"])
-@require("admin", "provider")
+@require("listing.edit")
 @blp.arguments(CapacitySchema)
 @blp.doc(parameters=[IF_MATCH])
 @blp.response(200, ListingSchema, headers=ETAG_HEADER)
@@ -189,7 +189,7 @@ def put_capacity(body: dict, listing_id: str):
 
 
 @blp.route("/services/<string:listing_id>/capacity/confirm", methods=["POST"])
-@require("admin", "provider")
+@require("listing.edit")
 @blp.response(200, ListingSchema, headers=ETAG_HEADER)
 @documents_errors(blp, 401, 403, 404, 409, 412)
 def confirm_capacity(listing_id: str):
@@ -213,7 +213,7 @@ class HistoryQuerySchema(_Strict):
 
 
 @blp.route("/services/<string:listing_id>/capacity/history")
-@require("admin", "case_manager", "provider")
+@require("capacity.history")
 @blp.arguments(HistoryQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, CapacityHistorySchema)
 @documents_errors(blp, 401, 403, 404, 422)
@@ -224,7 +224,7 @@ def capacity_history(args: dict, listing_id: str):
         doc, _ = rt.store.get(listing_id)
     except ListingNotFound:
         return problem(404, f"No listing {listing_id!r}.")
-    if user().role == "provider" and not user().can_edit(doc["organization"]["id"]):
+    if not permissions.covers_organization(user(), "capacity.history", doc["organization"]["id"]):
         # Another organisation's history is private; do not confirm it exists.
         return problem(404, f"No listing {listing_id!r}.")
     cap = (doc.get("record") or {}).get("capacity") or {}

@@ -13,6 +13,7 @@ from api.referral_schemas import (DeliveriesSchema, DeliveryQuerySchema, NewRefe
                                   StatusChangeSchema, WebhookRequestSchema, WebhookSchema, WebhookSecretSchema,
                                   WebhooksSchema)
 from api.runtime import Blueprint, request_language, runtime
+from directory import permissions
 from directory.accounts import User
 from directory.referral_states import (ConsentMissing, IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound,
                                        WrongSide, for_viewer)
@@ -20,9 +21,6 @@ from directory.errors import ListingNotFound
 from matching.profile import NeedError, resolve_needs
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referrals, bed holds and webhooks")
-REFERRERS = ("admin", "case_manager", "officer")
-PARTIES = ("admin", "case_manager", "officer", "provider")
-OUTCOME_READERS = ("admin", "case_manager")
 
 
 class Refused(Exception):
@@ -98,12 +96,13 @@ def _listed(who: User, args: dict) -> list[dict]:
     found = rt.referrals.search(who, statuses=args.get("status"), group_id=args.get("group_id"),
                                 participant_ref=args.get("participant_ref"))
     # A provider's list is its inbox: showing it is viewing each referral. A referrer's list marks nothing seen.
-    return rt.referrals.looked_at(found, who, seen=who.role == "provider")
+    inbox = permissions.scope(who, "referral.follow") == permissions.OWN_ORGANIZATION
+    return rt.referrals.looked_at(found, who, seen=inbox)
 
 
 # ----- referrals ---------------------------------------------------------------------------------------
 @blp.route("/referrals", methods=["POST"])
-@require(*REFERRERS)
+@require("referral.send")
 @blp.arguments(NewReferralSchema)
 @blp.response(201, ReferralGroupSchema)
 @documents_errors(blp, 400, 401, 403, 415, 422)
@@ -118,7 +117,7 @@ def send_referral(body: dict):
 
 
 @blp.route("/referrals")
-@require(*PARTIES)
+@require("referral.follow")
 @blp.arguments(ReferralQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, ReferralListSchema)
 @documents_errors(blp, 401, 403, 422)
@@ -129,7 +128,7 @@ def list_referrals(args: dict):
 
 
 @blp.route("/referrals/<string:referral_id>")
-@require(*PARTIES)
+@require("referral.follow")
 @blp.response(200, ReferralSchema)
 @documents_errors(blp, 401, 403, 404)
 def get_referral(referral_id: str):
@@ -142,7 +141,7 @@ def get_referral(referral_id: str):
 
 
 @blp.route("/referrals/<string:referral_id>/status", methods=["POST"])
-@require(*PARTIES)
+@require("referral.follow")
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, ReferralSchema)
 @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
@@ -157,7 +156,7 @@ def post_referral_status(body: dict, referral_id: str):
 
 
 @blp.route("/services/<string:listing_id>/referral-outcomes")
-@require(*OUTCOME_READERS)
+@require("referral.outcomes")
 @blp.response(200, OutcomesSchema)
 @documents_errors(blp, 401, 403, 404)
 def referral_outcomes(listing_id: str):
@@ -175,7 +174,7 @@ def referral_outcomes(listing_id: str):
 
 # ----- webhooks ----------------------------------------------------------------------------------------
 @blp.route("/organizations/<string:organization_id>/webhook", methods=["PUT"])
-@require("admin")
+@require("webhooks.manage")
 @blp.arguments(WebhookRequestSchema)
 @blp.response(200, WebhookSecretSchema)
 @documents_errors(blp, 400, 401, 403, 404, 415, 422)
@@ -193,7 +192,7 @@ def put_webhook(body: dict, organization_id: str):
 
 
 @blp.route("/organizations/<string:organization_id>/webhook", methods=["DELETE"])
-@require("admin")
+@require("webhooks.manage")
 @blp.response(200, WebhookSchema)
 @documents_errors(blp, 401, 403, 404)
 def delete_webhook(organization_id: str):
@@ -206,7 +205,7 @@ def delete_webhook(organization_id: str):
 
 
 @blp.route("/webhooks")
-@require("admin")
+@require("webhooks.manage")
 @blp.response(200, WebhooksSchema)
 @documents_errors(blp, 401, 403)
 def list_webhooks():
@@ -215,7 +214,7 @@ def list_webhooks():
 
 
 @blp.route("/webhooks/deliveries")
-@require("admin")
+@require("webhooks.manage")
 @blp.arguments(DeliveryQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, DeliveriesSchema)
 @documents_errors(blp, 401, 403, 422)

@@ -15,7 +15,6 @@ from directory.errors import ListingNotFound, VersionConflict
 from directory.suggestions import STATUSES, AlreadyDecided, SuggestionNotFound
 
 blp = Blueprint("suggestions", __name__, url_prefix="/api/v1", description="Suggested corrections")
-SUGGESTERS = ("admin", "case_manager", "provider")
 
 
 class _Strict(Schema):
@@ -84,7 +83,7 @@ def decide(suggestion_id: str, accept: bool, note: str | None) -> dict:
 
 
 @blp.route("/services/<string:listing_id>/suggestions", methods=["POST"])
-@require(*SUGGESTERS)
+@require("suggestion.make")
 @blp.arguments(NewSuggestionSchema)
 @blp.response(201, SuggestionSchema)
 @documents_errors(blp, 400, 401, 403, 404, 415, 422)
@@ -97,7 +96,7 @@ def create_suggestion(body: dict, listing_id: str):
 
 
 @blp.route("/suggestions")
-@require("admin")
+@require("suggestion.decide")
 @blp.arguments(SuggestionQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, SuggestionsSchema)
 @documents_errors(blp, 401, 403, 422)
@@ -114,7 +113,7 @@ def _decision(suggestion_id: str, accept: bool, body: dict):
 
 
 @blp.route("/suggestions/<string:suggestion_id>/accept", methods=["POST"])
-@require("admin")
+@require("suggestion.decide")
 @blp.arguments(DecisionSchema)
 @blp.response(200, SuggestionSchema)
 @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
@@ -124,7 +123,7 @@ def accept_suggestion(body: dict, suggestion_id: str):
 
 
 @blp.route("/suggestions/<string:suggestion_id>/reject", methods=["POST"])
-@require("admin")
+@require("suggestion.decide")
 @blp.arguments(DecisionSchema)
 @blp.response(200, SuggestionSchema)
 @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from api.runtime import runtime
+from directory import permissions
 from directory.accounts import ROLES, AccountError
 
 users_group = AppGroup("users", help="Accounts and API tokens.")
@@ -89,3 +90,10 @@ def demo_command() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_group)
+    app.cli.add_command(permissions_command)
+
+
+@click.command("permissions")
+def permissions_command() -> None:
+    """Print who may do what (the permission table) as the README's Markdown table."""
+    click.echo(permissions.matrix_markdown())

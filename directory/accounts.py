@@ -24,10 +24,11 @@ from datetime import datetime, timedelta, timezone
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from directory import permissions
 from directory.indices.catalogue import Catalogue
 from directory.settings import Settings
 
-ROLES = ("admin", "case_manager", "officer", "provider")
+ROLES = permissions.ROLES
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
@@ -60,7 +61,7 @@ class User:
     program: str | None = None
 
     def can_edit(self, organization_id: str) -> bool:
-        return self.role == "admin" or (self.role == "provider" and organization_id in self.organizations)
+        return permissions.covers_organization(self, "listing.edit", organization_id)
 
     def public(self) -> dict:
         return {"username": self.username, "role": self.role, "organizations": self.organizations,
@@ -121,14 +122,14 @@ class Accounts:
         if role not in ROLES:
             raise AccountError(f"role must be one of {', '.join(ROLES)}")
         organizations = sorted(set(organizations or []))
-        if role == "provider" and not organizations:
-            raise AccountError("a provider account must be bound to at least one organisation")
+        if permissions.bound_to_organizations(role) and not organizations:
+            raise AccountError(f"a {role} account must be bound to at least one organisation")
         if password is not None and len(password) < 12:
             raise AccountError("passwords must have at least 12 characters")
         program = (program or "").strip().lower() or None
         if program and not PROGRAM.match(program):
             raise AccountError("program must be 2-64 characters: lower-case letters, digits, . _ -")
-        if program and role not in ("case_manager", "officer"):
+        if program and not permissions.in_a_program(role):
             raise AccountError("only case managers and officers belong to a program")
         self.ensure_index()
         token, token_entry = self._new_token(username)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from directory import holds
+from directory import holds, permissions
 from directory.accounts import User
 
 STATUSES = ("sent", "viewed", "accepted", "declined", "enrolled", "no_show", "closed", "withdrawn")
@@ -72,23 +72,27 @@ def utcnow() -> datetime:
 
 # ----- who may see and do what -----------------------------------------------------------------------
 def scope_filter(user: User) -> dict | None:
-    """The referrals this account may see, as a query clause (None: all of them, for administrators)."""
-    if user.role == "admin":
+    """The referrals this account may see (its scope of ``referral.follow`` in the permission table), as a
+    query clause; None: all of them."""
+    scope = permissions.scope(user, "referral.follow")
+    if scope == permissions.ANY:
         return None
-    if user.role == "provider":
+    if scope == permissions.OWN_ORGANIZATION:
         return {"terms": {"organization_id": user.organizations or ["-"]}}
-    if user.program:
-        return {"term": {"program": user.program}}
-    return {"term": {"referrer": user.username}}
+    if scope == permissions.OWN_PROGRAM:
+        return {"term": {"program": user.program}} if user.program else {"term": {"referrer": user.username}}
+    return {"term": {"id": "-"}}  # no scope: none of them
 
 
 def sides(user: User, doc: dict) -> frozenset[str]:
-    """The sides of this referral this account acts for: its provider, its referrer, or both (admin)."""
-    if user.role == "admin":
+    """The sides of this referral this account acts for: its provider (scope: own organisation), its
+    referrer (own program), or both (any)."""
+    scope = permissions.scope(user, "referral.follow")
+    if scope == permissions.ANY:
         return frozenset({"provider", "referrer"})
-    if user.role == "provider":
+    if scope == permissions.OWN_ORGANIZATION:
         return frozenset({"provider"}) if doc["organization_id"] in user.organizations else frozenset()
-    if user.role in ("case_manager", "officer"):
+    if scope == permissions.OWN_PROGRAM:
         mine = doc["referrer"] == user.username or (user.program is not None and doc.get("program") == user.program)
         return frozenset({"referrer"}) if mine else frozenset()
     return frozenset()

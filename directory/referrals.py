@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import holds
+from directory import holds, permissions
 from directory.accounts import User
 from directory.referral_states import (MAX_GROUP, OPEN, STATUSES, TERMINAL, TRANSITIONS, ConsentMissing,
                                        IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound, WrongSide,
@@ -78,7 +78,7 @@ class Referrals:
             filters.append({"terms": {"status": statuses}})
         if group_id:
             filters.append({"term": {"group_id": group_id}})
-        if participant_ref and user.role != "provider":
+        if participant_ref and permissions.may(user, "referral.send"):
             filters.append({"term": {"participant_ref": participant_ref}})
         try:
             resp = self.es.search(index=self.index, size=size, query={"bool": {"filter": filters}},
@@ -89,9 +89,10 @@ class Referrals:
 
     def unseen(self, user: User) -> int:
         """Events on this account's referrals made by the other side since its side last looked."""
-        if user.role == "admin":
-            return 0
-        field_name = "provider_unseen" if user.role == "provider" else "referrer_unseen"
+        scope = permissions.scope(user, "referral.follow")
+        if scope in (None, permissions.ANY):
+            return 0  # an administrator sees both sides: no side's badge is theirs
+        field_name = "provider_unseen" if scope == permissions.OWN_ORGANIZATION else "referrer_unseen"
         try:
             resp = self.es.search(index=self.index, size=0, query={"bool": {"filter": [scope_filter(user)]}},
                                   aggs={"n": {"sum": {"field": field_name}}})

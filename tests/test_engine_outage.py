@@ -33,7 +33,9 @@ pytestmark = pytest.mark.node
 
 SEED = f"seed:{ROOT / 'seed_data'}"
 UNAVAILABLE_WITHIN = 2.0   # seconds for each request while the engine is down
-RECOVERED_WITHIN = 5.0     # seconds from the engine answering again to the app serving again
+# Seconds from the engine answering again to the app serving again: a bound for "by itself, soon", not a
+# speed target (that figure is printed; on an idle machine it is about 4 s, on a busy one it grows).
+RECOVERED_WITHIN = 30.0
 MATCH = {"location": {"zip": "06106"}, "needs": ["detox"], "age": 34, "insurance": ["medicaid"]}
 
 

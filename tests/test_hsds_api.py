@@ -106,7 +106,7 @@ def test_public_reads_are_rate_limited_per_client(es, settings, loaded):
 
 # ----- the objects -----------------------------------------------------------------------------------
 def test_a_service_is_fully_nested_and_validates(client, loaded):
-    record = next(r for r in loaded.records() if r["id"] == "seed-00001")
+    record = next(r for r in loaded.listings.records() if r["id"] == "seed-00001")
     service_id = hsds.ids(record)["service_id"]
     got = valid(SERVICE, client.get(f"/hsds/services/{service_id}").get_json())
     assert got == hsds.service_full(record)  # the schema dropped nothing
@@ -123,7 +123,7 @@ def test_capacity_is_hsds_3_1_service_capacity(client, loaded):
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     loaded.edit("seed-00002", {"capacity": {"available": 4, "maximum": 20, "unit": "beds", "updated_at": now,
                                             "updated_by": "p"}}, actor="p")
-    record = next(r for r in loaded.records() if r["id"] == "seed-00002")
+    record = next(r for r in loaded.listings.records() if r["id"] == "seed-00002")
     got = valid(SERVICE, client.get(f"/hsds/services/{hsds.ids(record)['service_id']}").get_json())
     (capacity,) = got["capacities"]
     assert (capacity["available"], capacity["maximum"], capacity["unit"]["name"], capacity["updated"]) == \
@@ -131,7 +131,7 @@ def test_capacity_is_hsds_3_1_service_capacity(client, loaded):
 
 
 def test_a_service_with_no_site_has_no_service_at_locations(client, loaded):
-    record = next(r for r in loaded.records() if r["id"] == "hsds3-csv:svc-line")
+    record = next(r for r in loaded.listings.records() if r["id"] == "hsds3-csv:svc-line")
     got = valid(SERVICE, client.get(f"/hsds/services/{hsds.ids(record)['service_id']}").get_json())
     assert got["service_at_locations"] == [] and got["schedules"][0]["byday"] == "MO,TU,WE,TH,FR,SA,SU"
 
@@ -139,7 +139,7 @@ def test_a_service_with_no_site_has_no_service_at_locations(client, loaded):
 def test_services_search_filter_and_page_as_the_spec_says(client, loaded):
     first = valid(PAGE, client.get("/hsds/services?per_page=5").get_json())
     assert first["size"] == 5 and first["first_page"] and not first["last_page"]
-    assert first["total_items"] == loaded.count() and first["total_pages"] == -(-loaded.count() // 5)
+    assert first["total_items"] == loaded.listings.count() and first["total_pages"] == -(-loaded.listings.count() // 5)
     for item in first["contents"]:
         valid(SERVICE, item)
     last = client.get(f"/hsds/services?per_page=5&page={first['total_pages']}").get_json()
@@ -172,7 +172,7 @@ def test_organizations_and_service_at_locations_validate(client, loaded):
     sals = valid(PAGE, client.get("/hsds/service_at_locations?per_page=4&full=true").get_json())
     for sal in sals["contents"]:
         valid(SERVICE_AT_LOCATION, sal)
-    assert sals["total_items"] == loaded.count() - 2  # the two services with no site have none
+    assert sals["total_items"] == loaded.listings.count() - 2  # the two services with no site have none
     one_sal = valid(SERVICE_AT_LOCATION, client.get(f"/hsds/service_at_locations/{sals['contents'][0]['id']}").get_json())
     assert one_sal["location"]["location_type"] == "physical"
 

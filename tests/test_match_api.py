@@ -131,7 +131,7 @@ def test_one_engine_request_per_match(client, loaded, es, monkeypatch):
     monkeypatch.setattr(es, "perform_request", counting)
     post(client, needs=["detox"], limit=10)
     # one search, plus reading the caller's account (per request, never per result)
-    assert [c for c in calls if c.endswith("/_search")] == [f"/{loaded.listings}/_search"]
+    assert [c for c in calls if c.endswith("/_search")] == [f"/{loaded.listings.alias}/_search"]
     assert len(calls) == 2 and "-users/_doc/" in calls[0]
 
 

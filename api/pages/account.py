@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from api.auth import csrf_matches, session_state, sign_in, sign_out, throttled
-from api.pages.common import HOME, error_page, pages, safe_next
+from api.pages.common import error_page, home_of, pages, safe_next
 from api.runtime import LANGUAGES, runtime
 from directory.accounts import LoginLocked
 
@@ -58,7 +58,7 @@ def login():
     if not found:
         return _login_page(_("Wrong username or password."), 401)
     sign_in(found)
-    return redirect(safe_next(request.form.get("next"), url_for(HOME.get(found.role, "pages.home"))))
+    return redirect(safe_next(request.form.get("next"), url_for(home_of(found))))
 
 
 @pages.route("/logout", methods=["POST"])
@@ -84,4 +84,4 @@ def home():
     person, why = session_state()
     if not person:
         return redirect(url_for("pages.login_form", **({"reason": why} if why != "none" else {})))
-    return render_template("home.html", person=person, home=HOME.get(person.role))
+    return render_template("home.html", person=person, home=home_of(person))

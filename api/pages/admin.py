@@ -28,7 +28,7 @@ def role_name(role: str) -> str:
 
 
 @pages.route("/admin")
-@page_for("admin")
+@page_for("directory.admin")
 def admin_home():
     rt = runtime()
     pending = len(rt.suggestions.list(status="pending"))
@@ -36,7 +36,7 @@ def admin_home():
 
 
 @pages.route("/admin/accounts", methods=["GET", "POST"])
-@page_for("admin")
+@page_for("accounts.manage")
 def admin_accounts():
     rt = runtime()
     shown = None  # (username, token) shown this once
@@ -76,21 +76,21 @@ def admin_accounts():
 
 
 @pages.route("/admin/organizations")
-@page_for("admin")
+@page_for("organizations.list")
 def admin_organizations():
     return render_template("admin/organizations.html", title=_("Organisations"),
                            organizations=runtime().search.organizations())
 
 
 @pages.route("/admin/ingest")
-@page_for("admin")
+@page_for("directory.admin")
 def admin_ingest():
     runs = runtime().store.audit_trail.events(action="ingest", size=50)
     return render_template("admin/ingest.html", title=_("Ingest runs"), runs=runs)
 
 
 @pages.route("/admin/suggestions", methods=["GET", "POST"])
-@page_for("admin")
+@page_for("suggestion.decide")
 def admin_suggestions():
     rt = runtime()
     message, error = None, None
@@ -117,7 +117,7 @@ def admin_suggestions():
 
 
 @pages.route("/admin/audit")
-@page_for("admin")
+@page_for("audit.read")
 def admin_audit():
     args = {k: request.args.get(k, "").strip() for k in ("actor", "action", "listing_id", "since")}
     since = None
@@ -133,7 +133,7 @@ def admin_audit():
 
 
 @pages.route("/admin/webhooks", methods=["GET", "POST"])
-@page_for("admin")
+@page_for("webhooks.manage")
 def admin_webhooks():
     """Each provider organisation's webhook (set with a new secret shown once, or removed) and the delivery log."""
     rt = runtime()

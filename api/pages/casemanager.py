@@ -21,7 +21,6 @@ from matching.profile import NeedError
 
 DISTANCES = (2, 5, 10, 25, 50)
 DEFAULTS = {"urgency": "this_week", "max_miles": "10", "limit": "10"}
-CASE_ROLES = ("admin", "case_manager")
 
 
 def need_groups(lang: str) -> list[dict]:
@@ -123,13 +122,13 @@ def summary_text(result: dict, n: int) -> str:
 
 
 @pages.route("/match", methods=["GET"])
-@page_for(*CASE_ROLES)
+@page_for("placement.plan")
 def match_form():
     return no_store(make_response(_render(form=DEFAULTS, errors={})))
 
 
 @pages.route("/match", methods=["POST"])
-@page_for(*CASE_ROLES)
+@page_for("placement.plan")
 def match_results():
     if request.form.get("set_lang") in UI_LANGUAGES:
         session["lang"] = request.form["set_lang"]

@@ -10,29 +10,34 @@ from flask_babel import gettext as _
 
 from api.auth import csrf_matches, csrf_token, session_state
 from api.runtime import request_language
+from directory import permissions
 from directory.accounts import User
 
 pages = Blueprint("pages", __name__)
 
-# Where each role lands after signing in, and the pages in its menu (endpoint, label).
-HOME = {"case_manager": "pages.match_form", "officer": "pages.nearby", "provider": "pages.provider_home",
-        "admin": "pages.admin_home"}
+# The menu, in reading order: (endpoint, label, the action its page needs). Each person sees the pages the
+# permission table lets them open; the first is where they land after signing in.
+MENU: tuple[tuple[str, Callable[[User], str], str], ...] = (
+    ("pages.admin_home", lambda p: _("Admin"), "directory.admin"),
+    ("pages.match_form", lambda p: _("Find services"), "placement.plan"),
+    ("pages.nearby", lambda p: _("Nearby now"), "search.match"),
+    ("pages.provider_home", lambda p: _("My listings") if permissions.scope(p, "listing.edit") != permissions.ANY
+     else _("Listings"), "listing.edit"),
+    ("pages.provider_inbox", lambda p: _("Referrals inbox"), "referral.inbox"),
+    ("pages.referrals_list", lambda p: _("Referrals"), "referral.send"),
+    ("pages.suggest_search", lambda p: _("Suggest a correction"), "suggestion.make"),
+)
 
 
 def nav_items(person: User | None) -> list[tuple[str, str]]:
     if not person:
         return []
-    items = {
-        "case_manager": [("pages.match_form", _("Find services")), ("pages.referrals_list", _("Referrals")),
-                         ("pages.nearby", _("Nearby now"))],
-        "officer": [("pages.nearby", _("Nearby now")), ("pages.referrals_list", _("Referrals"))],
-        "provider": [("pages.provider_home", _("My listings")), ("pages.provider_inbox", _("Referrals inbox")),
-                     ("pages.suggest_search", _("Suggest a correction"))],
-        "admin": [("pages.admin_home", _("Admin")), ("pages.match_form", _("Find services")),
-                  ("pages.nearby", _("Nearby now")), ("pages.provider_home", _("Listings")),
-                  ("pages.referrals_list", _("Referrals"))],
-    }
-    return items.get(person.role, [])
+    return [(endpoint, label(person)) for endpoint, label, action in MENU if permissions.may(person, action)]
+
+
+def home_of(person: User) -> str:
+    """The page a person lands on after signing in: the first of their menu."""
+    return next((endpoint for endpoint, _label, action in MENU if permissions.may(person, action)), "pages.home")
 
 
 def wants_page() -> bool:
@@ -77,22 +82,25 @@ def login_redirect(reason: str):
     return redirect(url_for("pages.login_form") + "?" + urlencode(args))
 
 
-def page_for(*roles: str) -> Callable:
-    """A page for these roles: signed-in people only (else to sign-in with a reason), CSRF checked on
-    every POST, and ``g.user`` set."""
+def page_for(action: str) -> Callable:
+    """A page for the roles the permission table grants ``action``: signed-in people only (else to sign-in
+    with a reason), CSRF checked on every POST, and ``g.user`` set."""
+    permissions.action(action)
+
     def wrap(view: Callable) -> Callable:
         @wraps(view)
         def inner(*args, **kwargs):
             person, why = session_state()
             if person is None:
                 return login_redirect("signin" if why == "none" else why)
-            if person.role not in roles:
+            if not permissions.may(person, action):
                 return error_page(403)
             if request.method == "POST" and not csrf_matches(request.form.get("csrf_token")):
                 return error_page(400, _("This form has expired"),
                                   _("The page was open too long or came from elsewhere. Reload it and try again."))
             g.user = person
             return view(*args, **kwargs)
+        inner._lead_action = action  # read by the permission tests
         return inner
     return wrap
 
@@ -116,6 +124,8 @@ def page_globals() -> dict:
     if person is None and request.blueprint == "pages":
         person = session_state()[0]
     return {"csrf_token": csrf_token, "current_user": person, "nav": nav_items(person), "lang": request_language(),
+            "may": lambda action: bool(person) and permissions.may(person, action),
+            "scope_of": lambda action: permissions.scope(person, action) if person else None,
             "switch_to": "es" if request_language() == "en" else "en", "nav_counts": _nav_counts(person)}
 
 
@@ -126,7 +136,8 @@ def _nav_counts(person: User | None) -> dict[str, int]:
     if person is None or request.blueprint != "pages":
         return {}
     n = unseen_count(person)
-    return {"pages.provider_inbox" if person.role == "provider" else "pages.referrals_list": n} if n else {}
+    side = "pages.referrals_list" if permissions.may(person, "referral.send") else "pages.provider_inbox"
+    return {side: n} if n else {}
 
 
 def get_int(name: str, default: int | None = None) -> int | None:

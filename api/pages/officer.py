@@ -22,7 +22,7 @@ RADII = (5, 15, 30)
 
 
 @pages.route("/nearby")
-@page_for("admin", "case_manager", "officer")
+@page_for("search.match")
 def nearby():
     args = {k: v.strip() for k, v in request.args.items() if k in ("need", "near", "lat", "lon", "radius") and v.strip()}
     out, error = None, None

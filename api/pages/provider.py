@@ -12,19 +12,19 @@ from api.pages.common import error_page, no_store, page_for, pages
 from api.problem import flatten_messages
 from api.provider import CapacitySchema, Forbidden, ListingEditSchema, edit_paths, new_capacity, write_listing
 from api.runtime import request_language, runtime
-from api.suggestions import SUGGESTERS, SuggestionRefused, suggest
+from api.suggestions import SuggestionRefused, suggest
+from directory import permissions
 from directory.model import error_messages
 from directory.errors import ListingNotFound, VersionConflict
 from matching.query import Browse
 
-EDITORS = ("admin", "provider")
 
 
 def _listings(q: str | None) -> list[tuple[dict, str]]:
     """The caller's own listings (a provider), or those matching ``q`` (an admin), each with its ETag."""
     person = g.user
     search = runtime().search
-    if person.role == "provider":
+    if permissions.scope(person, "listing.edit") == permissions.OWN_ORGANIZATION:
         found = search.browse(Browse(organizations=person.organizations, page_size=50), "en")
     elif q:
         found = search.browse(Browse(q=q, page_size=20), "en")
@@ -38,13 +38,14 @@ def _listings(q: str | None) -> list[tuple[dict, str]]:
 
 
 def _home(messages: dict | None = None, status: int = 200):
-    q = request.values.get("q", "").strip() if g.user.role == "admin" else ""
-    return render_template("provider.html", title=_("My listings") if g.user.role == "provider" else _("Listings"),
+    any_listing = permissions.scope(g.user, "listing.edit") == permissions.ANY
+    q = request.values.get("q", "").strip() if any_listing else ""
+    return render_template("provider.html", title=_("Listings") if any_listing else _("My listings"),
                            listings=_listings(q), q=q, messages=messages or {}), status
 
 
 @pages.route("/provider")
-@page_for(*EDITORS)
+@page_for("listing.edit")
 def provider_home():
     saved = request.args.get("saved")
     return _home({saved: {"kind": "ok", "text": _("Saved. Search shows the change now.")}} if saved else None)
@@ -61,7 +62,7 @@ def _capacity_body(form, current: dict | None) -> dict:  # noqa: ANN001
 
 
 @pages.route("/provider/listings/<listing_id>/capacity", methods=["POST"])
-@page_for(*EDITORS)
+@page_for("listing.edit")
 def provider_capacity(listing_id: str):
     """One save for the beds; a stale page gets 'someone changed it' with both figures and a retry."""
     rt = runtime()
@@ -122,7 +123,7 @@ def _read(listing_id: str):
 
 
 @pages.route("/provider/listings/<listing_id>/edit", methods=["GET", "POST"])
-@page_for(*EDITORS)
+@page_for("listing.edit")
 def provider_edit(listing_id: str):
     found = _read(listing_id)
     if not found:
@@ -163,7 +164,7 @@ def provider_edit(listing_id: str):
 
 # ----- suggested corrections ------------------------------------------------------------------------------
 @pages.route("/suggest")
-@page_for(*SUGGESTERS)
+@page_for("suggestion.make")
 def suggest_search():
     q = request.args.get("q", "").strip()
     results = runtime().search.browse(Browse(q=q, page_size=20), request_language())["results"] if q else []
@@ -171,7 +172,7 @@ def suggest_search():
 
 
 @pages.route("/suggest/<listing_id>", methods=["GET", "POST"])
-@page_for(*SUGGESTERS)
+@page_for("suggestion.make")
 def suggest_listing(listing_id: str):
     found = _read(listing_id)
     if not found:

@@ -17,13 +17,12 @@ from api.problem import flatten_messages
 from api.referral_schemas import NewReferralSchema, StatusChangeSchema
 from api.referrals import Refused, change_status, send_referrals
 from api.runtime import request_language, runtime
-from directory import taxonomy
+from directory import permissions, taxonomy
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE
 from directory.referral_states import MAX_GROUP, OPEN, SHAREABLE, ReferralNotFound, sides
 from directory.errors import ListingNotFound
 from matching.service import NEARBY_GROUPS
 
-REFERRERS = ("admin", "case_manager", "officer")
 STATUS_LABELS = {"sent": _l("Sent"), "viewed": _l("Viewed by the provider"), "accepted": _l("Accepted by the provider"),
                  "declined": _l("Declined by the provider"), "enrolled": _l("Person enrolled"),
                  "no_show": _l("Person did not arrive"), "closed": _l("Closed"), "withdrawn": _l("Withdrawn")}
@@ -81,7 +80,7 @@ def _new_form(listings: list[dict], *, needs: list[str], urgency: str, form: dic
 
 
 @pages.route("/referrals/new", methods=["GET", "POST"])
-@page_for(*REFERRERS)
+@page_for("referral.send")
 def referral_new():
     """From the match results (POST: the chosen listings and the profile's needs) or a nearby result (GET)."""
     if request.method == "POST":
@@ -100,7 +99,7 @@ def referral_new():
 
 
 @pages.route("/referrals", methods=["POST"])
-@page_for(*REFERRERS)
+@page_for("referral.send")
 def referral_send():
     form = request.form
     ids = form.getlist("listing")
@@ -130,7 +129,7 @@ def referral_send():
 
 # ----- the referrer's list and every referral's detail ------------------------------------------------------
 @pages.route("/referrals")
-@page_for(*REFERRERS)
+@page_for("referral.follow")
 def referrals_list():
     rt = runtime()
     show = request.args.get("show", "open")
@@ -164,13 +163,13 @@ def _listing_view(listing_id: str) -> dict | None:
 
 
 @pages.route("/referrals/<referral_id>")
-@page_for("admin", "case_manager", "officer", "provider")
+@page_for("referral.follow")
 def referral_detail(referral_id: str):
     return _detail(referral_id, done=request.args.get("done"))
 
 
 @pages.route("/referrals/<referral_id>/status", methods=["POST"])
-@page_for("admin", "case_manager", "officer", "provider")
+@page_for("referral.follow")
 def referral_status(referral_id: str):
     back = request.form.get("back") if request.form.get("back") in ("inbox", "detail") else "detail"
     raw = {"status": request.form.get("status", "")}
@@ -221,7 +220,7 @@ def _inbox(*, error: tuple[str, str] | None = None, done: str | None = None, sta
 
 
 @pages.route("/provider/referrals")
-@page_for("admin", "provider")
+@page_for("referral.inbox")
 def provider_inbox():
     return _inbox(done=request.args.get("done"))
 
@@ -229,8 +228,8 @@ def provider_inbox():
 def unseen_count(person) -> int:  # noqa: ANN001 - a directory.accounts.User
     """The header badge: events on this person's referrals their side has not seen. A badge is not worth an
     error page: when the engine does not answer (an error page may be saying just that) it is left out."""
-    if person is None or person.role == "admin":
-        return 0
+    if person is None or permissions.scope(person, "referral.follow") == permissions.ANY:
+        return 0  # an administrator sees both sides of every referral: no badge is theirs
     try:
         return runtime().referrals.unseen(person)
     except (*ENGINE_UNAVAILABLE, ENGINE_ERROR):
