@@ -92,3 +92,13 @@ def test_markers_close_together_are_nudged_apart_so_every_number_stays_readable(
             assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, "two markers overlap"
         assert 0 <= x and x + w <= 400 and 0 <= y and y + h <= 400, "a marker left the map"
     assert svg.count("<line ") >= len(boxes) - 4  # most were moved off their points, each with a line back
+
+
+def test_english_is_found_on_a_spanish_line_unless_it_is_a_name_the_sources_give():
+    from tests.browser.spanish import english_lines
+
+    text = ("Refugio · cerca de Park St & Main St, Hartford (approximate)\n"
+            "Abre hoy a las 9 a. m.\nKeney Park Emergency Shelter\nHours not stated; call first\n"
+            "hrsa-fqhc-org:06be78186462f10a\nSalud mental · Use el menú")
+    assert english_lines(text, ["Park St & Main St, Hartford", "Keney Park Emergency Shelter"]) == [
+        "Refugio · cerca de Park St & Main St, Hartford (approximate)", "Hours not stated; call first"]
