@@ -82,6 +82,12 @@ def test_an_officer_meets_no_english(ct_visit, ct_live, at, names, hhmm):
             r.read(f"nearby-{need}-{place.split(',')[0]}")
             page.locator("#map summary").click() if page.locator("#map summary").count() else None
             r.read(f"nearby-{need}-{place.split(',')[0]}-map")
+    page.locator(".result a[href*='/referrals/new']").first.click()  # an officer refers from Nearby now
+    page.wait_for_selector("form#referral")
+    r.read("referral-new-from-nearby")
+    page.goto(f"{base}/referrals/new")
+    r.read("referral-nothing-chosen")
+    v.errors.clear()
     page.goto(f"{base}/nearby?need=detox&near=Springfield%20Massachusetts")
     r.read("nearby-place-not-found")
     v.errors.clear()  # a 422 page is logged by the browser as a failed load
@@ -193,6 +199,11 @@ def test_a_provider_meets_no_english(ct_visit, ct_live, at, names):
     page.locator("ul.plain-list a").first.click()
     page.wait_for_selector("form.listing-form")
     r.read("suggest-form")
+    page.fill("#note", "El teléfono cambió")
+    page.fill("#phone_0", "(860) 555-0198")
+    page.locator("form.listing-form button.primary").click()
+    page.wait_for_selector("h1")
+    r.read("suggest-sent")
     r.assert_none()
 
 
