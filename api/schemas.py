@@ -79,7 +79,9 @@ class ResultBaseSchema(Schema):
     open_now = fields.Boolean(**N, metadata={"description": "null: hours not stated"})
     next_opening = fields.String(**N)
     opening_text = fields.String()
-    hours = fields.String(**N)
+    hours = fields.String(**N, metadata={"description": "The weekly hours as people say them, in the request's "
+                                                        "language and local time (America/New_York): 'Mon-Fri 9 am-5 pm; "
+                                                        "Sat 9 am-noon', 'Every night 5 pm-8 am'; null: not stated"})
     walk_in = fields.Boolean(**N)
     languages = fields.List(fields.String())
     needs = fields.List(fields.String())

@@ -24,6 +24,11 @@ _DAY_ALIASES = {
     **{n.upper(): i for i, n in enumerate(
         ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))},
     "TUES": 1, "THU": 3, "THUR": 3, "THURS": 3,
+    # Spanish, so a provider can write their hours in the language of their page.
+    **{n: i for i, names in enumerate((("LU", "LUN", "LUNES"), ("MA", "MAR", "MARTES"),
+                                       ("MI", "MIE", "MIÉ", "MIERCOLES", "MIÉRCOLES"), ("JU", "JUE", "JUEVES"),
+                                       ("VI", "VIE", "VIERNES"), ("SÁ", "SAB", "SÁB", "SABADO", "SÁBADO"),
+                                       ("DO", "DOM", "DOMINGO"))) for n in names},
 }
 
 Interval = tuple[int, int]
@@ -114,7 +119,7 @@ def _parse_hours(text: str) -> tuple[Interval, ...]:
         return ((0, WEEK),)
     intervals: list[Interval] = []
     for clause in filter(None, (c.strip() for c in text.split(";"))):
-        m = re.fullmatch(r"([A-Za-z,\- ]+?)\s+(.+)", clause)
+        m = re.fullmatch(r"([^\W\d_][\w,\- ]*?)\s+(\d.*|24h|24 hours)", clause)
         if not m:
             raise HoursError(f"expected 'Days HH:MM-HH:MM' in {clause!r}")
         days = expand_days(m.group(1))
@@ -221,3 +226,119 @@ def describe(intervals: Sequence[Interval]) -> str:
 def as_ranges(intervals: Sequence[Interval]) -> list[dict[str, int]]:
     """Intervals as Elasticsearch ``integer_range`` values (gte inclusive, lt exclusive)."""
     return [{"gte": start, "lt": end} for start, end in intervals]
+
+
+# ----- hours as people say them ------------------------------------------------------------------------
+_WORDS = {
+    "en": {"days": DAY_NAMES, "every_day": "Every day", "every_night": "Every night", "all_day": "24 hours",
+           "always": "Open 24/7", "unknown": "Hours not stated", "noon": "noon", "midnight": "midnight",
+           "am": "am", "pm": "pm"},
+    "es": {"days": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"), "every_day": "Todos los días",
+           "every_night": "Todas las noches", "all_day": "24 horas", "always": "Abierto 24/7",
+           "unknown": "Horario no indicado", "noon": "mediodía", "midnight": "medianoche", "am": "a. m.",
+           "pm": "p. m."},
+}
+
+
+def time_text(minute: int, lang: str = "en") -> str:
+    """A time of day as people say it: 540 -> '9 am', 570 -> '9:30 am', 720 -> 'noon', 0 -> 'midnight'
+    (Spanish: '9 a. m.', 'mediodía', 'medianoche')."""
+    return _time(minute, _WORDS["es" if lang == "es" else "en"])
+
+
+def at_time(minute: int, lang: str = "en") -> str:
+    """'at 9 am', 'at noon'; Spanish 'a las 9 a. m.', 'a la 1 p. m.', 'al mediodía', 'a medianoche'."""
+    minute %= DAY
+    said = time_text(minute, lang)
+    if lang != "es":
+        return f"at {said}"
+    if minute == 720:
+        return "al mediodía"
+    if minute == 0:
+        return "a medianoche"
+    return f"a la {said}" if (minute // 60) % 12 == 1 else f"a las {said}"
+
+
+MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+          "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")}
+
+
+def human_moment(instant: datetime, lang: str = "en", tz: str = "America/New_York") -> str:
+    """An instant in local time as people write it: 'Tue Dec 8, 2026, 1:30 am' ('mar 8 dic 2026, 1:30 a. m.')."""
+    local = instant.astimezone(ZoneInfo(tz))
+    key = "es" if lang == "es" else "en"
+    day, month = _WORDS[key]["days"][local.weekday()], MONTHS[key][local.month - 1]
+    time = time_text(local.hour * 60 + local.minute, lang)
+    if key == "es":
+        return f"{day} {local.day} {month} {local.year}, {time}"
+    return f"{day} {month} {local.day}, {local.year}, {time}"
+
+
+def _time(minute: int, words: dict) -> str:
+    minute %= DAY
+    if minute == 0:
+        return words["midnight"]
+    if minute == 720:
+        return words["noon"]
+    hour, mins = divmod(minute, 60)
+    clock = f"{hour % 12 or 12}" + (f":{mins:02d}" if mins else "")
+    return f"{clock} {words['am' if hour < 12 else 'pm']}"
+
+
+def _days(days: list[int], words: dict) -> str:
+    """[0, 1, 2, 3, 4] -> 'Mon-Fri'; [1, 3] -> 'Tue, Thu'; runs of consecutive days become ranges."""
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    names = words["days"]
+    return ", ".join(names[r[0]] if len(r) == 1 else f"{names[r[0]]}-{names[r[-1]]}" for r in runs)
+
+
+def human(intervals: Sequence[Interval], lang: str = "en") -> str:
+    """Weekly hours as people say them, for a participant's copy and the cards: 'Mon-Fri 9 am-5 pm;
+    Sat 9 am-noon', 'Every night 5 pm-8 am', 'Open 24/7' (Spanish: 'lun-vie 9 a. m.-5 p. m.',
+    'Todas las noches 5 p. m.-8 a. m.'). Local wall-clock times; the caller says which zone."""
+    words = _WORDS["es" if lang == "es" else "en"]
+    if not intervals:
+        return words["unknown"]
+    if is_always_open(intervals):
+        return words["always"]
+    merged = merge(intervals)
+    if len(merged) > 1 and merged[0][0] == 0 and merged[-1][1] == WEEK:
+        # Sunday night into Monday morning was split at the week's end: one opening again.
+        merged = merged[1:-1] + [(merged[-1][0], WEEK + merged[0][1])]
+    per_day: dict[int, list[Interval]] = {}
+    spans: list[Interval] = []  # openings of a day or more that do not start at midnight (Fri 5 pm-Mon 8 am)
+    for start, end in merged:
+        day, opens = divmod(start, DAY)
+        length = end - start
+        if length < DAY:
+            per_day.setdefault(day % 7, []).append((opens, opens + length))
+        elif opens == 0 and length % DAY == 0:
+            for k in range(length // DAY):
+                per_day.setdefault((day + k) % 7, []).append((0, DAY))
+        else:
+            spans.append((start, end))
+    groups: dict[tuple[Interval, ...], list[int]] = {}
+    for day in sorted(per_day):
+        groups.setdefault(tuple(sorted(per_day[day])), []).append(day)
+    parts: list[tuple[int, str]] = []
+    for openings, days in groups.items():
+        if openings == ((0, DAY),):
+            times = words["all_day"]
+        else:
+            times = ", ".join(f"{_time(a, words)}-{_time(b, words)}" for a, b in openings)
+        if len(days) == 7:
+            overnight = all(b > DAY for _a, b in openings)
+            head = words["every_night" if overnight else "every_day"]
+        else:
+            head = _days(days, words)
+        parts.append((days[0] * DAY + openings[0][0], f"{head} {times}"))
+    for start, end in spans:
+        names = words["days"]
+        parts.append((start, f"{names[(start // DAY) % 7]} {_time(start, words)}-"
+                             f"{names[(end // DAY) % 7]} {_time(end, words)}"))
+    return "; ".join(text for _start, text in sorted(parts))

@@ -174,6 +174,68 @@ GENERIC_SERVICE_NAMES: dict[str, str] = {
 }
 
 
+# Names that say what a service is rather than name a program (the seed directory's, in sentence case), with
+# their Spanish. A program's own name ("Blue Hills Substance Abuse Services") is a proper name and stays as written.
+DESCRIPTIVE_SERVICE_NAMES: dict[str, str] = {
+    "All-recovery meetings": "Reuniones de recuperación para todos",
+    "Ambulatory detox": "Desintoxicación ambulatoria",
+    "Benefits enrollment (SNAP, HUSKY)": "Inscripción en beneficios (SNAP, HUSKY)",
+    "Buprenorphine induction": "Inicio de buprenorfina",
+    "Bus passes and rides to appointments": "Pases de autobús y transporte a citas",
+    "Co-occurring disorders clinic": "Clínica de trastornos concurrentes",
+    "Criminal record and pardon clinic": "Clínica de antecedentes penales e indultos",
+    "Dental clinic": "Clínica dental",
+    "Food pantry": "Despensa de alimentos",
+    "GED and adult education": "GED y educación para adultos",
+    "HIV and hepatitis C testing": "Pruebas de VIH y hepatitis C",
+    "Hot meals": "Comidas calientes",
+    "Housing and benefits legal help": "Ayuda legal de vivienda y beneficios",
+    "ID and birth certificate help": "Ayuda con identificación y acta de nacimiento",
+    "Intensive outpatient program": "Programa ambulatorio intensivo",
+    "Job placement for people with records": "Colocación laboral para personas con antecedentes",
+    "Job training": "Capacitación laboral",
+    "Medically monitored detox": "Desintoxicación con supervisión médica",
+    "Methadone maintenance (OTP)": "Mantenimiento con metadona (OTP)",
+    "Mobile crisis and walk-in crisis center": "Crisis móvil y centro de crisis sin cita",
+    "Naloxone distribution": "Distribución de naloxona",
+    "Outpatient mental health clinic": "Clínica ambulatoria de salud mental",
+    "Outpatient substance use counseling": "Consejería ambulatoria por uso de sustancias",
+    "Overnight emergency shelter": "Refugio de emergencia nocturno",
+    "Peer recovery coaching": "Acompañamiento de recuperación entre pares",
+    "Permanent supportive housing": "Vivienda permanente con apoyo",
+    "Pharmacy": "Farmacia",
+    "Primary care": "Atención primaria",
+    "Psychiatric evaluation and medication": "Evaluación psiquiátrica y medicación",
+    "Residential substance use treatment": "Tratamiento residencial por uso de sustancias",
+    "Same-day buprenorphine (bridge clinic)": "Buprenorfina el mismo día (clínica puente)",
+    "Sober living house": "Casa de vida sobria",
+    "Syringe services and naloxone": "Servicios de jeringas y naloxona",
+    "Transitional housing": "Vivienda de transición",
+    "Veterans housing and recovery": "Vivienda y recuperación para veteranos",
+    "Residential treatment for mothers with their children": "Tratamiento residencial para madres con sus hijos",
+    "Recovery house for mothers and children": "Casa de recuperación para madres e hijos",
+}
+SPANISH_SERVICE_NAMES = {**DESCRIPTIVE_SERVICE_NAMES, **GENERIC_SERVICE_NAMES}
+
+# What a program asks a person to bring, as sources write it, with its Spanish for the participant's copy.
+DOCUMENT_NAMES: dict[str, str] = {
+    "Photo ID": "Identificación con foto",
+    "Proof of income": "Comprobante de ingresos",
+    "Proof of address": "Comprobante de domicilio",
+    "Proof of residency": "Comprobante de residencia",
+    "Insurance card": "Tarjeta del seguro médico",
+    "Social Security card": "Tarjeta del Seguro Social",
+    "Birth certificate": "Acta de nacimiento",
+    "List of medications": "Lista de medicamentos",
+}
+
+
 def service_name(name: str, lang: str = "en") -> str:
-    """A service's name as shown: a reader's generic name in the page's language, any other as given."""
-    return GENERIC_SERVICE_NAMES.get(name, name) if lang == "es" else name
+    """A service's name as shown: a generic or descriptive name in the page's language, a program's own
+    name as given."""
+    return SPANISH_SERVICE_NAMES.get(name, name) if lang == "es" else name
+
+
+def document_name(name: str, lang: str = "en") -> str:
+    """Something to bring ('Photo ID') in the page's language; one the table does not know, as the source wrote it."""
+    return DOCUMENT_NAMES.get(name, name) if lang == "es" else name

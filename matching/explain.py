@@ -6,7 +6,7 @@ from typing import Any
 
 from directory import eligibility, hours, taxonomy
 from directory.places import miles_between, town_label
-from directory.vocabulary import GENDERS, LANGUAGES, service_name
+from directory.vocabulary import GENDERS, LANGUAGES, document_name, service_name
 from matching import phrases
 from matching.freshness import Moment, capacity_view
 from matching.profile import Profile
@@ -19,10 +19,14 @@ def need_name(code: str, lang: str = "en") -> str:
     return need.name_es if lang == "es" else need.name
 
 
+def _intervals(doc: dict) -> list[tuple[int, int]]:
+    return [(r["gte"], r["lt"]) for r in (doc.get("hours") or {}).get("open") or []]
+
+
 def opening(doc: dict, moment: Moment, lang: str = "en") -> dict:
     """Open now, the next opening, and one line that says which."""
     h = doc.get("hours") or {}
-    intervals = [(r["gte"], r["lt"]) for r in h.get("open") or []]
+    intervals = _intervals(doc)
     if not intervals:
         return {"open_now": None, "next_opening": None, "text": phrases.say("hours_unknown", lang)}
     open_now = hours.is_open(intervals, moment.now, moment.tz)
@@ -80,12 +84,12 @@ def _common(doc: dict, moment: Moment, lang: str) -> dict:
         "open_now": when["open_now"],
         "next_opening": when["next_opening"],
         "opening_text": when["text"],
-        "hours": (doc.get("hours") or {}).get("text"),
+        "hours": hours.human(_intervals(doc), lang) if _intervals(doc) else None,
         "walk_in": (doc.get("access") or {}).get("walk_in"),
         "languages": doc.get("languages") or [],
         "needs": doc.get("needs_leaf") or [],
         "serves": who_it_serves(doc, lang),
-        "required_documents": doc.get("required_documents") or [],
+        "required_documents": [document_name(d, lang) for d in doc.get("required_documents") or []],
         "sample": bool(doc.get("sample")),
     }
 
@@ -115,7 +119,7 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
         if all(top in here for top in ("mental_health", "substance_use")):
             reasons.append(phrases.say("treats_both", lang))
         else:
-            beside = [b["name"] for b in (doc.get("site_programs") or {}).get("items") or []
+            beside = [_site_program_name(b["name"], lang) for b in (doc.get("site_programs") or {}).get("items") or []
                       if {"mental_health", "substance_use"} & set(taxonomy.with_ancestors(b.get("needs") or [])) - here]
             reasons.append(phrases.say("treats_both_at_site", lang, programs="; ".join(beside)))
         cautions.append(phrases.say("leaf_not_stated", lang, need=need_name(co_occurring, lang).lower()))
@@ -175,14 +179,21 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
     if doc.get("sample"):
         cautions.append(phrases.say("sample", lang))
 
-    out["also_here"] = [b["name"] for b in also_here(doc)]
+    out["also_here"] = [b["name"] for b in also_here(doc, lang)]
     return {**out, "distance": distance, "score": round(score, 3) if score is not None else None,
             "reasons": reasons, "cautions": cautions}
 
 
-def also_here(doc: dict) -> list[dict]:
-    """The organisation's other programs at this address (``ingest.sites``): id and name."""
-    return [{"id": b["id"], "name": b["name"]} for b in (doc.get("site_programs") or {}).get("items") or []]
+def also_here(doc: dict, lang: str = "en") -> list[dict]:
+    """The organisation's other programs at this address (``ingest.sites``): id and name ('organisation /
+    service', the service's name in ``lang`` where it is a generic one)."""
+    return [{"id": b["id"], "name": _site_program_name(b["name"], lang)}
+            for b in (doc.get("site_programs") or {}).get("items") or []]
+
+
+def _site_program_name(name: str, lang: str) -> str:
+    org, _sep, service = name.rpartition(" / ")
+    return f"{org} / {service_name(service, lang)}" if org else service_name(service, lang)
 
 
 def nearby_result(doc: dict, origin, moment: Moment, lang: str = "en") -> dict:
@@ -235,7 +246,7 @@ def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
         "edited_fields": doc.get("edited_fields") or [],
         "edited_at": doc.get("edited_at"),
         "inferred": doc.get("inferred") or {},
-        "also_here": also_here(doc),
+        "also_here": also_here(doc, lang),
     }
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from directory import hours
+
 PHRASES: dict[str, tuple[str, str]] = {
     "offers": ("Offers {needs}", "Ofrece {needs}"),
     "broader": ("Matches {needs} (broader need)", "Coincide con {needs} (necesidad más amplia)"),
@@ -22,6 +24,7 @@ PHRASES: dict[str, tuple[str, str]] = {
                    "Ubicado solo por el centro de su código postal; la distancia es aproximada"),
     "approx_town": ("Located only to its town centre; distance is approximate",
                     "Ubicado solo por el centro de su municipio; la distancia es aproximada"),
+    "approximate": ("approximate", "ubicación aproximada"),
     "open_24_7": ("Open 24/7", "Abierto 24/7"),
     "open_now": ("Open now", "Abierto ahora"),
     "closed_now": ("Closed now", "Cerrado ahora"),
@@ -33,9 +36,9 @@ PHRASES: dict[str, tuple[str, str]] = {
     "not_stated": ("not stated", "no indicado"),
     "inferred": (" (read from its name)", " (según su nombre)"),
     "sample": ("Sample data, not a real program", "Datos de ejemplo, no es un programa real"),
-    "opens_today": ("Opens today at {time}", "Abre hoy a las {time}"),
-    "opens_tomorrow": ("Opens tomorrow at {time}", "Abre mañana a las {time}"),
-    "opens_on": ("Opens {day} at {time}", "Abre el {day} a las {time}"),
+    "opens_today": ("Opens today {time}", "Abre hoy {time}"),
+    "opens_tomorrow": ("Opens tomorrow {time}", "Abre mañana {time}"),
+    "opens_on": ("Opens {day} {time}", "Abre el {day} {time}"),
     "all_genders": ("all genders", "todos los géneros"),
     "serves_ages": ("ages {span}", "edades {span}"),
     "who_not_stated": ("Who it serves is not stated", "No indica a quién atiende"),
@@ -138,9 +141,9 @@ def distance(miles: float, lang: str = "en") -> str:
 
 
 def next_opening(when: datetime, now: datetime, lang: str = "en") -> str:
-    """'Opens today at 17:00', 'Opens tomorrow at 08:00', 'Opens Monday at 08:00' (local times)."""
+    """'Opens today at 5 pm', 'Opens tomorrow at 8 am', 'Opens Monday at 8 am' (local times)."""
     days = (when.date() - now.astimezone(when.tzinfo).date()).days
-    time = when.strftime("%H:%M")
+    time = hours.at_time(when.hour * 60 + when.minute, lang)
     if days == 0:
         return say("opens_today", lang, time=time)
     if days == 1:

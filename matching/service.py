@@ -71,8 +71,7 @@ class SearchService:
             miles, a, b = min(pairs)
             if miles <= CORNER_MILES:
                 return Located((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, "corner",
-                               f"{corner.street_a} & {corner.street_b}, {places.town_label(corner.town)} "
-                               "(approximate)", corner.town)
+                               f"{corner.street_a} & {corner.street_b}, {places.town_label(corner.town)}", corner.town)
         centre = places.town_centre(corner.town)
         return Located(centre.lat, centre.lon, "town", places.town_label(corner.town), corner.town)
 
@@ -98,8 +97,7 @@ class SearchService:
         point = profile.point
         return {"total": resp["hits"]["total"]["value"], "took_ms": resp["took"], "results": results,
                 "needs": profile.needs,
-                "location": {"lat": point.lat, "lon": point.lon, "resolved_by": point.resolved_by,
-                             "label": point.label, "town": places.town_label(point.town)} if point else None}
+                "location": location_view(point, lang) if point else None}
 
     # ----- referral outcomes -----------------------------------------------------------------
     def referral_outcomes(self, listing_ids: list[str], lang: str = "en") -> dict[str, dict]:
@@ -131,8 +129,7 @@ class SearchService:
         return {
             "total": resp["hits"]["total"]["value"], "page": b.page, "page_size": b.page_size,
             "sort": b.effective_sort, "took_ms": resp["took"], "results": results,
-            "location": {"lat": b.point.lat, "lon": b.point.lon, "resolved_by": b.point.resolved_by,
-                         "label": b.point.label, "town": places.town_label(b.point.town)} if b.point else None,
+            "location": location_view(b.point, lang) if b.point else None,
             "facets": {
                 "needs": [{"code": x["key"], "name": taxonomy.BY_CODE[x["key"]].name_es if lang == "es"
                            else taxonomy.BY_CODE[x["key"]].name, "count": x["doc_count"]}
@@ -157,8 +154,7 @@ class SearchService:
         elif not open_count:
             message = phrases.say("nothing_open", lang, miles=f"{miles:g}")
         return {"need": group, "needs": NEARBY_GROUPS[group], "open_now_count": open_count, "message": message,
-                "location": {"lat": point.lat, "lon": point.lon, "resolved_by": point.resolved_by,
-                             "label": point.label, "town": places.town_label(point.town)},
+                "location": location_view(point, lang),
                 "radius_miles": miles, "results": results, "took_ms": resp["took"]}
 
     # ----- bed board -------------------------------------------------------------------------
@@ -223,6 +219,16 @@ class SearchService:
         buckets = {b["key"]: [h["_source"]["record"] for h in b["listings"]["hits"]["hits"]]
                    for b in self.store.search(query.hsds_organizations_body(chosen))["aggregations"]["orgs"]["buckets"]}
         return [buckets[i] for i in chosen if i in buckets], len(ids)
+
+
+def location_view(point: Located, lang: str = "en") -> dict:
+    """Where a search was centred, as the answer says it: a street corner located from the directory's own
+    addresses says it is approximate, in the answer's language."""
+    label = point.label
+    if point.resolved_by == "corner" and label:
+        label = f"{label} ({phrases.say('approximate', lang)})"
+    return {"lat": point.lat, "lon": point.lon, "resolved_by": point.resolved_by, "label": label,
+            "town": places.town_label(point.town)}
 
 
 def rerank_by_outcomes(hits: list[dict], rates: dict[str, dict]) -> list[dict]:

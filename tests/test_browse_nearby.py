@@ -145,10 +145,10 @@ def test_nearby_with_nothing_open_returns_the_nearest_with_their_next_opening(cl
     assert out["open_now_count"] == 0 and "Nothing is open right now" in out["message"]
     assert ids(out) == ["f1", "f2"]
     first = out["results"][0]
-    assert first["open_now"] is False and first["opening_text"] == "Opens Saturday at 09:00"
+    assert first["open_now"] is False and first["opening_text"] == "Opens Saturday at 9 am"
     assert first["next_opening"].startswith("2026-11-28T09:00")
     es = get(client, "/api/v1/nearby?near=Hartford&need=food&radius=10", **{"Accept-Language": "es"})
-    assert es["results"][0]["opening_text"] == "Abre el sábado a las 09:00" and "No hay nada abierto" in es["message"]
+    assert es["results"][0]["opening_text"] == "Abre el sábado a las 9 a. m." and "No hay nada abierto" in es["message"]
 
 
 def test_nearby_puts_open_and_ready_before_open_before_closed(client, loaded):

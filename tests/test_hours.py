@@ -102,3 +102,60 @@ def test_describe():
     assert hours.describe(hours.parse_hours("Fr 22:00-06:00")) == "Fri 22:00-Sat 06:00"
     assert hours.describe(hours.parse_hours("Mo 09:00-17:00")) == "Mon 09:00-17:00"
     assert hours.describe([]) == "Hours not stated"
+
+
+# ----- hours as people say them (the participant's copy, the cards) ---------------------------------------
+@pytest.mark.parametrize("text, en, es", [
+    ("Mo-Fr 09:00-17:00", "Mon-Fri 9 am-5 pm", "lun-vie 9 a. m.-5 p. m."),
+    ("Mo-Su 17:00-08:00", "Every night 5 pm-8 am", "Todas las noches 5 p. m.-8 a. m."),
+    ("Mo-Su 19:00-07:00", "Every night 7 pm-7 am", "Todas las noches 7 p. m.-7 a. m."),
+    ("Mo-Su 08:00-21:00", "Every day 8 am-9 pm", "Todos los días 8 a. m.-9 p. m."),
+    ("Mo-Fr 08:00-17:00; Sa 08:00-12:00", "Mon-Fri 8 am-5 pm; Sat 8 am-noon",
+     "lun-vie 8 a. m.-5 p. m.; sáb 8 a. m.-mediodía"),
+    ("Mo-Fr 05:30-14:00; Sa 06:00-10:00; Su 07:00-09:00", "Mon-Fri 5:30 am-2 pm; Sat 6 am-10 am; Sun 7 am-9 am",
+     "lun-vie 5:30 a. m.-2 p. m.; sáb 6 a. m.-10 a. m.; dom 7 a. m.-9 a. m."),
+    ("Mo-Su 07:00-09:00, 16:30-18:00", "Every day 7 am-9 am, 4:30 pm-6 pm",
+     "Todos los días 7 a. m.-9 a. m., 4:30 p. m.-6 p. m."),
+    ("Tu,Th 10:00-14:00", "Tue, Thu 10 am-2 pm", "mar, jue 10 a. m.-2 p. m."),
+    ("Mo-Fr 09:00-17:00; Fr 21:00-01:00", "Mon-Thu 9 am-5 pm; Fri 9 am-5 pm, 9 pm-1 am",
+     "lun-jue 9 a. m.-5 p. m.; vie 9 a. m.-5 p. m., 9 p. m.-1 a. m."),
+    ("Sa,Su 00:00-24:00", "Sat-Sun 24 hours", "sáb-dom 24 horas"),
+    ("We 17:00-24:00", "Wed 5 pm-midnight", "mié 5 p. m.-medianoche"),
+    ("Mo-Fr 12:30-13:15", "Mon-Fri 12:30 pm-1:15 pm", "lun-vie 12:30 p. m.-1:15 p. m."),
+    ("24/7", "Open 24/7", "Abierto 24/7"),
+    ("", "Hours not stated", "Horario no indicado"),
+])
+def test_hours_read_as_people_say_them(text, en, es):
+    intervals = hours.parse_hours(text)
+    assert hours.human(intervals) == en
+    assert hours.human(intervals, "es") == es
+
+
+def test_a_stay_across_the_weekend_is_one_span():
+    # Friday 17:00 to Monday 08:00 without a break (a weekend-only shelter) is not three nights.
+    intervals = [(4 * DAY + 17 * 60, WEEK), (0, 8 * 60)]
+    assert hours.human(intervals) == "Fri 5 pm-Mon 8 am"
+    assert hours.human(intervals, "es") == "vie 5 p. m.-lun 8 a. m."
+
+
+def test_a_sunday_night_split_at_the_week_boundary_reads_as_one_night():
+    assert hours.human(hours.parse_hours("Su 22:00-06:00")) == "Sun 10 pm-6 am"
+    # Mon-Fri 24 hours merges into one interval of five days: still said per day.
+    assert hours.human(hours.parse_hours("Mo-Fr 00:00-24:00")) == "Mon-Fri 24 hours"
+
+
+def test_spanish_day_names_are_understood_in_the_hours_syntax():
+    assert hours.parse_hours("lu-vi 08:00-17:00; sá 09:00-12:00") == hours.parse_hours("Mo-Fr 08:00-17:00; Sa 09:00-12:00")
+    assert hours.parse_hours("lun-dom 19:00-07:00") == hours.parse_hours("Mo-Su 19:00-07:00")
+    assert hours.parse_hours("mié,vie 10:00-14:00") == hours.parse_hours("We,Fr 10:00-14:00")
+
+
+def test_times_and_moments_as_people_say_them():
+    assert [hours.at_time(m) for m in (540, 780, 720, 0)] == ["at 9 am", "at 1 pm", "at noon", "at midnight"]
+    assert [hours.at_time(m, "es") for m in (540, 780, 60, 720, 0)] == [
+        "a las 9 a. m.", "a la 1 p. m.", "a la 1 a. m.", "al mediodía", "a medianoche"]
+    night = datetime(2026, 12, 8, 6, 30, tzinfo=UTC)  # 01:30 EST
+    assert hours.human_moment(night) == "Tue Dec 8, 2026, 1:30 am"
+    assert hours.human_moment(night, "es") == "mar 8 dic 2026, 1:30 a. m."
+    summer = datetime(2026, 7, 6, 18, 0, tzinfo=UTC)  # 14:00 EDT: the wall clock, not a fixed offset
+    assert hours.human_moment(summer) == "Mon Jul 6, 2026, 2 pm"

@@ -176,7 +176,8 @@ def test_the_match_page_ranks_explains_maps_and_keeps_nothing(site, caplog):
     assert sorted(on_map, key=int) == sorted(cards, key=int) and '<svg class="map"' in page
     assert re.search(r'href="tel:\+1\d{10}"', page) and "maps/dir/?api=1&destination=" in page
     summary = re.search(r'<textarea id="summary-text"[^>]*>(.*?)</textarea>', page, re.S).group(1)
-    assert summary.startswith("1. ") and "Phone: (860) 555-01" in summary and "Hours:" in summary
+    assert summary.startswith("Times are Eastern Time (Connecticut).\n\n1. ")
+    assert "Phone: (860) 555-01" in summary and "Hours:" in summary
     # Refining keeps the form.
     assert 'value="Frog Hollow"' in page and f'value="{DETOX}" checked' in page and 'value="34"' in page
     assert 'value="medicaid" checked' in page

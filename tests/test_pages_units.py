@@ -71,3 +71,34 @@ def test_every_page_string_has_a_spanish_translation_with_the_same_placeholders(
                 broken.append((source, translated))
     assert not missing, f"untranslated: {missing[:10]} (run `make messages`, then write the Spanish)"
     assert not broken, broken
+
+
+def test_markers_close_together_are_nudged_apart_so_every_number_stays_readable():
+    """Real lists put several programs a block apart (a hospital campus, a downtown street): their markers
+    would cover each other's numbers. Each keeps its own number, no two markers overlap, and a marker moved
+    off its point has a line back to it."""
+    origin = {"lat": 41.7637, "lon": -72.6851}
+    # Ten programs within a few hundred metres of each other, 3 miles north-east; two share one site.
+    results = [_result(n, 41.80 + 0.0012 * (n % 4), -72.64 + 0.0015 * (n // 4)) for n in range(1, 11)]
+    results.append(_result(11, results[0]["location"]["lat"], results[0]["location"]["lon"]))
+    svg = str(result_map(origin, results, title="Map", centre_label="Here"))
+    boxes = [tuple(float(v) for v in m) for m in
+             re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx', svg)]
+    labels = re.findall(r'class="num">([\d,]+)</text>', svg)
+    assert sorted(int(n) for label in labels for n in label.split(",")) == list(range(1, 12))
+    assert "1,11" in labels
+    for i, (x, y, w, h) in enumerate(boxes):
+        for (x2, y2, w2, h2) in boxes[i + 1:]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, "two markers overlap"
+        assert 0 <= x and x + w <= 400 and 0 <= y and y + h <= 400, "a marker left the map"
+    assert svg.count("<line ") >= len(boxes) - 4  # most were moved off their points, each with a line back
+
+
+def test_english_is_found_on_a_spanish_line_unless_it_is_a_name_the_sources_give():
+    from tests.browser.spanish import english_lines
+
+    text = ("Refugio · cerca de Park St & Main St, Hartford (approximate)\n"
+            "Abre hoy a las 9 a. m.\nKeney Park Emergency Shelter\nHours not stated; call first\n"
+            "hrsa-fqhc-org:06be78186462f10a\nSalud mental · Use el menú")
+    assert english_lines(text, ["Park St & Main St, Hartford", "Keney Park Emergency Shelter"]) == [
+        "Refugio · cerca de Park St & Main St, Hartford (approximate)", "Hours not stated; call first"]

@@ -62,3 +62,20 @@ def test_a_readers_generic_service_name_reads_in_spanish_and_a_sources_own_name_
     assert service_name("Substance use treatment", "es") == "Tratamiento por uso de sustancias"
     assert service_name("Substance use treatment", "en") == "Substance use treatment"
     assert service_name("Hartford Outpatient", "es") == "Hartford Outpatient"
+
+
+def test_every_seed_service_name_and_thing_to_bring_reads_in_spanish():
+    """The seed's service names say what a service is ('Overnight emergency shelter'): a Spanish page shows
+    them in Spanish, like the documents a program asks for."""
+    import csv
+
+    from directory.vocabulary import document_name, service_name
+    from tests.conftest import ROOT
+    rows = [r for f in sorted((ROOT / "seed_data").glob("*.csv"))
+            for r in csv.DictReader(f.read_text(encoding="utf-8").splitlines())]
+    untranslated = sorted({r["service_name"] for r in rows if service_name(r["service_name"], "es") == r["service_name"]})
+    assert not untranslated, untranslated
+    documents = {d for r in rows for d in (r.get("required_documents") or "").split(";") if d}
+    assert documents and all(document_name(d, "es") != d for d in documents), documents
+    assert document_name("Photo ID", "en") == "Photo ID" and document_name("A letter from your doctor", "es") == \
+        "A letter from your doctor"

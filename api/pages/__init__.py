@@ -9,11 +9,16 @@ from flask import Flask
 
 from api.pages.common import error_page, pages, wants_page
 from api.runtime import request_language
-from directory.vocabulary import LANGUAGES
+from directory.vocabulary import LANGUAGES, service_name
 
 
 def _language_label(code: str) -> str:
     return LANGUAGES.label(code, request_language())
+
+
+def _service_name(name: str) -> str:
+    """A listing's name in the page's language (generic and descriptive names; a program's own name as given)."""
+    return service_name(name or "", request_language())
 
 
 def _tel(number: str) -> str:
@@ -22,19 +27,6 @@ def _tel(number: str) -> str:
     if len(digits) == 10:
         return f"+1{digits}"
     return f"+{digits}" if len(digits) == 11 and digits.startswith("1") else digits
-
-
-SPANISH_HOURS = {"Open 24/7": "Abierto 24/7", "Hours not stated": "Horario no indicado", "Mon": "lun", "Tue": "mar",
-                 "Wed": "mié", "Thu": "jue", "Fri": "vie", "Sat": "sáb", "Sun": "dom"}
-
-
-def hours_text(text: str | None) -> str:
-    """The weekly hours line ('Mon 08:00-17:00; Sat 09:00-12:00', written by ``directory.hours.describe``)
-    in the page's language."""
-    if not text or request_language() != "es":
-        return text or ""
-    return re.sub(r"Open 24/7|Hours not stated|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b",
-                  lambda m: SPANISH_HOURS[m.group(0)], text)
 
 
 def first_upper(text: str) -> str:
@@ -59,8 +51,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages)
     app.config["LEAD_MAP_TILE_URL"] = app.extensions["lead"].settings.map_tile_url
     app.jinja_env.globals["results_points"] = results_points
-    app.jinja_env.filters.update(language_label=_language_label, tel=_tel, short=_short,
-                                 hours=hours_text, first_upper=first_upper)
+    app.jinja_env.filters.update(language_label=_language_label, service_name=_service_name, tel=_tel, short=_short,
+                                 first_upper=first_upper)
 
 
 __all__ = ["init_app", "error_page", "wants_page"]

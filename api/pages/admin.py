@@ -12,12 +12,17 @@ from api.admin import NewUserSchema, UnknownOrganizations, new_account
 from api.referral_schemas import WebhookRequestSchema
 from api.pages import listing_form as LF
 from api.pages.common import error_page, no_store, page_for, pages
+from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.runtime import request_language, runtime
 from api.suggestions import SuggestionRefused, decide
 from directory.accounts import ROLES, AccountError
 from directory.errors import ListingNotFound
 
+# The account form's fields, named as its labels name them.
+ACCOUNT_FIELDS = {"username": lambda: _("Username"), "role": lambda: _("Role"), "organizations": lambda: _("Organisations"),
+                  "display_name": lambda: _("Full name"), "program": lambda: _("Program"),
+                  "password": lambda: _("Password")}
 ROLE_NAMES = {"admin": lambda: _("Administrator"), "case_manager": lambda: _("Case manager"),
               "officer": lambda: _("Police officer"), "provider": lambda: _("Provider")}
 
@@ -64,11 +69,12 @@ def admin_accounts():
                 shown = (username, rt.accounts.reset_token(username, actor=g.user.username))
                 message = _("A new API token was made for %(name)s; the old one no longer works.", name=username)
         except ValidationError as exc:
-            error = "; ".join(f"{e['field']}: {e['message']}" for e in flatten_messages(exc.messages))
+            error = "; ".join(f"{ACCOUNT_FIELDS[e['field']]() if e['field'] in ACCOUNT_FIELDS else e['field']}: "
+                              f"{page_message(e['message'])}" for e in flatten_messages(exc.messages))
         except UnknownOrganizations as exc:
             error = _("No organisation %(ids)s in the directory.", ids=", ".join(exc.missing))
         except AccountError as exc:
-            error = str(exc)
+            error = page_message(str(exc))
     resp = make_response(render_template("admin/accounts.html", title=_("Accounts"), users=rt.accounts.list(),
                                          roles=ROLES, shown=shown, message=message, error=error,
                                          form=request.form if error else {}), 422 if error else 200)
@@ -101,7 +107,7 @@ def admin_suggestions():
             message = _("Accepted: the listing now shows the change.") if decided["status"] == "accepted" \
                 else _("Rejected: nothing was changed.")
         except SuggestionRefused as exc:
-            error = str(exc)
+            error = page_message(str(exc))
     status = request.args.get("status", "pending")
     items = rt.suggestions.list(status=status if status in ("pending", "accepted", "rejected") else None)
     lang = request_language()

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api.match import MatchRequestSchema, profile_from
-from api.pages import hours_text
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
+from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.runtime import LANGUAGES as UI_LANGUAGES
 from api.runtime import request_language, runtime
-from directory import eligibility, taxonomy
+from directory import eligibility, hours, taxonomy
 from directory.places import PlaceError
 from directory.vocabulary import LANGUAGES
 from matching.profile import NeedError
@@ -102,23 +102,37 @@ def _friendly(errors: dict[str, str]) -> dict[str, str]:
     said = {"needs": _("Choose at least one need."),
             "near": _("Type a ZIP code, town, neighbourhood or street corner in Connecticut."),
             "age": _("Type an age between 0 and 120.")}
-    return {k: said.get(k, v) for k, v in errors.items()}
+    return {k: said.get(k, page_message(v)) for k, v in errors.items()}
 
 
-def summary_text(result: dict, n: int) -> str:
-    """One result as plain text for a text message: name, address, phone, hours, what to bring."""
+def participant_text(results: list[dict], start: int = 1) -> list[str]:
+    """The results as plain text for a text message, one block each, numbered from ``start``: name,
+    address, phone, hours as people say them, what to bring. No staff notes (reasons, cautions)."""
+    return [_participant_block(r, n) for n, r in enumerate(results, start)]
+
+
+def _participant_block(result: dict, n: int) -> str:
     a = result.get("address") or {}
     lines = [f"{n}. {result['service']['name']} – {result['organization']['name']}"]
     street = ", ".join(x for x in (a.get("address_1"), a.get("address_2")) if x)
     town = " ".join(x for x in (a.get("town") or a.get("city"), a.get("state_province") or "CT", a.get("postal_code"))
                     if x)
-    lines.append(", ".join(x for x in (street, town) if x))
+    if result.get("no_site"):
+        lines.append(result.get("site_text") or "")
+    elif street or town:
+        lines.append(", ".join(x for x in (street, town) if x))
     if result.get("phone"):
         lines.append(_("Phone: %(phone)s", phone=result["phone"]))
-    lines.append(_("Hours: %(hours)s", hours=hours_text(result.get("hours")) or result.get("opening_text")))
+    lines.append(_("Hours: %(hours)s", hours=result["hours"]) if result.get("hours")
+                 else _("Hours not stated: call first."))
     if result.get("required_documents"):
         lines.append(_("Bring: %(things)s", things=", ".join(result["required_documents"])))
     return "\n".join(lines)
+
+
+def times_note() -> str:
+    """The line that says which clock the times are on (the participant reads the copy later, elsewhere)."""
+    return _("Times are Eastern Time (Connecticut).")
 
 
 @pages.route("/match", methods=["GET"])
@@ -163,7 +177,8 @@ def _render(*, form, errors: dict, out: dict | None = None) -> str:  # noqa: ANN
         "match.html", title=_("Find services") if out is None else _("Results"), form=form, chosen=chosen,
         errors=errors, out=out, results=results, need_groups=need_groups(lang), facts=fact_fields(lang),
         languages=language_choices(lang), distances=DISTANCES, map_svg=svg, lang_form="profile",
-        summaries=[summary_text(r, n) for n, r in enumerate(results, 1)])
+        summaries=participant_text(results), times_note=times_note(),
+        printed_at=hours.human_moment(runtime().search.clock(), lang, runtime().settings.timezone))
 
 
 def _getlist(form, name: str) -> list[str]:  # noqa: ANN001

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from api.pages.messages import page_message
 from api.problem import flatten_messages
 from directory import eligibility
 from directory.model import error_messages
@@ -167,7 +168,7 @@ def error_lines(exc: ValidationError, lang: str) -> list[str]:
     for path, message in pairs:
         field = path.split("[")[0]
         field = RECORD_FIELDS.get(field, field.split(".")[0])
-        line = f"{field_label(field, lang)}: {said.get(field, message)}"
+        line = f"{field_label(field, lang)}: {said.get(field, page_message(message))}"
         if line not in lines:
             lines.append(line)
     return lines

@@ -10,7 +10,7 @@ from directory.places import EARTH_MILES
 
 SIZE = 400  # the SVG is square, SIZE x SIZE user units; it scales to its box
 PAD = 28
-OVERLAP = 24  # marker centres closer than this (SVG units, one marker across) would cover each other's numbers
+SAME_SITE_MILES = 0.03  # programs closer than this (about 50 m) are at one site and share one marker
 RING_STEPS = (0.25, 0.5, 1, 2, 5, 10, 25, 50, 100)
 
 
@@ -57,25 +57,68 @@ def result_map(origin: dict | None, results: list[dict], *, title: str, centre_l
                  f'<path d="M{SIZE - 14} 28 l-5 12 h10 z" fill="#333" aria-hidden="true"/>')
     parts.append(f'<g><title>{escape(centre_label)}</title><circle cx="{c}" cy="{c}" r="9" fill="#b3261e" '
                  f'stroke="#fff" stroke-width="3"/></g>')
-    # Programs at one site (or a few metres apart) share a marker that names them all, so no number
-    # hides under another. Draw the farthest first so the nearest markers sit on top.
-    pins: list[list] = []  # [px, py, [(n, result), ...]]
+    # Programs at one site (or a few metres apart) share a marker that names them all ("1,3"); markers
+    # that would still cover each other are nudged apart with a line to their point.
+    pins: list[list] = []  # [px, py, [(n, result), ...], (x, y) in miles]
     for n, r, (x, y) in placed:
         px, py = c + x * scale, c - y * scale
-        pin = next((p for p in pins if math.hypot(p[0] - px, p[1] - py) < OVERLAP), None)
+        pin = next((p for p in pins if math.hypot(p[3][0] - x, p[3][1] - y) < SAME_SITE_MILES), None)
         if pin:
             pin[2].append((n, r))
         else:
-            pins.append([px, py, [(n, r)]])
-    for px, py, members in sorted(pins, key=lambda p: -math.hypot(p[0] - c, p[1] - c)):
+            pins.append([px, py, [(n, r)], (x, y)])
+    pins = [p[:3] for p in pins]
+    placed_pins = place_pills(pins, c)
+    for (px, py, members), (qx, qy, half) in placed_pins:  # leader lines under every marker
+        if (qx, qy) != (px, py):
+            parts.append(f'<g aria-hidden="true"><line x1="{px:.1f}" y1="{py:.1f}" x2="{qx:.1f}" y2="{qy:.1f}" '
+                         f'stroke="#0b4f8a" stroke-width="2"/><circle cx="{px:.1f}" cy="{py:.1f}" r="4" '
+                         f'fill="#0b4f8a" stroke="#fff" stroke-width="1.5"/></g>')
+    # The farthest first, so the nearest markers sit on top.
+    for (px, py, members), (qx, qy, half) in sorted(placed_pins, key=lambda p: -math.hypot(p[0][0] - c, p[0][1] - c)):
         label = ",".join(str(n) for n, _ in members)
         tips = "; ".join(f"{n}. {escape(r.get('service', {}).get('name') or '')} — "
                          f"{escape(r.get('organization', {}).get('name') or '')} "
                          f"({escape((r.get('distance') or {}).get('text') or '')})" for n, r in members)
-        half = max(12.0, 4.0 + 3.6 * len(label))  # a pill wide enough for "1,3" or "2,5,8"
         parts.append(f'<g class="pin"><title>{tips}</title>'
-                     f'<rect x="{px - half:.1f}" y="{py - 12:.1f}" width="{2 * half:.1f}" height="24" rx="12" '
+                     f'<rect x="{qx - half:.1f}" y="{qy - 12:.1f}" width="{2 * half:.1f}" height="24" rx="12" '
                      f'fill="#0b4f8a" stroke="#fff" stroke-width="2"/>'
-                     f'<text x="{px:.1f}" y="{py + 4.5:.1f}" text-anchor="middle" class="num">{label}</text></g>')
+                     f'<text x="{qx:.1f}" y="{qy + 4.5:.1f}" text-anchor="middle" class="num">{label}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+PILL_H = 24
+GAP = 2
+
+
+def pill_half_width(label: str) -> float:
+    """Half the width of a marker's pill, wide enough for "1,3" or "2,5,8"."""
+    return max(12.0, 4.0 + 3.6 * len(label))
+
+
+def place_pills(pins: list[list], centre: float) -> list[tuple[list, tuple[float, float, float]]]:
+    """Where each marker's pill goes: at its point when nothing is there yet, else nudged to the nearest
+    free place around it (drawn with a leader line to the point), so no number covers another. The
+    nearest pins are placed first and keep their points."""
+    order = sorted(pins, key=lambda p: math.hypot(p[0] - centre, p[1] - centre))
+    taken: list[tuple[float, float, float]] = [(centre, centre, 9.0)]  # (x, y, half width); the red dot first
+    out = []
+
+    def free(x: float, y: float, half: float) -> bool:
+        if not (half <= x <= SIZE - half and PILL_H / 2 <= y <= SIZE - PILL_H / 2):
+            return False
+        return all(abs(x - tx) >= half + th + GAP or abs(y - ty) >= PILL_H + GAP for tx, ty, th in taken)
+
+    for pin in order:
+        px, py, members = pin
+        half = pill_half_width(",".join(str(n) for n, _ in members))
+        spot = (px, py)
+        if not free(px, py, half):
+            candidates = [(px + dx * step, py + dy * step * 0.6)
+                          for step in range(28, 400, 14)
+                          for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))]
+            spot = next(((x, y) for x, y in candidates if free(x, y, half)), (px, py))
+        taken.append((spot[0], spot[1], half))
+        out.append((pin, (spot[0], spot[1], half)))
+    return out

@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from api.match import NearbyQuerySchema
+from api.match import NearbyQuerySchema, PlaceQuerySchema
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
 from api.runtime import request_language, runtime
 from directory.places import PlaceError
+from matching.service import location_view
 
 # The big buttons first, then the smaller ones; every group is one of matching.service.NEARBY_GROUPS.
 BIG = (("detox", _l("Detox")), ("shelter", _l("Shelter")), ("crisis", _l("Crisis")),
@@ -25,8 +26,20 @@ RADII = (5, 15, 30)
 @page_for("search.match")
 def nearby():
     args = {k: v.strip() for k, v in request.args.items() if k in ("need", "near", "lat", "lon", "radius") and v.strip()}
-    out, error = None, None
-    if "need" in args:
+    out, error, place_set = None, None, None
+    if "need" not in args and request.args.get("place") and (args.get("near") or args.get("lat")):
+        # Enter (or a phone's Go key) in the place box without a need chosen yet: the place only, never a need.
+        try:
+            loaded = PlaceQuerySchema().load({k: v for k, v in args.items() if k in ("near", "lat", "lon")})
+            point = runtime().search.locate(lat=loaded.get("lat"), lon=loaded.get("lon"), near=loaded.get("near"))
+            label = location_view(point, request_language())["label"]
+            place_set = _("Near %(place)s. Now choose what is needed.", place=label) if label \
+                else _("Now choose what is needed.")
+        except ValidationError:
+            error = _("Type a ZIP code, town, neighbourhood or street corner, or use your location.")
+        except PlaceError:
+            error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
+    elif "need" in args:
         try:
             loaded = NearbyQuerySchema().load({**args, "limit": 6})
             search = runtime().search
@@ -46,5 +59,5 @@ def nearby():
     wider = next((r for r in RADII if out and r > out["radius_miles"]), None)
     html = render_template("nearby.html", title=_("Nearby now"), big=BIG, more=MORE, args=args, out=out,
                            results=results, error=error, need_label=labels.get(args.get("need"), ""),
-                           map_svg=svg, wider=wider)
+                           map_svg=svg, wider=wider, place_set=place_set)
     return no_store(make_response(html, 422 if error else 200))

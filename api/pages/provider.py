@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 
 from api.pages import listing_form as LF
 from api.pages.common import error_page, no_store, page_for, pages
+from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.provider import CapacitySchema, Forbidden, ListingEditSchema, edit_paths, new_capacity, write_listing
 from api.runtime import request_language, runtime
@@ -98,7 +99,7 @@ def provider_capacity(listing_id: str):
             "Check the figures below and save again if yours are right.", now=cap["text"]),
             "mine": body}}, 409)
     except ValidationError as exc:
-        return _home({listing_id: {"kind": "error", "text": "; ".join(m for _f, m in error_messages(exc))}}, 422)
+        return _home({listing_id: {"kind": "error", "text": "; ".join(page_message(m) for _f, m in error_messages(exc))}}, 422)
     text = _("Confirmed: the figures are still accurate.") if confirm else _("Saved. Search shows the new figures now.")
     return _home({listing_id: {"kind": "ok", "text": text}})
 
@@ -194,7 +195,7 @@ def suggest_listing(listing_id: str):
         return _form_page(view, etag, mode="suggest", values=mine, base=base,
                           errors=LF.error_lines(exc, request_language()), note=note, status=422)
     except SuggestionRefused as exc:
-        return error_page(exc.status, message=str(exc))
+        return error_page(exc.status, message=page_message(str(exc)))
     resp = make_response(render_template("message.html", title=_("Thank you"),
                                          message=_("Your suggestion was sent. An administrator will review it.")))
     return no_store(resp)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from api.pages.common import error_page, no_store, page_for, pages
+from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.referral_schemas import NewReferralSchema, StatusChangeSchema
 from api.referrals import Refused, change_status, send_referrals
@@ -75,8 +76,21 @@ def _new_form(listings: list[dict], *, needs: list[str], urgency: str, form: dic
     orgs = list({v["organization"]["id"]: v["organization"] for v in listings}.values())
     html = render_template("referral_new.html", title=_("Send a referral"), listings=listings, orgs=orgs,
                            needs=needs, urgency=urgency, form=form or {}, errors=errors or {}, labels=_labels(),
-                           shareable=SHAREABLE, max_group=MAX_GROUP)
+                           shareable=SHAREABLE, max_group=MAX_GROUP, consent=consent_state(orgs, form))
     return no_store(make_response(html, status))
+
+
+def consent_state(orgs: list[dict], form=None) -> dict[str, dict]:  # noqa: ANN001 - the request's form or None
+    """Per provider organisation: whether the participant's consent is ticked and what it shares, exactly as
+    the person ticked it (a first visit ticks nothing), with the labels the summary says."""
+    out = {}
+    for org in orgs:
+        given = bool(form) and form.get(f"consent-{org['id']}") == "yes"
+        share = [f for f in SHAREABLE if form and f in form.getlist(f"share-{org['id']}")]
+        out[org["id"]] = {"given": given, "share": share,
+                          "share_labels": [str(SHARE_LABELS[f]) for f in share],
+                          "withheld_labels": [str(SHARE_LABELS[f]) for f in SHAREABLE if f not in share]}
+    return out
 
 
 @pages.route("/referrals/new", methods=["GET", "POST"])
@@ -123,7 +137,7 @@ def referral_send():
                 "consents": _("Record the participant's consent for every provider below before sending."),
                 "needs": _("Choose at least one need."), "note": _("Keep the note under 500 characters.")}
         return _new_form(_chosen_listings(ids), needs=form.getlist("needs"), urgency=raw["urgency"], form=form,
-                         errors={k: said.get(k, v) for k, v in errors.items()}, status=422)
+                         errors={k: said.get(k, page_message(v)) for k, v in errors.items()}, status=422)
     return redirect(url_for("pages.referrals_list", sent=made[0]["group_id"]))
 
 

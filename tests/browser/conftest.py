@@ -115,10 +115,11 @@ class Visit:
     """One person's browser: a context with their location allowed, console errors collected, and
     ``check(name)`` for axe and screenshots of the page it is on."""
 
-    def __init__(self, browser, base: str, lang: str):
+    def __init__(self, browser, base: str, lang: str, *, located: bool = True):
         self.base, self.lang = base, lang
+        # ``located=False``: the person has not allowed the page to know where they are.
         self.context = browser.new_context(viewport={"width": 390, "height": 844}, geolocation=HARTFORD,
-                                           permissions=["geolocation"], locale="en-US")
+                                           permissions=["geolocation"] if located else [], locale="en-US")
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda m: self.errors.append(f"{self.page.url}: {m.text}") if m.type == "error" else None)
@@ -169,3 +170,25 @@ def visit(browser, live):
     yield make
     for v in opened:
         v.close()
+
+
+@pytest.fixture
+def ct_visit(browser, ct_live):
+    """``visit`` over the seed plus the CT lists (``ct_live``): ``ct_visit(lang, located=True)``."""
+    opened: list[Visit] = []
+
+    def make(lang: str, located: bool = True) -> Visit:
+        v = Visit(browser, ct_live[0], lang, located=located)
+        opened.append(v)
+        return v
+    yield make
+    for v in opened:
+        v.close()
+
+
+@pytest.fixture
+def at(ct_live):
+    """The CT server's search clock for one test: ``at("01:30")``; the real time again afterwards."""
+    clock = ct_live[3]
+    yield clock.set
+    clock.set(None)

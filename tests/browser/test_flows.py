@@ -59,12 +59,14 @@ def test_case_manager_profile_to_ranked_results_print_and_text(visit, live, lang
     assert sorted(map(int, on_map)) == list(range(1, cards.count() + 1))
     assert page.input_value("#near") == "Frog Hollow" and page.input_value("#f-age") == "34"  # refining keeps it
     summary = page.input_value("#summary-text")
-    assert summary.startswith("1. ") and "2. " in summary
-    # Leaving the second result out of the list takes it out of the text too.
+    assert "\n1. " in summary and "\n2. " in summary
+    # Leaving the second result out of the list takes it out of the text and the printed copy too.
     cards.nth(1).locator(".pick-box").uncheck()
     assert "\n2. " not in page.input_value("#summary-text")
     page.emulate_media(media="print")
-    assert not page.locator("form#profile").is_visible() and not cards.nth(1).is_visible()
+    assert not page.locator("form#profile").is_visible() and not cards.nth(0).is_visible()
+    copy = page.locator(".print-copy .print-list > li")
+    assert copy.nth(0).is_visible() and not copy.nth(1).is_visible()
     page.emulate_media(media="screen")
     v.check("match-results")
 

@@ -29,7 +29,8 @@ def test_refer_accept_hold_enrol_withdraw_the_whole_loop(visit, live):
     page.fill("#participant_ref", "HFD-2291")
     page.fill("#note", "Arrives by bus after 3 pm")
     page.check("input[name='consent-org-0001']")
-    page.uncheck("input[name='share-org-0001'][value='note']")
+    for field in ("participant_ref", "needs", "urgency"):  # nothing is ticked for the person: not the note
+        page.check(f"input[name='share-org-0001'][value='{field}']")
     page.locator("form#referral button.primary").click()
     page.wait_for_url(re.compile(r"/referrals\?sent="))
     assert page.locator("article.referral").count() == 2

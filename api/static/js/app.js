@@ -16,7 +16,7 @@
     var locate = document.getElementById("locate");
     var pending = null;
     var locateThen = function (done) {
-      if (!navigator.geolocation) { status.textContent = locate.dataset.failed; near.focus(); return; }
+      if (!navigator.geolocation) { status.textContent = locate.dataset.empty; near.focus(); return; }
       navigator.geolocation.getCurrentPosition(function (pos) {
         lat.value = pos.coords.latitude.toFixed(5); lon.value = pos.coords.longitude.toFixed(5);
         near.value = ""; status.textContent = locate.dataset.located;
@@ -29,6 +29,7 @@
     form.addEventListener("submit", function (e) {
       if (lat.value || near.value.trim()) { return; }
       e.preventDefault();
+      if (e.submitter && e.submitter.classList.contains("place-go")) { status.textContent = locate.dataset.empty; near.focus(); return; }
       pending = e.submitter;
       locateThen(function () {
         if (pending && pending.name) {
@@ -44,15 +45,20 @@
   var summary = document.getElementById("summary-text");
   var rebuild = function () {
     if (!summary) { return; }
-    var parts = [];
+    var parts = summary.dataset.head ? [summary.dataset.head] : [];
     document.querySelectorAll(".result-list > li").forEach(function (li) {
       var box = li.querySelector(".pick-box"), card = li.querySelector(".result");
       var picked = !box || box.checked;
       li.classList.toggle("unpicked", !picked);
+      var copy = box && document.querySelector('.print-list li[data-n="' + box.value + '"]');
+      if (copy) { copy.classList.toggle("unpicked", !picked); }
       if (picked && card && card.dataset.summary) { parts.push(card.dataset.summary); }
     });
     summary.value = parts.join("\n\n");
   };
+  document.querySelectorAll('[data-action="open-map"]').forEach(function (a) {
+    a.addEventListener("click", function () { var m = document.getElementById("map"); if (m) { m.open = true; } });
+  });
   document.querySelectorAll(".pick-box").forEach(function (box) { box.addEventListener("change", rebuild); });
   document.querySelectorAll('[data-action="print"]').forEach(function (b) {
     b.addEventListener("click", function () { window.print(); });
@@ -66,6 +72,23 @@
         navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
       } else { document.execCommand("copy"); done(); }
     });
+  });
+
+  // ----- referral: what goes to whom, said as the boxes are ticked -----------------------------------
+  document.querySelectorAll(".consent[data-org]").forEach(function (box) {
+    var item = document.querySelector('#consent-summary li[data-org="' + box.dataset.org + '"]');
+    if (!item) { return; }
+    var none = document.getElementById("consent-summary").dataset.none;
+    var say = function () {
+      var given = box.querySelector(".consent-box").checked, sees = [], withheld = [];
+      box.querySelectorAll(".share-box").forEach(function (b) { (b.checked ? sees : withheld).push(b.dataset.label); });
+      item.querySelector(".if-given").hidden = !given;
+      item.querySelector(".if-not-given").hidden = given;
+      item.querySelector(".sees").textContent = sees.length ? sees.join(", ") : none;
+      item.querySelector(".withheld").textContent = withheld.join(", ");
+      item.querySelector(".withheld-line").hidden = !withheld.length;
+    };
+    box.addEventListener("change", say);
   });
 
   // ----- provider: stepper and save through the API ---------------------------------------------
