@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, helpers
 
 from directory import capacity, documents, eligibility, locks, model, referral_states, suggestions, webhooks
 from directory.es import (PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES, batch_client,
@@ -387,6 +387,18 @@ class Store:
     def search(self, body: dict) -> dict:
         """Run one search request over the live listings: every search body of ``matching`` comes here."""
         return self.es.search(index=self.listings, body=body).body
+
+    def msearch(self, bodies: list[dict]) -> list[dict]:
+        """Run several search requests over the live listings in one round trip (a match with sections and
+        the groups that head its lists); one answer per body, in order. A failed body raises like ``search``."""
+        if len(bodies) == 1:
+            return [self.search(bodies[0])]
+        resp = self.es.msearch(index=self.listings, searches=[part for b in bodies for part in ({}, b)])
+        answers = resp.body["responses"]
+        for answer in answers:
+            if "error" in answer:
+                raise ApiError(str(answer["error"].get("reason") or answer["error"]), meta=resp.meta, body=answer)
+        return answers
 
     def search_referrals(self, body: dict) -> dict | None:
         """Run one search request over the referrals (``matching`` asks for outcome rates here); None

@@ -115,7 +115,7 @@ def seeded_app(es: Elasticsearch, base_settings: Settings, name: str, *, testing
     settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-{name}")
     store = Store(es, settings)
     store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}", *sources], store, Geocoder())
+    pipeline.run([f"seed:{ROOT / 'seed_data'}", *sources], store, Geocoder(), samples=True)
     app = create_app(settings, es=es)
     app.config["TESTING"] = testing
     try:
