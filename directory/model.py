@@ -68,7 +68,8 @@ class ReachSchema(_Base):
     extension = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     via = fields.String(required=True, validate=validate.OneOf(("site", "organization")))
     listing_id = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(max=400))
+    organization = fields.String(required=True, validate=validate.Length(max=400))
+    service = fields.String(required=True, validate=validate.Length(max=400))
     town = fields.String(load_default=None, allow_none=True)
 
 

@@ -29,7 +29,7 @@ def _phone(record: dict) -> dict | None:
 def _lent(record: dict, other: dict, via: str) -> dict:
     phone = _phone(other) or {}
     return {"number": phone["number"], "extension": phone.get("extension"), "via": via, "listing_id": other["id"],
-            "name": f"{other['organization']['name']} / {other['service']['name']}",
+            "organization": other["organization"]["name"], "service": other["service"]["name"],
             "town": (other.get("address") or {}).get("city")}
 
 

@@ -130,7 +130,8 @@ def best_phone(doc: dict, lang: str = "en") -> tuple[str | None, str | None, str
         return own[0]["number"], "own", None
     lent = doc.get("reach") or {}
     if lent.get("number"):
-        where = lent["name"] + (f" ({town_label(lent['town'])})" if lent.get("town") else "")
+        where = f"{lent['organization']} / {service_name(lent['service'], lang)}" + \
+            (f" ({town_label(lent['town'])})" if lent.get("town") else "")
         key = "phone_site" if lent.get("via") == "site" else "phone_organization"
         return lent["number"], lent.get("via"), phrases.say(key, lang, program=where)
     return None, None, phrases.say("no_phone", lang)

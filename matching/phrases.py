@@ -59,16 +59,19 @@ PHRASES: dict[str, tuple[str, str]] = {
     "ask_moud": ("on {moud}", "en tratamiento con {moud}"),
     "minor_ages_unknown": ("Age limits not stated, and the participant is {age}: ask whether they take people under 18",
                            "No indica límites de edad y la persona tiene {age} años: pregunte si atienden a menores de 18"),
-    "nothing_open_now": ("Nothing that meets this need is open now within {miles} miles. What can be done now:",
-                         "No hay nada abierto ahora a menos de {miles} millas que responda a esta necesidad. "
-                         "Qué se puede hacer ahora:"),
-    "nothing_open_then": ("Nothing that meets this need is open at that time within {miles} miles. At any hour:",
-                          "No hay nada abierto a esa hora a menos de {miles} millas que responda a esta necesidad. "
-                          "A cualquier hora:"),
-    "nothing_open_now_anywhere": ("Nothing that meets this need is open now. What can be done now:",
-                                  "No hay nada abierto ahora que responda a esta necesidad. Qué se puede hacer ahora:"),
-    "nothing_open_then_anywhere": ("Nothing that meets this need is open at that time. At any hour:",
-                                   "No hay nada abierto a esa hora que responda a esta necesidad. A cualquier hora:"),
+    "nothing_open_now": ("Nothing that meets this need is open now within {miles} miles; these answer at any hour.",
+                         "No hay nada abierto ahora a menos de {miles} millas que responda a esta necesidad; "
+                         "estos atienden a cualquier hora."),
+    "nothing_open_then": ("Nothing that meets this need is open at that time within {miles} miles; these answer "
+                          "at any hour.",
+                          "No hay nada abierto a esa hora a menos de {miles} millas que responda a esta necesidad; "
+                          "estos atienden a cualquier hora."),
+    "nothing_open_now_anywhere": ("Nothing that meets this need is open now; these answer at any hour.",
+                                  "No hay nada abierto ahora que responda a esta necesidad; estos atienden a "
+                                  "cualquier hora."),
+    "nothing_open_then_anywhere": ("Nothing that meets this need is open at that time; these answer at any hour.",
+                                   "No hay nada abierto a esa hora que responda a esta necesidad; estos atienden a "
+                                   "cualquier hora."),
     "before_samples": ("Listed before nearer ones: this is a real program, they are sample listings",
                        "Antes que otros más cercanos: este es un programa real y aquellos son de ejemplo"),
     "before_ready": ("Listed before nearer ones: open now and can take someone (walk-in or a bed confirmed)",

@@ -26,7 +26,7 @@ def test_a_number_is_lent_by_the_site_then_the_organisation_never_by_a_stranger(
     assert reach.annotate(records) == {"site": 1, "organization": 1}
     by_id = {r["id"]: r for r in records}
     assert by_id["a"]["reach"] == {"number": "860-555-0100", "extension": None, "via": "site", "listing_id": "b",
-                                   "name": "River Recovery / Outpatient", "town": "Hartford"}
+                                   "organization": "River Recovery", "service": "Outpatient", "town": "Hartford"}
     assert by_id["c"]["reach"]["via"] == "organization" and by_id["c"]["reach"]["number"] == "203-555-0101"
     assert "reach" not in by_id["e"] and "reach" not in by_id["f"] and "reach" not in by_id["s"]
     assert [contact_kind(by_id[i]) for i in "abcef"] == ["site", "own", "organization", "none", "none"]
@@ -42,4 +42,5 @@ def test_on_the_connecticut_lists_most_listings_without_a_phone_are_reached(shar
     su = report.quality["samhsa-su"]
     assert su["listings"] == 190 and su["phone_lent"] >= 60 and su["no_phone"] + su["phone_lent"] <= 190
     blue_hills = next(r for r in records if r["service"]["name"] == "Blue Hills Substance Services")
-    assert blue_hills["reach"]["via"] == "organization" and "Connecticut Valley Hospital" in blue_hills["reach"]["name"]
+    assert blue_hills["reach"]["via"] == "organization"
+    assert blue_hills["reach"]["organization"] == "Connecticut Valley Hospital"
