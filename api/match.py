@@ -48,22 +48,27 @@ class LocationSchema(_Strict):
 AT_WINDOW = timedelta(days=31)
 
 
-class LocalTime(fields.Field):
+class LocalTime(fields.String):
     """A local date and time (``2026-12-08T22:00``, America/New_York) or one with its offset, within
     ``AT_WINDOW`` of now: the time whose opening hours a search asks about."""
 
     def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001 - marshmallow hook
-        if not isinstance(value, str) or len(value) > 40:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 40:
             raise ValidationError("must be a local date and time such as 2026-12-08T22:00")
         try:
-            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError:
             raise ValidationError("must be a local date and time such as 2026-12-08T22:00") from None
         rt = runtime()
         if when.tzinfo is None:
             when = when.replace(tzinfo=ZoneInfo(rt.settings.timezone))
         now = rt.search.clock()
-        if abs(when - now) > AT_WINDOW:
+        try:
+            far = abs(when - now) > AT_WINDOW
+        except OverflowError:  # year 1 or 9999 with an offset: far enough
+            far = True
+        if far:
             raise ValidationError(f"must be within {AT_WINDOW.days} days of now")
         return when
 

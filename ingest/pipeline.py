@@ -101,8 +101,8 @@ class Report:
             "geocoded: " + ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())),
         ]
         if self.quality:
-            lines.append("what people cannot see, by source (listings: no callable number / a number lent by its "
-                         "site or organisation / no hours / no stated ages):")
+            lines.append("what a person could not act on, by source (listings: no callable number / a number lent "
+                         "by its site or organisation / no hours / no stated ages):")
             lines.extend(f"  {src:<16} {q['listings']:>6}: {q['no_phone']:>5} / {q['phone_lent']:>5} / "
                          f"{q['no_hours']:>5} / {q['no_ages']:>5}" for src, q in sorted(self.quality.items()))
         if self.samples_left_out:

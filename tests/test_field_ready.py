@@ -5,6 +5,7 @@ program serves, and ``at``."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -154,11 +155,13 @@ def test_at_asks_about_another_time(client, night):
     assert not later["now"]["first"]
     matched = match(client, needs=["detox"], at="2026-12-08T14:00")
     assert matched["at"].startswith("2026-12-08T14:00") and matched["results"][0]["open_now"]
-    for bad, says in (("tonight", "local date and time"), ("2030-01-01T00:00", "within 31 days")):
-        problem = get(client, f"/api/v1/nearby?{HERE}&need=detox&at={bad}", status=422)
+    for bad, says in (("tonight", "local date and time"), ("2030-01-01T00:00", "within 31 days"),
+                      ("0001-01-01T00:00+14:00", "within 31 days"), ("9999-12-31T23:59", "within 31 days")):
+        problem = get(client, f"/api/v1/nearby?{HERE}&need=detox&at={quote(bad)}", status=422)
         assert problem["errors"][0]["field"] == "at" and says in problem["errors"][0]["message"]
         problem = match(client, status=422, needs=["detox"], at=bad)
         assert problem["errors"][0]["field"] == "at"
+    assert match(client, status=422, needs=["detox"], at=2026)["errors"][0]["field"] == "at"  # not a string
 
 
 def test_must_speak_is_a_requirement_and_a_preferred_language_leads(client, night):
