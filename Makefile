@@ -11,13 +11,14 @@ export LEAD_ES_URL ?= http://127.0.0.1:9200
 SHARED    ?= ../shared/data
 
 .PHONY: help install translations messages browser es-up es-down es-status cluster-up cluster-down cluster-status seed \
-        load-ct run serve test test-cluster eval eval-ct bench load clean
+        load-ct load-real run serve test test-cluster eval eval-ct bench load clean
 
 help:
 	@echo "make run      install, start Elasticsearch, load seed_data/, serve on http://$(HOST):$(PORT)"
 	@echo "make test     install, start Elasticsearch, run the whole suite"
 	@echo "make es-up / es-down   start / stop the local Elasticsearch $(ES_VERSION)"
-	@echo "make load-ct  rebuild the directory from seed_data/ plus the CT federal facility lists"
+	@echo "make load-real  rebuild a real directory: the CT federal facility lists, no sample listing"
+	@echo "make load-ct  rebuild from seed_data/ (sample) plus the CT federal facility lists"
 	@echo "make eval     score matching on the labelled seed scenarios"
 	@echo "make eval-ct  score matching on the real CT lists against labels written from the source rows"
 	@echo "make bench    ingest and latency benchmarks (10k, 100k, 1M synthetic; its own node)"
@@ -74,7 +75,11 @@ seed: es-up
 	$(BIN)/lead ingest run seed:seed_data
 
 load-ct: es-up
-	$(BIN)/lead ingest run seed:seed_data federal:$(SHARED)/facilities/ct
+	$(BIN)/lead ingest run --samples seed:seed_data federal:$(SHARED)/facilities/ct
+
+# A real directory: the Connecticut federal lists and no sample listing.
+load-real: es-up
+	$(BIN)/lead ingest run federal:$(SHARED)/facilities/ct
 
 run: seed translations
 	$(BIN)/lead users demo

@@ -126,8 +126,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, listings, match, pages, provider,
-                     referrals, referrals_cli, seed_cli, suggestions, users_cli)
+    from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, lines_cli, listings, match, pages,
+                     provider, referrals, referrals_cli, seed_cli, suggestions, users_cli)
 
     # Rate limits apply to the public HSDS reads only, counted per client address; with the directory
     # not public those reads need a token and are not limited here.
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     export_cli.init_app(app)
     backup_cli.init_app(app)
     seed_cli.init_app(app)
+    lines_cli.init_app(app)
     users_cli.init_app(app)
     referrals_cli.init_app(app)
 

@@ -22,13 +22,16 @@ ingest_group = AppGroup("ingest", help="Load the directory from sources (each ru
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--min-ratio", type=float, default=0.0, show_default=True,
               help="Refuse to swap when the new build has fewer than this fraction of the live listings.")
-def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> None:
+@click.option("--samples", is_flag=True,
+              help="Let sample listings (seed:, and rows marked sample) into a directory built from real sources.")
+def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float, samples: bool) -> None:
     """Rebuild from SOURCES, each KIND:PATH (seed, provider, hsds3-json, hsds3-csv, hsds1-csv, ohana-csv,
     ohana-jsonl, federal)."""
     rt = runtime()
     try:
         for spec in sources:
             pipeline.parse_source(spec)
+        pipeline.check_samples(sources, samples)
     except pipeline.SourceError as exc:
         raise click.BadParameter(str(exc), param_hint="SOURCES") from None
     store = rt.store.batch()  # bulk requests and the replica wait take longer than a web request may
@@ -47,7 +50,8 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float) -> No
 
     try:
         report, _ = pipeline.run(list(sources), store, geocoder, on_read=progress("read"),
-                                 on_indexed=progress("indexed"), min_ratio=min_ratio)
+                                 on_indexed=progress("indexed"), min_ratio=min_ratio,
+                                 samples=samples)
     except Locked as exc:
         click.echo("", err=True)
         click.echo(f"ingest failed: {exc}", err=True)

@@ -2,6 +2,9 @@
 board and the need taxonomy. Each parses, calls ``matching.service``, and serialises."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask_smorest import abort
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -40,6 +43,40 @@ class LocationSchema(_Strict):
             raise ValidationError("give lat and lon, zip, or text")
 
 
+# How far from now ``at`` may be: "what is open at 10 pm tonight", or on a day this month; a time years away
+# is a typing slip, not a question.
+AT_WINDOW = timedelta(days=31)
+
+
+class LocalTime(fields.String):
+    """A local date and time (``2026-12-08T22:00``, America/New_York) or one with its offset, within
+    ``AT_WINDOW`` of now: the time whose opening hours a search asks about."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001 - marshmallow hook
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 40:
+            raise ValidationError("must be a local date and time such as 2026-12-08T22:00")
+        try:
+            when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError("must be a local date and time such as 2026-12-08T22:00") from None
+        rt = runtime()
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=ZoneInfo(rt.settings.timezone))
+        now = rt.search.clock()
+        try:
+            far = abs(when - now) > AT_WINDOW
+        except OverflowError:  # year 1 or 9999 with an offset: far enough
+            far = True
+        if far:
+            raise ValidationError(f"must be within {AT_WINDOW.days} days of now")
+        return when
+
+
+AT_DESCRIPTION = ("A local date and time (America/New_York unless an offset is given), e.g. 2026-12-08T22:00: "
+                  "opening hours are read at that time instead of now (capacity freshness stays now's)")
+
+
 def _fact_field(dim: eligibility.Dimension) -> fields.Field:
     """The match request field for one eligibility dimension of the table."""
     meta = {"description": dim.profile_description}
@@ -59,7 +96,14 @@ MatchRequestSchema = _Strict.from_dict({
                          validate=validate.Length(min=1, max=10),
                          metadata={"description": "Need codes or everyday English or Spanish words"}),
     **{name: _fact_field(dim) for name, dim in eligibility.PROFILE_FIELDS.items()},
-    "languages": fields.List(Choice(LANGUAGES), validate=validate.Length(max=5)),
+    "languages": fields.List(Choice(LANGUAGES), validate=validate.Length(max=5), metadata={
+        "description": "Languages the participant speaks: programs whose staff speak one (other than English) "
+                       "rank first, the best few at the top when any are within reach"}),
+    "must_speak": fields.List(Choice(LANGUAGES), validate=validate.Length(min=1, max=5), metadata={
+        "description": "A requirement: only programs whose staff are stated to speak one of these languages"}),
+    "at": LocalTime(metadata={"description": AT_DESCRIPTION}),
+    "section_limit": fields.Integer(load_default=5, strict=True, validate=validate.Range(1, 20), metadata={
+        "description": "With several needs, results per need in each of the sections"}),
     "urgency": fields.String(load_default="this_week", validate=validate.OneOf(("now", "today", "this_week"))),
     "max_miles": fields.Float(validate=validate.Range(0.1, 150)),
     "include_full": fields.Boolean(load_default=False),
@@ -111,8 +155,9 @@ def profile_from(body: dict) -> Profile:
                                     near=loc.get("text"))
     return Profile(
         needs=needs, point=point, facts={k: body[k] for k in eligibility.PROFILE_FIELDS if k in body},
-        languages=body.get("languages") or [], urgency=body["urgency"], max_miles=body.get("max_miles"),
-        include_full=body["include_full"], limit=body["limit"], diversify=body["diversify"], query=body.get("query"))
+        languages=body.get("languages") or [], must_speak=body.get("must_speak") or [], urgency=body["urgency"],
+        at=body.get("at"), max_miles=body.get("max_miles"), include_full=body["include_full"], limit=body["limit"],
+        diversify=body["diversify"], query=body.get("query"), section_limit=body["section_limit"])
 
 
 class PlaceQuerySchema(_Strict):
@@ -132,6 +177,9 @@ class NearbyQuerySchema(PlaceQuerySchema):
     need = fields.String(required=True, validate=validate.OneOf(sorted(NEARBY_GROUPS)))
     radius = fields.Float(load_default=5.0, validate=validate.Range(0.1, 50))
     limit = fields.Integer(load_default=5, validate=validate.Range(1, 20))
+    language = fields.List(Choice(LANGUAGES), load_default=list, validate=validate.Length(max=5), metadata={
+        "description": "Staff must speak one of these languages (a requirement)"})
+    at = LocalTime(metadata={"description": AT_DESCRIPTION})
 
     @validates_schema
     def _somewhere(self, data: dict, **_) -> None:
@@ -159,7 +207,8 @@ def nearby(args: dict):
     if error:
         return error
     return shaped(runtime().search.nearby(point, args["need"], miles=args["radius"], limit=args["limit"],
-                                          lang=request_language()))
+                                          lang=request_language(), at=args.get("at"),
+                                          languages=args["language"] or None))
 
 
 class TaxonomyNodeSchema(Schema):

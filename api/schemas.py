@@ -56,6 +56,8 @@ class ServesSchema(Schema):
     min_age = fields.Integer(**N)
     max_age = fields.Integer(**N)
     restrictions = fields.List(fields.String())
+    stated = fields.Boolean(metadata={"description": "The listing states something about who it serves; "
+                                                    "if not, text says what to ask"})
     text = fields.String()
 
 
@@ -65,12 +67,34 @@ class DistanceSchema(Schema):
     text = fields.String()
 
 
+class LineSchema(Schema):
+    """A statewide line that answers at every hour (directory/data/always_open.json)."""
+    id = fields.String()
+    name = fields.String()
+    dial = fields.String(metadata={"description": "The number as people read it ('2-1-1', '1-800-563-4086')"})
+    tel = fields.String(metadata={"description": "The digits to dial (a tel: link)"})
+    text_message = fields.Boolean(metadata={"description": "The line also takes text messages"})
+    alternate = fields.String(**N, metadata={"description": "Another number for the same line"})
+    does = fields.String()
+    hours = fields.String()
+    min_age = fields.Integer(**N)
+    max_age = fields.Integer(**N)
+
+
+PHONE_SOURCE = ("own: the listing's number; site: the intake line of another program of the organisation at "
+                "this address; organization: the organisation's number at another of its programs; null: none")
+
+
 class ResultBaseSchema(Schema):
     listing_id = fields.String(required=True)
     service = fields.Nested(RefSchema)
     organization = fields.Nested(RefSchema)
     address = fields.Nested(AddressViewSchema)
-    phone = fields.String(**N)
+    phone = fields.String(**N, metadata={"description": "The best number that reaches the program (phone_source)"})
+    phone_source = fields.String(**N, metadata={"description": PHONE_SOURCE})
+    phone_note = fields.String(**N, metadata={"description": "Where a lent number came from, or 'No phone on file'"})
+    no_phone_line = fields.Nested(LineSchema, **N, metadata={
+        "description": "With no number at all: the line that finds any program's number (Connecticut 2-1-1)"})
     location = fields.Nested(PointViewSchema, **N)
     no_site = fields.Boolean(metadata={"description": "A service with no site: phone or online only"})
     site_text = fields.String(**N, metadata={"description": "'No site: phone or online' when no_site"})
@@ -83,6 +107,10 @@ class ResultBaseSchema(Schema):
                                                         "language and local time (America/New_York): 'Mon-Fri 9 am-5 pm; "
                                                         "Sat 9 am-noon', 'Every night 5 pm-8 am'; null: not stated"})
     walk_in = fields.Boolean(**N)
+    walk_in_now = fields.Boolean(metadata={"description": "Walk-ins are taken now: no waitlist or 'full' "
+                                                         "confirmed within the freshness window says otherwise"})
+    access_text = fields.String(**N, metadata={"description": "What applies now when walk-in and a confirmed "
+                                                            "waitlist or 'full' meet"})
     languages = fields.List(fields.String())
     needs = fields.List(fields.String())
     serves = fields.Nested(ServesSchema)
@@ -121,12 +149,39 @@ class ResolvedLocationSchema(Schema):
     town = fields.String(**N)
 
 
+class StandInSchema(ResultBaseSchema):
+    """A 24/7 place that stands in for a need (an emergency department for detox)."""
+    beds = fields.Integer(**N)
+    why = fields.String()
+
+
+class NowSchema(Schema):
+    """What can be done at any hour."""
+    first = fields.Boolean(metadata={"description": "Nothing that meets the need is open (at the time asked): "
+                                                   "results begin with this"})
+    message = fields.String(**N)
+    places = fields.List(fields.Nested(StandInSchema))
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+class SectionSchema(Schema):
+    need = fields.String()
+    name = fields.String()
+    total = fields.Integer()
+    results = fields.List(fields.Nested(ResultSchema))
+    now = fields.Nested(NowSchema)
+
+
 class MatchResponseSchema(Schema):
     total = fields.Integer()
     took_ms = fields.Integer()
     needs = fields.List(fields.String())
+    at = fields.String(**N, metadata={"description": "The time asked about (at), with its offset; null: now"})
     location = fields.Nested(ResolvedLocationSchema, **N)
-    results = fields.List(fields.Nested(ResultSchema))
+    results = fields.List(fields.Nested(ResultSchema), metadata={"description": "The single ranked list"})
+    now = fields.Nested(NowSchema)
+    sections = fields.List(fields.Nested(SectionSchema), metadata={
+        "description": "With several needs: one section per need, each ranked on its own (empty with one need)"})
 
 
 class NeedFacetSchema(Schema):
@@ -167,6 +222,7 @@ class BrowseResponseSchema(Schema):
 
 class NearbyResultSchema(ResultBaseSchema):
     beds = fields.Integer(**N, metadata={"description": "Open beds, when confirmed within the freshness window"})
+    order_text = fields.String(**N, metadata={"description": "Why this card stands above a nearer one"})
 
 
 class NearbyResponseSchema(Schema):
@@ -174,6 +230,8 @@ class NearbyResponseSchema(Schema):
     needs = fields.List(fields.String())
     open_now_count = fields.Integer()
     message = fields.String(**N, metadata={"description": "Set when nothing is open now or nothing is near"})
+    at = fields.String(**N, metadata={"description": "The time asked about (at), with its offset; null: now"})
+    now = fields.Nested(NowSchema)
     location = fields.Nested(ResolvedLocationSchema)
     radius_miles = fields.Float()
     took_ms = fields.Integer()
@@ -307,6 +365,9 @@ class ListingSchema(Schema):
     site_text = fields.String(**N)
     address = fields.Nested(AddressViewSchema)
     phones = fields.List(fields.Nested(PhoneSchema))
+    phone = fields.String(**N, metadata={"description": "The best number that reaches the program (phone_source)"})
+    phone_source = fields.String(**N, metadata={"description": PHONE_SOURCE})
+    phone_note = fields.String(**N)
     hours = fields.Nested(HoursViewSchema)
     needs = fields.List(fields.Nested(NeedRefSchema))
     languages = fields.List(fields.String())

@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(settings)
     rt = app.extensions["lead"]
     rt.store.ensure_indices()
-    report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{CT_LISTS}"], rt.store, Geocoder())
+    report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{CT_LISTS}"], rt.store, Geocoder(),
+                             samples=True)
     print(f"directory: {report.summary().splitlines()[0]}", file=sys.stderr)
     accounts = rt.accounts
     if accounts.get("eval-runner") is None:

@@ -40,7 +40,8 @@ def prepare(settings: Settings) -> dict[str, str]:
     store.drop_everything()
     store.ensure_indices()
     report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{SHARED / 'facilities' / 'ct'}"], store,
-                             Geocoder(cache_get=store.geocache.get_many, cache_put=store.geocache.put_many))
+                             Geocoder(cache_get=store.geocache.get_many, cache_put=store.geocache.put_many),
+                             samples=True)
     print(f"[load] directory: {report.indexed} listings (seed + CT federal lists)", file=sys.stderr)
     hits = es.search(index=store.listings.alias, size=60, query={"exists": {"field": "capacity.maximum"}},
                      _source=["organization.id"], sort=[{"id": "asc"}])["hits"]["hits"]

@@ -78,7 +78,7 @@ def ingest(settings: Settings, sources: list[str]) -> dict:
     store = Store(es, settings)
     store.ensure_indices()
     t0 = time.perf_counter()
-    report, _ = pipeline.run(sources, store, Geocoder())
+    report, _ = pipeline.run(sources, store, Geocoder(), samples=True)  # synthetic listings are sample data
     seconds = time.perf_counter() - t0
     return {"read": report.read, "indexed": report.indexed, "rejected": len(report.rejected),
             "merged": report.merged, "seconds": round(seconds, 2),
@@ -344,7 +344,7 @@ def profile_ingest(settings: Settings, sources: list[str]) -> str:
     store.ensure_indices()
     profiler = Profiler(interval=0.002)
     profiler.start()
-    pipeline.run(sources, store, Geocoder())
+    pipeline.run(sources, store, Geocoder(), samples=True)
     profiler.stop()
     store.drop_everything()
     return profiler.output(ConsoleRenderer(flat=True, flat_time="total", unicode=False, color=False))

@@ -84,6 +84,10 @@ LISTING_MAPPINGS: dict[str, Any] = {
             "state_province": _KW, "postal_code": _KW, "country": _KW,
         }},
         "phones": _STORED,
+        # The number that reaches a listing with none of its own (ingest.reach), and how it is reached:
+        # own, site, organization or none (the admin's data-quality page counts these).
+        "reach": _STORED,
+        "contact": _KW,
         "schedules": _STORED,
         "hours": {"properties": {
             "open": {"type": "integer_range"},
@@ -133,6 +137,20 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "record": _STORED,
     },
 }
+
+
+def callable_phones(phones: list[dict] | None) -> list[dict]:
+    """The phones a person can call: never a fax, never a number with too few digits to dial."""
+    return [p for p in phones or [] if (p.get("type") or "voice") != "fax"
+            and sum(c.isdigit() for c in p.get("number") or "") >= 3]
+
+
+def contact_kind(record: dict) -> str:
+    """How a listing is reached by phone: ``own`` number, the ``site``'s or the ``organization``'s
+    (``ingest.reach``), or ``none``."""
+    if callable_phones(record.get("phones")):
+        return "own"
+    return (record.get("reach") or {}).get("via") or "none"
 
 
 def capacity_status(capacity: dict | None) -> str:
@@ -199,6 +217,8 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         "hsds": hsds.ids(rec),
         "address": {**address, "town": town_key(address.get("city"), address.get("state_province"))},
         "phones": {"items": rec.get("phones") or []},
+        "reach": rec.get("reach"),
+        "contact": contact_kind(rec),
         "schedules": {"items": rec.get("schedules") or []},
         "hours": {
             "open": hours.as_ranges(intervals),

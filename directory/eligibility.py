@@ -20,6 +20,9 @@ Kinds of rule (L = the listing's value, P = the participant's):
 - ``requires``: L = True when the program requires something; P equal to ``fails_when`` is ineligible.
 - ``only_for``: L = True when the program serves only people with a trait; P not True is ineligible.
 - ``area``: L = the towns served; P = the participant's town (from the location) outside is ineligible.
+
+A participant fact whose name starts with ``_`` is derived, never asked (``participant_facts``): the
+town from the location, and "pregnant or parenting" from the two questions that ask each.
 """
 from __future__ import annotations
 
@@ -264,13 +267,30 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="The participant is a veteran",
         question=Text("Veteran?", "¿Es veterano o veterana?")),
     Dimension(
-        "pregnant_parenting", "only_for", "pregnant_or_parenting", ("eligibility.pregnant_parenting_only",),
+        "pregnant", "only_for", "pregnant", ("eligibility.pregnant_only",), ("pregnant_only",),
+        "eligibility.pregnant_only",
+        label=Text("Pregnant women only (prenatal)", "Solo mujeres embarazadas (prenatal)"),
+        reason=Text("Serves pregnant women", "Atiende a mujeres embarazadas"),
+        notice=Text("Pregnant women only", "Solo para mujeres embarazadas"),
+        profile_description="The participant is pregnant",
+        question=Text("Pregnant?", "¿Está embarazada?")),
+    Dimension(
+        "parenting", "only_for", "parenting", ("eligibility.parenting_only",), ("parenting_only",),
+        "eligibility.parenting_only",
+        label=Text("Parents with their children only", "Solo padres o madres con sus hijos"),
+        reason=Text("Serves parents with their children", "Atiende a padres o madres con sus hijos"),
+        notice=Text("Parents with their children only", "Solo para padres o madres con sus hijos"),
+        profile_description="The participant is parenting young children (who live with them or would come along)",
+        question=Text("Parenting young children?", "¿Cría a hijos pequeños?")),
+    Dimension(
+        # Programs for pregnant *and* parenting women (women and children's residential treatment) take
+        # either: read from the two questions above, never asked on its own.
+        "pregnant_parenting", "only_for", "_pregnant_or_parenting", ("eligibility.pregnant_parenting_only",),
         ("pregnant_parenting_only",), "eligibility.pregnant_parenting_only",
-        label=Text("Pregnant and parenting women only", "Solo mujeres embarazadas o con hijos"),
+        label=Text("Pregnant or parenting women only", "Solo mujeres embarazadas o con hijos"),
         reason=Text("Serves pregnant and parenting women", "Atiende a mujeres embarazadas o con hijos"),
-        notice=Text("Pregnant and parenting women only", "Solo para mujeres embarazadas o con hijos"),
-        profile_description="The participant is pregnant or parenting young children",
-        question=Text("Pregnant or parenting young children?", "¿Embarazada o con hijos pequeños?")),
+        notice=Text("Pregnant or parenting women only", "Solo para mujeres embarazadas o con hijos"),
+        profile_description="Derived: the participant is pregnant or parenting"),
     Dimension(
         "homeless", "only_for", "homeless", ("eligibility.homeless_only",), ("homeless_only",),
         "eligibility.homeless_only",
@@ -316,8 +336,25 @@ BY_NAME: dict[str, Dimension] = {d.name: d for d in DIMENSIONS}
 # Provider spreadsheet / edit API column -> record path, and back.
 COLUMNS: dict[str, str] = {c: p for d in DIMENSIONS for c, p in zip(d.columns, d.listing_paths)}
 COLUMN_OF_PATH: dict[str, str] = {p: c for c, p in COLUMNS.items()}
-# Participant facts a match request may carry, with the dimension that reads each.
-PROFILE_FIELDS: dict[str, Dimension] = {d.profile_field: d for d in DIMENSIONS if d.profile_field}
+# Participant facts a match request may carry, with the dimension that reads each (derived ones are not).
+PROFILE_FIELDS: dict[str, Dimension] = {d.profile_field: d for d in DIMENSIONS
+                                        if d.profile_field and not d.profile_field.startswith("_")}
+
+
+# Derived facts that hold when any of these asked facts is True.
+DERIVED_FROM: dict[str, tuple[str, ...]] = {"_pregnant_or_parenting": ("pregnant", "parenting")}
+
+
+def participant_facts(facts: dict[str, Any], town: str | None = None) -> dict[str, Any]:
+    """The facts a match carries, with those derived from them: ``_town`` (the service-area rule reads
+    it) and each of ``DERIVED_FROM`` (``_pregnant_or_parenting``: True when either question says yes)."""
+    out = dict(facts)
+    if town:
+        out["_town"] = town
+    for derived, asked in DERIVED_FROM.items():
+        if any(facts.get(a) is True for a in asked):
+            out[derived] = True
+    return out
 
 
 def definitely_ineligible(record: dict, facts: dict[str, Any]) -> list[str]:
@@ -328,6 +365,7 @@ def definitely_ineligible(record: dict, facts: dict[str, Any]) -> list[str]:
     fields of a match request, and ``_town`` for the participant's town.
     """
     why: list[str] = []
+    facts = participant_facts(facts)
     if ((record.get("service") or {}).get("status") or "active") != "active":
         why.append("not active")
     for dim in DIMENSIONS:

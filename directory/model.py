@@ -61,6 +61,18 @@ class SiteProgramSchema(_Base):
     needs = fields.List(fields.String(), load_default=list)
 
 
+class ReachSchema(_Base):
+    """The best number that reaches a listing stating no phone of its own (``ingest.reach``), derived at
+    import: another program's number, with which program and where."""
+    number = fields.String(required=True, validate=validate.Length(min=3, max=60))
+    extension = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    via = fields.String(required=True, validate=validate.OneOf(("site", "organization")))
+    listing_id = fields.String(required=True)
+    organization = fields.String(required=True, validate=validate.Length(max=400))
+    service = fields.String(required=True, validate=validate.Length(max=400))
+    town = fields.String(load_default=None, allow_none=True)
+
+
 class SiteSchema(_Base):
     """What the organisation's other programs at the same address offer (``ingest.sites``), derived at
     import: weaker evidence than the listing's own needs."""
@@ -251,6 +263,7 @@ class ListingRecordSchema(_Base):
     sources = fields.List(fields.Nested(ProvenanceSchema), required=True, validate=validate.Length(min=1))
     sample = fields.Boolean(load_default=False)
     site = fields.Nested(SiteSchema, load_default=None, allow_none=True)
+    reach = fields.Nested(ReachSchema, load_default=None, allow_none=True)
 
     @validates("needs")
     def _needs(self, value: list[str], **_: Any) -> None:

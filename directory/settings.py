@@ -41,6 +41,9 @@ class Settings:
     # Capacity not confirmed within this many hours counts as unknown (DMHAS bed board rule).
     capacity_fresh_hours: float = 12.0
     timezone: str = "America/New_York"
+    # The statewide 24/7 lines and the 24/7 places that stand in for a need (directory.always_open):
+    # empty, the file shipped in directory/data/always_open.json; else an admin's edited copy.
+    always_open_file: str = ""
     # geopy geocoder name (e.g. "nominatim"); empty means offline: cache then centroids only.
     geocoder: str = ""
     geocoder_user_agent: str = "lead-directory"

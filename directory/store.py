@@ -53,6 +53,7 @@ class Store:
         # The doors every layer uses: one audit event, one listing search, one listing read.
         self.audit = self.audit_trail.append
         self.search = self.listings.search
+        self.msearch = self.listings.msearch
         self.get = self.listings.get
         self.history = CapacityHistory(es, self.catalogue)
         self.geocache = GeocodeCache(es, self.catalogue)

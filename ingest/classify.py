@@ -100,7 +100,12 @@ _LOCAL_MENTAL_HEALTH_AUTHORITY = _rx(
 _SENIOR = _rx(r"senior center|eldercare|elder care|geriatric|older adults?")
 _WOMEN = _rx(r"\bwom[ae]n'?s?\b|\bfemales?\b|\bladies\b|\bmothers?'?s?\b|\bperinatal\b|\bpregnan")
 _MEN = _rx(r"\bmen'?s?\b|\bmales?\b")
-_PARENTING = _rx(r"mothers?.{0,3}child|women and child|\bperinatal\b|\bpregnan|\bpostpartum\b|mothers retreat")
+# Programs for pregnant and parenting women (women and children's treatment takes both); a prenatal
+# program for pregnant women; one for parents with their children (of either sex: a family shelter).
+_PREGNANT_PARENTING = _rx(r"mothers?.{0,3}child|women and child|\bperinatal\b|\bpostpartum\b|mothers retreat|"
+                          r"pregnant (?:and|or|/) ?parenting")
+_PREGNANT = _rx(r"\bprenatal\b|\bpregnan")
+_PARENTS = _rx(r"famil(?:y|ies) with (?:young )?child|parents? with (?:their )?(?:young )?child|family shelter")
 _VETERANS = _rx(r"\bva\b|veterans affairs|veterans administration|veteran'?s health|\bvamc\b|va medical")
 _SCHOOL_BASED = _rx(r"school based|school-based|\bsbhc\b")
 _SCHOOL = _rx(r"\bschools?\b|\bacademy\b|\bmagnet\b|\bcommunity college\b|\bk ?8\b")
@@ -153,8 +158,12 @@ def classify(name: str, *, domain: str, school_list: bool = False) -> Inference:
         out.set("genders", ["female"], quote)
     elif men and not women:
         out.set("genders", ["male"], quote)
-    if _PARENTING.search(text):
+    if _PREGNANT_PARENTING.search(text):
         out.set("pregnant_parenting_only", True, quote)
+    elif _PREGNANT.search(text):
+        out.set("pregnant_only", True, quote)
+    elif _PARENTS.search(text):
+        out.set("parenting_only", True, quote)
     if _VETERANS.search(text):
         out.set("veterans_only", True, quote)
     if _CUSTODY.search(text):

@@ -20,10 +20,11 @@ from typing import Callable, Iterable
 
 from marshmallow import ValidationError
 
-from directory import model
+from directory import hours, model
+from directory.documents import contact_kind
 from directory.indices.listings import Rebuild, RebuildResult
 from directory.store import Store
-from ingest import sites
+from ingest import reach, sites
 from ingest.dedupe import Deduper
 from ingest.geocode import Geocoder
 from ingest.readers import READERS
@@ -61,6 +62,10 @@ class Report:
     merged: int = 0
     review: list[dict] = field(default_factory=list)  # uncertain duplicate pairs left unmerged
     site_annotated: int = 0  # listings that learned something from their organisation's programs beside them
+    samples_left_out: int = 0  # sample listings in real sources, left out without --samples
+    numbers_lent: dict = field(default_factory=dict)  # listings reached through their site's or organisation's number
+    # Per source: listings, and how many have no callable number, no hours, no stated ages (data_quality).
+    quality: dict = field(default_factory=dict)
     edits_reapplied: int = 0
     index: str | None = None
     seconds: float = 0.0
@@ -82,7 +87,9 @@ class Report:
             "rejections": [vars(r) for r in self.rejected], "warnings": self.warnings,
             "geocoded": dict(self.geocoded), "by_source": dict(self.by_source),
             "duplicates_merged": self.merged, "dedupe_review": self.review,
-            "site_annotated": self.site_annotated, "edits_reapplied": self.edits_reapplied,
+            "site_annotated": self.site_annotated, "samples_left_out": self.samples_left_out,
+            "numbers_lent": self.numbers_lent, "quality": self.quality,
+            "edits_reapplied": self.edits_reapplied,
             "index": self.index, "seconds": round(self.seconds, 2),
             "phases": {k: round(v, 2) for k, v in self.phases.items()},
         }
@@ -95,6 +102,14 @@ class Report:
             "by source: " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_source.items())),
             "geocoded: " + ", ".join(f"{k} {v}" for k, v in sorted(self.geocoded.items())),
         ]
+        if self.quality:
+            lines.append("what a person could not act on, by source (listings: no callable number / a number lent "
+                         "by its site or organisation / no hours / no stated ages):")
+            lines.extend(f"  {src:<16} {q['listings']:>6}: {q['no_phone']:>5} / {q['phone_lent']:>5} / "
+                         f"{q['no_hours']:>5} / {q['no_ages']:>5}" for src, q in sorted(self.quality.items()))
+        if self.samples_left_out:
+            lines.append(f"sample listings left out: {self.samples_left_out} (a real directory holds none; "
+                         "--samples keeps them)")
         if self.review:
             lines.append(f"dedupe review: {len(self.review)} pairs may be one program and were kept apart "
                          "(lead dedupe review)")
@@ -122,6 +137,19 @@ def parse_source(spec: str) -> tuple[str, str]:
     if not sep or kind not in READERS or not path:
         raise SourceError(f"source {spec!r} must be KIND:PATH with KIND one of {', '.join(READERS)}")
     return kind, path
+
+
+# The seed's fictional listings: sample data by name, loaded only when a run asks for them.
+SAMPLE_KIND = "seed"
+
+
+def check_samples(sources: Iterable[str], samples: bool) -> None:
+    """A directory built from real sources holds no sample listings unless the run asks for them:
+    ``seed:`` beside a real source without ``samples`` is refused before anything is read."""
+    kinds = {parse_source(spec)[0] for spec in sources}
+    if SAMPLE_KIND in kinds and kinds - {SAMPLE_KIND} and not samples:
+        raise SourceError("seed: is fictional sample data; leave it out for a real directory, or add --samples "
+                          "to mix it with real sources on purpose")
 
 
 def check_coordinates(cand: Candidate) -> None:
@@ -181,10 +209,13 @@ def validate_all(raws: list[dict]) -> list[Validated]:
 
 
 def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
-            on_read: Callable[[int], None] | None = None) -> list[dict]:
-    """Read, validate, geocode and dedupe every source; return the records to index."""
+            on_read: Callable[[int], None] | None = None, *, samples: bool = False) -> list[dict]:
+    """Read, validate, geocode and dedupe every source; return the records to index. Sample listings
+    (``sample`` set) come only from ``seed:`` unless ``samples``: a real feed's sample rows are left out
+    and counted."""
     deduper = Deduper()
     candidates: list[Candidate] = []
+    from_seed: list[bool] = []
     tick = time.perf_counter()
 
     def phase(name: str) -> None:
@@ -208,6 +239,7 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
                 continue
             check_coordinates(item)
             candidates.append(item)
+            from_seed.append(kind == SAMPLE_KIND)
     phase("read")
     geocoder.prefetch([c.raw.get("address") or {} for c in candidates
                        if (c.raw.get("location") or {}).get("latitude") is None])
@@ -226,10 +258,13 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
     phase("geocode")
     validated = validate_all([c.raw for c in candidates])
     phase("validate")
-    for cand, (record, errors) in zip(candidates, validated):
+    for cand, seeded, (record, errors) in zip(candidates, from_seed, validated):
         if errors:
             for path, message in errors:
                 report.rejected.append(Rejection(cand.file, cand.ref, path, message))
+            continue
+        if record.get("sample") and not (seeded or samples):
+            report.samples_left_out += 1
             continue
         report.geocoded[record["location"]["geocode_quality"]] += 1
         report.warnings.extend(f"{cand.file} [{cand.ref}] {w}" for w in cand.warnings)
@@ -240,34 +275,57 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
     report.review = [r.as_dict() for r in deduper.review]
     phase("dedupe")
     report.site_annotated = sites.annotate(records)
+    report.numbers_lent = reach.annotate(records)
     phase("sites")
     for record in records:
         for src in record["sources"]:
             report.by_source[src["source"]] += 1
+    report.quality = data_quality(records)
     return records
+
+
+def data_quality(records: list[dict]) -> dict[str, dict[str, int]]:
+    """Per source (a listing merged from two counts under both): listings, and those with no callable
+    number (own or lent), a number lent by the site or organisation, no opening hours, no stated ages."""
+    out: dict[str, dict[str, int]] = {}
+    for record in records:
+        contact = contact_kind(record)
+        has_hours = bool(record.get("hours_text") and hours.parse_hours(record["hours_text"])) or \
+            bool(record.get("schedules") and hours.schedule_intervals(record["schedules"]))
+        service = record["service"]
+        facts = {"listings": 1, "no_phone": contact == "none", "phone_lent": contact in ("site", "organization"),
+                 "no_hours": not has_hours,
+                 "no_ages": service.get("minimum_age") is None and service.get("maximum_age") is None}
+        for source in {s["source"] for s in record["sources"]}:
+            row = out.setdefault(source, dict.fromkeys(facts, 0))
+            for key, value in facts.items():
+                row[key] += int(value)
+    return out
 
 
 def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "ingest",
         on_read: Callable[[int], None] | None = None, on_indexed: Callable[[int], None] | None = None,
-        min_ratio: float = 0.0) -> tuple[Report, RebuildResult | None]:
+        min_ratio: float = 0.0, samples: bool = False) -> tuple[Report, RebuildResult | None]:
     """Rebuild the directory from ``sources`` (``KIND:PATH`` each) and report what happened.
 
     ``min_ratio`` refuses a build that would shrink the live directory below that fraction
-    (a truncated feed should not empty the directory).
+    (a truncated feed should not empty the directory). ``samples`` lets sample listings into a
+    directory built from real sources (``check_samples``); ``seed:`` alone is the sample demo.
     """
     started = time.perf_counter()
     for spec in sources:
         parse_source(spec)
+    check_samples(sources, samples)
     with store.listings.rebuilding() as rebuild:  # a second ingest of this directory is refused before it reads
         return _run(sources, store, rebuild, geocoder, started, actor=actor, on_read=on_read, on_indexed=on_indexed,
-                    min_ratio=min_ratio)
+                    min_ratio=min_ratio, samples=samples)
 
 
 def _run(sources: list[str], store: Store, rebuild: Rebuild, geocoder: Geocoder, started: float, *, actor: str,
          on_read: Callable[[int], None] | None, on_indexed: Callable[[int], None] | None,
-         min_ratio: float) -> tuple[Report, RebuildResult | None]:
+         min_ratio: float, samples: bool) -> tuple[Report, RebuildResult | None]:
     report = Report()
-    records = collect(sources, geocoder, report, on_read=on_read)
+    records = collect(sources, geocoder, report, on_read=on_read, samples=samples)
     if not records:
         report.seconds = time.perf_counter() - started
         raise SourceError("no valid records were read; the live directory was left as it was", report)

@@ -38,7 +38,8 @@ COMMON_ORG_WORDS = {
 }
 SITE_PROGRAMS_MAX = 6
 # Who a program is for: a sibling stating one of these differently serves another group.
-WHO_COLUMNS = ("min_age", "max_age", "genders", "veterans_only", "pregnant_parenting_only", "homeless_only",
+WHO_COLUMNS = ("min_age", "max_age", "genders", "veterans_only", "pregnant_only", "parenting_only",
+               "pregnant_parenting_only", "homeless_only",
                "students_only", "custody_only")
 
 

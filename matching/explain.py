@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from directory import eligibility, hours, taxonomy
+from directory.documents import callable_phones
 from directory.places import miles_between, town_label
 from directory.vocabulary import GENDERS, LANGUAGES, document_name, service_name
 from matching import phrases
@@ -29,12 +30,14 @@ def opening(doc: dict, moment: Moment, lang: str = "en") -> dict:
     intervals = _intervals(doc)
     if not intervals:
         return {"open_now": None, "next_opening": None, "text": phrases.say("hours_unknown", lang)}
-    open_now = hours.is_open(intervals, moment.now, moment.tz)
-    nxt = hours.next_opening(intervals, moment.now, moment.tz)
+    open_now = hours.is_open(intervals, moment.when, moment.tz)
+    nxt = hours.next_opening(intervals, moment.when, moment.tz)
+    later = moment.at is not None  # asked about another time: "open then", not "open now"
     if open_now:
-        text = phrases.say("open_24_7" if h.get("always_open") else "open_now", lang)
+        text = phrases.say("open_24_7" if h.get("always_open") else ("open_then" if later else "open_now"), lang)
     else:
-        text = phrases.next_opening(nxt, moment.now, lang) if nxt else phrases.say("closed_now", lang)
+        text = phrases.next_opening(nxt, moment.when, lang, relative=not later) if nxt else \
+            phrases.say("closed_then" if later else "closed_now", lang)
     return {"open_now": open_now, "next_opening": nxt.isoformat() if nxt else None, "text": text}
 
 
@@ -57,41 +60,85 @@ def who_it_serves(doc: dict, lang: str = "en") -> dict:
     text = "; ".join(parts) if parts else phrases.say("who_not_stated", lang)
     return {"genders": genders, "min_age": ages[0] if ages else None,
             "max_age": ages[1] if ages and ages[1] is not None and ages[1] < 120 else None,
-            "restrictions": notices, "text": text[:1].upper() + text[1:]}
+            "restrictions": notices, "stated": bool(parts), "text": text[:1].upper() + text[1:]}
+
+
+def who_to_ask(facts: dict, lang: str = "en") -> str:
+    """When a program states nothing about who it serves: what the case manager asks when calling,
+    from what they know of the participant ("ask whether they take: age 17, woman, pregnant")."""
+    told = []
+    if isinstance(facts.get("age"), int):
+        told.append(phrases.say("ask_age", lang, age=facts["age"]))
+    if facts.get("gender"):
+        told.append(GENDERS.label(facts["gender"], lang))
+    for key in ("pregnant", "parenting", "veteran"):
+        if facts.get(key) is True:
+            told.append(phrases.say(f"ask_{key}", lang))
+    if facts.get("moud"):
+        told.append(phrases.say("ask_moud", lang, moud=eligibility.BY_NAME["moud"].vocabulary.label(facts["moud"], lang)))
+    if not told:
+        return phrases.say("who_not_stated", lang)
+    return phrases.say("who_not_stated_ask_for", lang, who=", ".join(told))
 
 
 def _common(doc: dict, moment: Moment, lang: str) -> dict:
     """The fields every result shape shares."""
     loc = doc.get("location") or {}
     point = loc.get("point")
-    phones = [p for p in (doc.get("phones") or {}).get("items") or [] if (p.get("type") or "voice") != "fax"]
+    phone, phone_source, phone_note = best_phone(doc, lang)
     address = doc.get("address") or {}
     when = opening(doc, moment, lang)
+    if when["open_now"] is None:  # never "call first" without a number to call
+        when["text"] = phrases.say("hours_unknown_call" if phone else "hours_unknown", lang)
     no_site = loc.get("location_type") == "virtual"
+    capacity = capacity_view(doc.get("capacity"), moment, lang)
+    walk_in = (doc.get("access") or {}).get("walk_in")
+    # A waitlist or "full" confirmed this shift is what applies tonight, whatever the walk-in policy says.
+    no_room = capacity["fresh"] and capacity["status"] in ("waitlist", "full")
     return {
         "listing_id": doc["id"],
         "service": {"id": (doc.get("service") or {}).get("id"), "name": service_name(doc["name"], lang)},
         "organization": {"id": doc["organization"]["id"], "name": doc["organization"]["name"]},
         "address": {**{k: address.get(k) for k in ("address_1", "address_2", "city", "state_province",
                                                     "postal_code")}, "town": town_label(address.get("town"))},
-        "phone": phones[0]["number"] if phones else None,
+        "phone": phone,
+        "phone_source": phone_source,
+        "phone_note": phone_note,
         "location": {"lat": point["lat"], "lon": point["lon"], "geocode_quality": loc.get("geocode_quality")}
         if point else None,
         # A service with no site (phone or online only): no address, no distance, says so.
         "no_site": no_site,
         "site_text": phrases.say("no_site", lang) if no_site else None,
-        "capacity": capacity_view(doc.get("capacity"), moment, lang),
+        "capacity": capacity,
         "open_now": when["open_now"],
         "next_opening": when["next_opening"],
         "opening_text": when["text"],
         "hours": hours.human(_intervals(doc), lang) if _intervals(doc) else None,
-        "walk_in": (doc.get("access") or {}).get("walk_in"),
+        "walk_in": walk_in,
+        "walk_in_now": bool(walk_in and not no_room),
+        "access_text": phrases.say("walk_in_no_room" if capacity["status"] == "waitlist" else "walk_in_full", lang)
+        if walk_in and no_room else None,
         "languages": doc.get("languages") or [],
         "needs": doc.get("needs_leaf") or [],
         "serves": who_it_serves(doc, lang),
         "required_documents": [document_name(d, lang) for d in doc.get("required_documents") or []],
         "sample": bool(doc.get("sample")),
     }
+
+
+def best_phone(doc: dict, lang: str = "en") -> tuple[str | None, str | None, str | None]:
+    """(number, where it came from, a note saying so): the listing's own callable number; else the number
+    of its site or organisation (``ingest.reach``), named; else none, and the note "No phone on file"."""
+    own = callable_phones((doc.get("phones") or {}).get("items"))
+    if own:
+        return own[0]["number"], "own", None
+    lent = doc.get("reach") or {}
+    if lent.get("number"):
+        where = f"{lent['organization']} / {service_name(lent['service'], lang)}" + \
+            (f" ({town_label(lent['town'])})" if lent.get("town") else "")
+        key = "phone_site" if lent.get("via") == "site" else "phone_organization"
+        return lent["number"], lent.get("via"), phrases.say(key, lang, program=where)
+    return None, None, phrases.say("no_phone", lang)
 
 
 def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: str = "en") -> dict:
@@ -148,20 +195,26 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
     elif out["open_now"] is None:
         cautions.append(out["opening_text"])
     access = doc.get("access") or {}
-    if access.get("walk_in"):
+    if out["walk_in_now"]:
         reasons.append(phrases.say("walk_in", lang))
+    elif out["access_text"]:
+        cautions.append(out["access_text"])
     if access.get("appointment_required"):
         cautions.append(phrases.say("appointment", lang))
 
     facts = p.eligibility_facts
     leaf_needs = doc.get("needs_leaf") or []
     inferred = doc.get("inferred") or {}
+    minor = isinstance(facts.get("age"), int) and facts["age"] < 18
     for dim in eligibility.DIMENSIONS:
         value = dim.doc_value(doc)
         state = dim.evaluate(value, facts)
         if state == "met":
             from_name = any(c in inferred for c in dim.columns)
             reasons.append(dim.reason_text(value, facts, lang) + (phrases.say("inferred", lang) if from_name else ""))
+        elif state == "unknown" and dim.name == "age" and minor:
+            # A program that states no ages may be for adults only: a minor's case manager asks first.
+            cautions.append(phrases.say("minor_ages_unknown", lang, age=facts["age"]))
         elif state == "unknown" and dim.applies(leaf_needs):
             text = dim.caution_text(facts, lang)
             if text:
@@ -176,9 +229,9 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
     elif other_languages:
         listed = ", ".join(LANGUAGES.label(c, lang) for c in doc.get("languages") or [])
         cautions.append(phrases.say("languages_other", lang, languages=listed or phrases.say("not_stated", lang)))
-    if doc.get("sample"):
-        cautions.append(phrases.say("sample", lang))
 
+    if out["serves"]["stated"] is False:
+        out["serves"]["text"] = who_to_ask(facts, lang)
     out["also_here"] = [b["name"] for b in also_here(doc, lang)]
     return {**out, "distance": distance, "score": round(score, 3) if score is not None else None,
             "reasons": reasons, "cautions": cautions}
@@ -232,6 +285,7 @@ def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
         "site_text": common["site_text"],
         "address": common["address"],
         "phones": (doc.get("phones") or {}).get("items") or [],
+        "phone": common["phone"], "phone_source": common["phone_source"], "phone_note": common["phone_note"],
         "hours": {"text": h.get("text"), "always_open": h.get("always_open"), "known": h.get("known"),
                   "source_text": h.get("source_text"), "intervals": intervals, "open_now": common["open_now"],
                   "next_opening": common["next_opening"], "opening_text": common["opening_text"]},

@@ -23,10 +23,18 @@ STATUSES = ("available", "waitlist", "full", "unknown")
 
 @dataclass(frozen=True)
 class Moment:
-    """The instant a search is made for, and the freshness window that applies at it."""
+    """The instant a search is made, the freshness window that applies at it, and the time whose opening
+    hours it asks about: ``at`` (a later or earlier local time: "what is open at 10 pm tonight"), else now.
+    Capacity freshness and bed holds are always judged at ``now``: a figure is as old as it is."""
     now: datetime
     fresh_hours: float
     tz: str = "America/New_York"
+    at: datetime | None = None
+
+    @property
+    def when(self) -> datetime:
+        """The instant whose opening hours count: ``at`` when asked, else now."""
+        return self.at or self.now
 
     @property
     def fresh_since(self) -> str:
@@ -34,7 +42,7 @@ class Moment:
 
     @property
     def minute_of_week(self) -> int:
-        return hours.minute_of_week(self.now, self.tz)
+        return hours.minute_of_week(self.when, self.tz)
 
 
 def fresh_clause(moment: Moment) -> dict:

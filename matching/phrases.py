@@ -28,8 +28,18 @@ PHRASES: dict[str, tuple[str, str]] = {
     "open_24_7": ("Open 24/7", "Abierto 24/7"),
     "open_now": ("Open now", "Abierto ahora"),
     "closed_now": ("Closed now", "Cerrado ahora"),
-    "hours_unknown": ("Hours not stated; call first", "Horario no indicado; llame antes"),
+    "open_then": ("Open at that time", "Abierto a esa hora"),
+    "closed_then": ("Closed at that time", "Cerrado a esa hora"),
+    "hours_unknown": ("Hours not stated", "Horario no indicado"),
+    "hours_unknown_call": ("Hours not stated; call first", "Horario no indicado; llame antes"),
+    "phone_site": ("The intake line at this address, from {program}", "La línea de admisión de esta dirección, de {program}"),
+    "phone_organization": ("The organisation's number, from {program}", "El número de la organización, de {program}"),
+    "no_phone": ("No phone on file", "Sin teléfono registrado"),
     "walk_in": ("Walk-ins welcome", "Atiende sin cita"),
+    "walk_in_no_room": ("No open bed now (waitlist): walking in puts the person on the list",
+                        "No hay cama libre ahora (lista de espera): al llegar sin cita se entra en la lista"),
+    "walk_in_full": ("Full now: walk-ins cannot be taken until a bed opens",
+                     "Completo ahora: no se atiende sin cita hasta que se libere una cama"),
     "appointment": ("Appointment needed", "Necesita cita"),
     "speaks": ("Staff speak {languages}", "El personal habla {languages}"),
     "languages_other": ("Staff languages: {languages}", "Idiomas del personal: {languages}"),
@@ -41,10 +51,38 @@ PHRASES: dict[str, tuple[str, str]] = {
     "opens_on": ("Opens {day} {time}", "Abre el {day} {time}"),
     "all_genders": ("all genders", "todos los géneros"),
     "serves_ages": ("ages {span}", "edades {span}"),
-    "who_not_stated": ("Who it serves is not stated", "No indica a quién atiende"),
-    "nothing_open": ("Nothing is open right now within {miles} miles; these are the nearest, with when they open.",
-                     "No hay nada abierto ahora a menos de {miles} millas; estos son los más cercanos, "
-                     "con su próxima apertura."),
+    "who_not_stated": ("Who it serves is not stated: ask about age and gender limits when you call",
+                       "No indica a quién atiende: pregunte por límites de edad y de género al llamar"),
+    "who_not_stated_ask_for": ("Who it serves is not stated: ask whether they take someone who is {who}",
+                               "No indica a quién atiende: pregunte si reciben a alguien con estos datos: {who}"),
+    "ask_age": ("{age} years old", "{age} años"),
+    "ask_pregnant": ("pregnant", "embarazada"),
+    "ask_parenting": ("parenting young children", "con hijos pequeños a su cargo"),
+    "ask_veteran": ("a veteran", "veterano o veterana"),
+    "ask_moud": ("on {moud}", "en tratamiento con {moud}"),
+    "minor_ages_unknown": ("Age limits not stated, and the participant is {age}: ask whether they take people under 18",
+                           "No indica límites de edad y la persona tiene {age} años: pregunte si atienden a menores de 18"),
+    "nothing_open_now": ("Nothing that meets this need is open now within {miles} miles; these answer at any hour.",
+                         "No hay nada abierto ahora a menos de {miles} millas que responda a esta necesidad; "
+                         "estos atienden a cualquier hora."),
+    "nothing_open_then": ("Nothing that meets this need is open at that time within {miles} miles; these answer "
+                          "at any hour.",
+                          "No hay nada abierto a esa hora a menos de {miles} millas que responda a esta necesidad; "
+                          "estos atienden a cualquier hora."),
+    "nothing_open_now_anywhere": ("Nothing that meets this need is open now; these answer at any hour.",
+                                  "No hay nada abierto ahora que responda a esta necesidad; estos atienden a "
+                                  "cualquier hora."),
+    "nothing_open_then_anywhere": ("Nothing that meets this need is open at that time; these answer at any hour.",
+                                   "No hay nada abierto a esa hora que responda a esta necesidad; estos atienden a "
+                                   "cualquier hora."),
+    "before_samples": ("Listed before nearer ones: this is a real program, they are sample listings",
+                       "Antes que otros más cercanos: este es un programa real y aquellos son de ejemplo"),
+    "before_ready": ("Listed before nearer ones: open now and can take someone (walk-in or a bed confirmed)",
+                     "Antes que otros más cercanos: abierto ahora y puede recibir a alguien (sin cita o con cama confirmada)"),
+    "before_open": ("Listed before nearer ones: open now, they are not",
+                    "Antes que otros más cercanos: abierto ahora, y aquellos no"),
+    "before_closed": ("Listed before nearer ones: they are closed now, this one may be open (call)",
+                      "Antes que otros más cercanos: aquellos están cerrados ahora, este puede estar abierto (llame)"),
     "nothing_near": ("Nothing found within {miles} miles; try a wider distance.",
                      "No se encontró nada a menos de {miles} millas; pruebe con una distancia mayor."),
 }
@@ -140,13 +178,14 @@ def distance(miles: float, lang: str = "en") -> str:
     return f"{value} {'mile' if value == '1.0' else 'miles'}"
 
 
-def next_opening(when: datetime, now: datetime, lang: str = "en") -> str:
-    """'Opens today at 5 pm', 'Opens tomorrow at 8 am', 'Opens Monday at 8 am' (local times)."""
+def next_opening(when: datetime, now: datetime, lang: str = "en", relative: bool = True) -> str:
+    """'Opens today at 5 pm', 'Opens tomorrow at 8 am', 'Opens Monday at 8 am' (local times); not
+    ``relative`` (asked about another time than now), always the day's name."""
     days = (when.date() - now.astimezone(when.tzinfo).date()).days
     time = hours.at_time(when.hour * 60 + when.minute, lang)
-    if days == 0:
+    if days == 0 and relative:
         return say("opens_today", lang, time=time)
-    if days == 1:
+    if days == 1 and relative:
         return say("opens_tomorrow", lang, time=time)
     en, es = DAY_NAMES[when.weekday()]
     return say("opens_on", lang, day=es if lang == "es" else en, time=time)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from directory import places, taxonomy
+from directory import eligibility, places, taxonomy
 from directory.places import Located
 
 Point = Located  # a participant's location: where it is and how it was found
@@ -21,19 +22,22 @@ class Profile:
     # Participant facts read by the eligibility table (``directory.eligibility.PROFILE_FIELDS``):
     # age, gender, insurance, moud, currently_using, offences, veteran, has_id, ... Missing = not stated.
     facts: dict[str, Any] = field(default_factory=dict)
-    languages: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # preferred: speakers rank first (weights.LEADING)
+    must_speak: list[str] = field(default_factory=list)  # a requirement: staff speak one of these
     urgency: str = "this_week"  # now / today / this_week
+    at: datetime | None = None  # whose opening hours count: a later or earlier time than now
     max_miles: float | None = None
     include_full: bool = False
     limit: int = 10
     diversify: bool = True
     query: str | None = None
+    section_limit: int = 5  # results per need when several needs are asked (sections)
 
     @property
     def eligibility_facts(self) -> dict[str, Any]:
-        """The facts with the participant's town, which the service-area rule reads."""
-        town = self.point.town if self.point else None
-        return {**self.facts, "_town": town} if town else dict(self.facts)
+        """The facts with those derived from them: the participant's town, which the service-area rule
+        reads, and whether pregnant or parenting (``eligibility.participant_facts``)."""
+        return eligibility.participant_facts(self.facts, self.point.town if self.point else None)
 
 
 class NeedError(ValueError):

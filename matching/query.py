@@ -19,11 +19,17 @@ from matching.profile import Profile
 
 ACTIVE = {"term": {"status": "active"}}
 # What explaining a result reads; everything else stays in the engine.
-RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
+RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones", "reach",
                  "location", "capacity", "hours.open", "hours.always_open", "hours.text", "access", "languages",
                  "needs", "needs_leaf", "site_needs", "site_programs", "age", "eligibility", "inferred"]
 MAX_PAGE_SIZE = 50
 PRECISE = ["provided", "geocoder", "cache"]
+# Real listings before sample ones, whatever their scores: a fictional program never stands above a real
+# one (in a directory of sample data only, as ``make run``'s demo, the order is the scores' alone).
+REAL_FIRST = {"sample": "asc"}
+# Whether the directory holds any real listing at all (a count over every listing, whatever the query):
+# in a directory of sample data only (the demo) sample listings stand for real ones.
+REAL_IN_DIRECTORY = {"directory": {"global": {}, "aggs": {"real": {"filter": {"term": {"sample": False}}}}}}
 
 
 # ----- eligibility, from the table ---------------------------------------------------------------
@@ -141,6 +147,8 @@ def eligibility_filters(p: Profile, moment: Moment) -> list[dict]:
         f.append(need_clause(p.needs))
     if p.point and p.max_miles:
         f.append(geo_within(p.point, p.max_miles))
+    if p.must_speak:  # staff must speak one of these: a listing stating other languages, or none, is left out
+        f.append({"terms": {"languages": p.must_speak}})
     keep, must_not = eligibility_clauses(p.eligibility_facts)
     f.extend(keep)
     if not p.include_full:
@@ -203,7 +211,11 @@ def own_group(facts: dict[str, Any]) -> list[dict]:
         out.append({"range": {"age": {"gte": W.SENIOR_MIN_AGE, "lte": 120, "relation": "within"}}})
     if facts.get("veteran") is True:
         out.append({"term": {"eligibility.veterans_only": True}})
-    if facts.get("pregnant_or_parenting") is True:
+    if facts.get("pregnant") is True:
+        out.append({"term": {"eligibility.pregnant_only": True}})
+    if facts.get("parenting") is True:
+        out.append({"term": {"eligibility.parenting_only": True}})
+    if facts.get("pregnant") is True or facts.get("parenting") is True:
         out.append({"term": {"eligibility.pregnant_parenting_only": True}})
     return out
 
@@ -274,10 +286,31 @@ def candidates(limit: int) -> int:
     return min(W.MAX_CANDIDATES, max(limit * W.CANDIDATE_FACTOR, W.TOP_N * 3))
 
 
-def match_body(p: Profile, moment: Moment) -> dict:
+def leading_clauses(p: Profile) -> list[tuple[str, dict]]:
+    """Groups whose best ``W.LEADING`` listings within reach head a match, in this order, when any exist:
+    youth programs for a minor, then programs whose staff speak a language the participant prefers
+    (``languages`` other than English; with ``must_speak`` every result speaks one already)."""
+    out: list[tuple[str, dict]] = []
+    age = p.facts.get("age")
+    if isinstance(age, int) and age < 18:
+        out.append(("youth", youth_program(age)))
+    preferred = [code for code in p.languages if code != "en" and code not in p.must_speak]
+    if preferred and not p.must_speak:
+        out.append(("language", {"terms": {"languages": preferred}}))
+    return out
+
+
+def youth_program(age: int) -> dict:
+    """Programs for young people that serve this age: the ages they state end by ``W.YOUTH_MAX_AGE``."""
+    return {"bool": {"filter": [{"range": {"age": {"gte": 0, "lte": W.YOUTH_MAX_AGE, "relation": "within"}}},
+                                {"term": {"age": age}}]}}
+
+
+def match_body(p: Profile, moment: Moment, *, lead: dict | None = None, size: int | None = None) -> dict:
     """The one Elasticsearch request for a match: the fit (summed signals, plus the typed text's
-    relevance, which ranks but never filters) multiplied by the distance factor."""
-    base: dict = {"bool": {"filter": eligibility_filters(p, moment)}}
+    relevance, which ranks but never filters) multiplied by the distance factor. With ``lead``, the same
+    ranking over only the listings that clause also finds (a group that heads the list), ``size`` of them."""
+    base: dict = {"bool": {"filter": eligibility_filters(p, moment) + ([lead] if lead else [])}}
     if p.query:
         base["bool"]["should"] = [{"bool": {"must": [text_query(p.query)], "boost": W.TEXT_WEIGHT}}]
     fit = {"function_score": {"query": base, "functions": scoring_functions(p, moment), "score_mode": "sum",
@@ -286,11 +319,12 @@ def match_body(p: Profile, moment: Moment) -> dict:
     query = {"function_score": {"query": fit, "functions": factors, "score_mode": "multiply",
                                 "boost_mode": "multiply"}} if factors else fit
     return {
-        "size": candidates(p.limit),
-        "track_total_hits": True,
+        "size": size if size is not None else candidates(p.limit),
+        "track_total_hits": lead is None,
         "query": query,
         "_source": RESULT_FIELDS,
-        "sort": ["_score", {"id": "asc"}],
+        "sort": [REAL_FIRST, "_score", {"id": "asc"}],
+        **({"aggs": REAL_IN_DIRECTORY} if lead is None else {}),
     }
 
 
@@ -373,37 +407,87 @@ def browse_body(b: Browse, moment: Moment) -> dict:
     if post:
         body["post_filter"] = {"bool": {"filter": post}}
     if b.effective_sort == "distance" and b.point:
-        body["sort"] = [by_distance(b.point), {"id": "asc"}]
+        body["sort"] = [REAL_FIRST, by_distance(b.point), {"id": "asc"}]
     else:
-        body["sort"] = ["_score", {"name.raw": "asc"}, {"id": "asc"}]
+        body["sort"] = [REAL_FIRST, "_score", {"name.raw": "asc"}, {"id": "asc"}]
     return body
 
 
 # ----- nearby (the officer's quick mode) ---------------------------------------------------------
-NEARBY_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones", "location",
+NEARBY_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
+                 "reach", "location",
                  "hours.open", "hours.always_open", "hours.text", "access", "capacity", "age", "eligibility",
                  "needs_leaf", "languages"]
 
 
-def nearby_body(point: Located, codes: list[str], moment: Moment, miles: float, size: int) -> dict:
-    """Nearest first within tiers: open now with walk-in or fresh room, then open now, then closed
-    (whose next opening is shown). Confirmed-full listings are left out."""
+def ready_now(moment: Moment) -> dict:
+    """Listings a person can go to now: open, and a bed or slot confirmed open, or walk-ins taken while
+    no fresh waitlist says there is no room (a waitlist confirmed this shift is what applies tonight)."""
     open_now = {"term": {"hours.open": moment.minute_of_week}}
-    ready = {"bool": {"filter": [open_now], "should": [{"term": {"access.walk_in": True}},
-                                                        status_clause("available", moment)],
+    walk_in = {"bool": {"filter": [{"term": {"access.walk_in": True}}],
+                        "must_not": [status_clause("waitlist", moment)]}}
+    return {"bool": {"filter": [open_now], "should": [walk_in, status_clause("available", moment)],
+                     "minimum_should_match": 1}}
+
+
+def methadone_not_detox() -> dict:
+    """Opioid treatment programs whose name says methadone clinic and not detox: what an officer's
+    "Detox" does not mean, though a methadone clinic may taper someone off (listed as withdrawal management)."""
+    named = {"bool": {"should": [{"multi_match": {"query": METHADONE_NAMES, "fields": ["name", "organization.name"]}},
+                                 {"multi_match": {"query": "opioid treatment", "fields": ["name"], "type": "phrase"}}],
                       "minimum_should_match": 1}}
+    return {"bool": {"filter": [{"term": {"needs_leaf": "substance_use.opioid_treatment_program"}}, named],
+                     "must_not": [detox_program()]}}
+
+
+def nearby_body(point: Located, codes: list[str], moment: Moment, miles: float, size: int, *,
+                exclude: list[dict] | None = None, languages: list[str] | None = None) -> dict:
+    """Real listings first; then nearest first within tiers: ready now (``ready_now``), open now, hours not
+    stated (a call tells), closed (whose next opening is shown). Confirmed-full listings, those ``exclude``
+    finds, and with ``languages`` those whose staff speak none of them are left out."""
+    open_now = {"term": {"hours.open": moment.minute_of_week}}
+    filters: list[dict] = [ACTIVE, {"terms": {"needs": codes}}, geo_within(point, miles),
+                           {"bool": {"must_not": [not_confirmed_full(moment), *(exclude or [])]}}]
+    if languages:
+        filters.append({"terms": {"languages": languages}})
     return {
         "size": size,
         "query": {"bool": {
-            "filter": [ACTIVE, {"terms": {"needs": codes}}, geo_within(point, miles),
-                       {"bool": {"must_not": [not_confirmed_full(moment)]}}],
-            "should": [{"constant_score": {"filter": ready, "boost": W.NEARBY_READY}},
-                       {"constant_score": {"filter": open_now, "boost": W.NEARBY_OPEN}}],
+            "filter": filters,
+            "should": [{"constant_score": {"filter": ready_now(moment), "boost": W.NEARBY_READY}},
+                       {"constant_score": {"filter": open_now, "boost": W.NEARBY_OPEN}},
+                       {"constant_score": {"filter": {"term": {"hours.known": False}}, "boost": W.NEARBY_CALL}}],
         }},
-        "sort": ["_score", by_distance(point), {"id": "asc"}],
+        "sort": [REAL_FIRST, "_score", by_distance(point), {"id": "asc"}],
         "track_total_hits": False,
         "_source": NEARBY_FIELDS,
+        "aggs": REAL_IN_DIRECTORY,
     }
+
+
+def real_in_directory(answer: dict) -> bool:
+    """From an answer to a body with ``REAL_IN_DIRECTORY``: the directory holds real listings."""
+    return answer["aggregations"]["directory"]["real"]["doc_count"] > 0
+
+
+def always_open_body(point: Located, place_needs: list[str], moment: Moment, miles: float, size: int,
+                     facts: dict[str, Any] | None = None) -> dict:
+    """The nearest places open 24/7 that offer ``place_needs`` (an emergency department): what stands in
+    when nothing that meets a need is open. With a participant's ``facts`` their eligibility rules apply;
+    without (the officer's quick mode) places only for a group (veterans, children) are left out."""
+    filters: list[dict] = [ACTIVE, {"terms": {"needs": place_needs}}, {"term": {"hours.always_open": True}},
+                           geo_within(point, miles)]
+    must_not: list[dict] = [not_confirmed_full(moment)]
+    if facts is None:
+        must_not += [{"term": {d.doc_field: True}} for d in eligibility.DIMENSIONS if d.kind == "only_for"]
+        must_not.append({"range": {"age": {"gte": 0, "lte": 17, "relation": "within"}}})
+    else:
+        keep, drop = eligibility_clauses(facts)
+        filters += keep
+        must_not += drop
+    return {"size": size, "query": {"bool": {"filter": filters, "must_not": must_not}},
+            "sort": [REAL_FIRST, by_distance(point), {"id": "asc"}], "track_total_hits": False,
+            "_source": NEARBY_FIELDS}
 
 
 # ----- the bed board -----------------------------------------------------------------------------
@@ -470,6 +554,27 @@ def street_points_body(town: str, streets: list[str], size: int = 400) -> dict:
                                           {"terms": {"location.geocode_quality": PRECISE}}],
                                "should": [{"match_phrase": {"address.address_1": places.street_core(s)}}
                                           for s in streets], "minimum_should_match": 1}}}
+
+
+# ----- data quality ------------------------------------------------------------------------------
+QUALITY = {
+    "no_phone": {"term": {"contact": "none"}},
+    "phone_lent": {"terms": {"contact": ["site", "organization"]}},
+    "no_hours": {"term": {"hours.known": False}},
+    "no_ages": {"bool": {"must_not": [{"exists": {"field": "age"}}]}},
+}
+
+
+def data_quality_body(size: int = 50) -> dict:
+    """Per source, active listings and those a person cannot act on: no callable number (own or lent),
+    a number lent by the site or organisation, no opening hours, no stated ages; and the first ``size``
+    real listings with no number at all, to fix."""
+    return {"size": size, "query": {"bool": {"filter": [ACTIVE, QUALITY["no_phone"], {"term": {"sample": False}}]}},
+            "_source": ["id", "name", "organization.name", "address.town", "sources.source"],
+            "sort": [{"organization.name.raw": "asc"}, {"id": "asc"}], "track_total_hits": True,
+            "aggs": {"all": {"global": {}, "aggs": {"active": {"filter": ACTIVE, "aggs": {
+                "sources": {"terms": {"field": "sources.source", "size": 100, "order": {"_key": "asc"}},
+                            "aggs": {name: {"filter": clause} for name, clause in QUALITY.items()}}}}}}}}
 
 
 # ----- organisations -----------------------------------------------------------------------------

@@ -3,17 +3,18 @@ once, and the answer is shaped here (explanations, facets, nearby tiers, bed-boa
 listing). Routes and pages call this; they never build a query or touch the engine."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from directory import places, taxonomy
+from directory import always_open, places, taxonomy
 from directory.places import Corner, Located
 from directory.referral_states import OUTCOME_DAYS
 from directory.settings import Settings
 from directory.store import Store
 from matching import phrases, query
 from matching import weights as W
-from matching.explain import explain, listing_view, nearby_result
+from matching.explain import explain, listing_view, nearby_result, need_name
 from matching.freshness import Moment
 from matching.profile import Profile, resolve_location
 
@@ -30,6 +31,12 @@ NEARBY_GROUPS: dict[str, list[str]] = {
     "treatment": ["substance_use.residential", "substance_use.outpatient", "substance_use.intensive_outpatient"],
     "health": ["healthcare.primary_care", "healthcare.health_center"],
 }
+# What the officer's buttons leave out: "Detox" is withdrawal management, not a methadone clinic that
+# tapers people off.
+NEARBY_EXCLUDE: dict[str, list[dict]] = {"detox": [query.methadone_not_detox()]}
+# How far the 24/7 places that stand in for a need (an emergency department) are looked for, at least.
+ALWAYS_OPEN_MILES = 10.0
+ALWAYS_OPEN_PLACES = 2
 # A street corner is located from the directory's own addresses (the midpoint of the closest pair of
 # sites, one on each street) only when the two streets' sites come this close; else the town centre.
 CORNER_MILES = 1.0
@@ -42,9 +49,11 @@ class SearchService:
         self.store = store
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.always_open = always_open.load(settings.always_open_file)  # a broken file stops start-up
 
-    def moment(self) -> Moment:
-        return Moment(self.clock(), self.settings.capacity_fresh_hours, self.settings.timezone)
+    def moment(self, at: datetime | None = None) -> Moment:
+        """Now, and the time whose opening hours count (``at``: "what is open at 10 pm tonight")."""
+        return Moment(self.clock(), self.settings.capacity_fresh_hours, self.settings.timezone, at=at)
 
     # ----- places ----------------------------------------------------------------------------
     def locate(self, *, lat: float | None = None, lon: float | None = None, zip_code: str | None = None,
@@ -77,27 +86,87 @@ class SearchService:
 
     # ----- match -----------------------------------------------------------------------------
     def match(self, profile: Profile, lang: str = "en", *, outcomes: bool = False) -> dict:
-        """Ranked, explained listings for a participant profile (one engine request). With ``outcomes``
+        """Ranked, explained listings for a participant profile, in one round trip to the engine. With
+        several needs, also one section per need, each ranked on its own (``sections``); each list is
+        headed by the groups of ``query.leading_clauses`` (youth programs for a minor, speakers of the
+        participant's language) and carries what can be done at any hour (``now``). With ``outcomes``
         (case managers), each result also carries its referral outcome rates over the last 90 days, from
         one more request over the referral index; with ``referral_outcomes_in_ranking`` set, those rates
         nudge the ranking (``weights.REFERRAL_ACCEPTANCE_WEIGHT``)."""
-        moment = self.moment()
-        resp = self.store.search(query.match_body(profile, moment))
-        hits = resp["hits"]["hits"]
+        moment = self.moment(profile.at)
+        needs = section_needs(profile.needs)
+        lists = [profile] + ([replace(profile, needs=[n], limit=profile.section_limit) for n in needs]
+                             if len(needs) > 1 else [])
+        bodies: list[dict] = []
+        plans = []
+        for p in lists:
+            plan = {"main": len(bodies), "leads": [], "places": None, "rules": []}
+            bodies.append(query.match_body(p, moment))
+            for _name, clause in query.leading_clauses(p):
+                plan["leads"].append(len(bodies))
+                bodies.append(query.match_body(p, moment, lead=clause, size=W.LEADING))
+            plan["rules"] = self.always_open.place_rules(p.needs)
+            if plan["rules"] and p.point:
+                plan["places"] = len(bodies)
+                bodies.append(query.always_open_body(
+                    p.point, sorted({n for r in plan["rules"] for n in r.place_needs}), moment,
+                    max(ALWAYS_OPEN_MILES, p.max_miles or 0), ALWAYS_OPEN_PLACES, facts=p.eligibility_facts))
+            plans.append(plan)
+        answers = self.store.msearch(bodies)
+        every_id = sorted({h["_source"]["id"] for a in answers for h in a["hits"]["hits"]})
         ranked_on = self.settings.referral_outcomes_in_ranking
-        rates = self.referral_outcomes([h["_source"]["id"] for h in hits], lang) if (outcomes or ranked_on) else {}
-        if ranked_on and rates:
-            hits = rerank_by_outcomes(hits, rates)
-        hits = W.diversify(hits, limit=profile.limit, org=lambda h: h["_source"]["organization"]["id"],
-                           score=lambda h: h["_score"]) \
-            if profile.diversify else hits[:profile.limit]
-        results = [explain(h["_source"], profile, moment, h["_score"], lang) for h in hits]
-        for r in results:
-            r["referral_outcomes"] = rates.get(r["listing_id"]) if outcomes else None
+        rates = self.referral_outcomes(every_id, lang) if (outcomes or ranked_on) else {}
+        shaped = []
+        for p, plan in zip(lists, plans):
+            hits = ranked(p, answers[plan["main"]]["hits"]["hits"],
+                          [answers[i]["hits"]["hits"] for i in plan["leads"]], rates if ranked_on else {})
+            results = [explain(h["_source"], p, moment, h["_score"], lang) for h in hits]
+            for r in results:
+                r["referral_outcomes"] = rates.get(r["listing_id"]) if outcomes else None
+            self._reach(results, lang)
+            places_hits = answers[plan["places"]]["hits"]["hits"] if plan["places"] is not None else []
+            now = self._now(p.needs, results, places_hits, plan["rules"], p.point, moment, lang,
+                            age=p.facts.get("age"), miles=p.max_miles,
+                            real=query.real_in_directory(answers[plan["main"]]))
+            shaped.append({"total": answers[plan["main"]]["hits"]["total"]["value"], "results": results, "now": now})
         point = profile.point
-        return {"total": resp["hits"]["total"]["value"], "took_ms": resp["took"], "results": results,
-                "needs": profile.needs,
+        main = shaped[0]
+        return {"total": main["total"], "took_ms": max(a["took"] for a in answers), "results": main["results"],
+                "needs": profile.needs, "at": moment.at.isoformat() if moment.at else None, "now": main["now"],
+                "sections": [{"need": n, "name": need_name(n, lang), **s} for n, s in zip(needs, shaped[1:])],
                 "location": location_view(point, lang) if point else None}
+
+    def _reach(self, results: list[dict], lang: str) -> None:
+        """A result with no number at all offers the line that finds any program's number (2-1-1)."""
+        fallback = self.always_open.fallback().view(lang)
+        for r in results:
+            r["no_phone_line"] = None if r["phone"] else fallback
+
+    def _now(self, needs: list[str], results: list[dict], places_hits: list[dict], rules: list, point, moment: Moment,
+             lang: str, *, age: int | None = None, miles: float | None = None, real: bool = True) -> dict:
+        """What can be done at any hour for these needs: the statewide 24/7 lines that answer them and the
+        nearest 24/7 places that stand in (an emergency department for detox); ``first`` when nothing that
+        meets the need is open, so results begin with it. A sample listing counts as open only in a
+        directory with no ``real`` listing (the demo)."""
+        first = not any(r["open_now"] for r in results if real_or_demo(r, real))
+        shown = {r["listing_id"] for r in results}
+        stand_ins = []
+        for hit in places_hits:
+            doc = hit["_source"]
+            if doc["id"] in shown:
+                continue
+            rule = next((r for r in rules if set(r.place_needs) & set(doc.get("needs_leaf") or [])), rules[0])
+            stand_ins.append({**nearby_result(doc, point, moment, lang), "why": rule.why["es" if lang == "es" else "en"]})
+        self._reach(stand_ins, lang)
+        reach = f"{miles:g}" if miles else None
+        message = None
+        if first:
+            later = moment.at is not None
+            key = ("nothing_open_then" if later else "nothing_open_now") if reach else \
+                ("nothing_open_then_anywhere" if later else "nothing_open_now_anywhere")
+            message = phrases.say(key, lang, miles=reach)
+        return {"first": first, "message": message, "places": stand_ins,
+                "lines": [line.view(lang) for line in self.always_open.lines_for(needs, age)]}
 
     # ----- referral outcomes -----------------------------------------------------------------
     def referral_outcomes(self, listing_ids: list[str], lang: str = "en") -> dict[str, dict]:
@@ -125,6 +194,7 @@ class SearchService:
         resp = self.store.search(query.browse_body(b, moment))
         profile = Profile(needs=b.needs, point=b.point, facts=b.facts)
         results = [explain(h["_source"], profile, moment, h.get("_score"), lang) for h in resp["hits"]["hits"]]
+        self._reach(results, lang)
         aggs = resp["aggregations"]
         return {
             "total": resp["hits"]["total"]["value"], "page": b.page, "page_size": b.page_size,
@@ -141,21 +211,37 @@ class SearchService:
         }
 
     # ----- nearby ----------------------------------------------------------------------------
-    def nearby(self, point: Located, group: str, *, miles: float = 5.0, limit: int = 5, lang: str = "en") -> dict:
-        """The officer's quick mode: nearest open-and-ready first; when nothing is open, the nearest
-        with their next opening, and a message that says so."""
-        moment = self.moment()
-        resp = self.store.search(query.nearby_body(point, NEARBY_GROUPS[group], moment, miles, limit))
-        results = [nearby_result(h["_source"], point, moment, lang) for h in resp["hits"]["hits"]]
-        open_count = sum(1 for r in results if r["open_now"])
+    def nearby(self, point: Located, group: str, *, miles: float = 5.0, limit: int = 5, lang: str = "en",
+               at: datetime | None = None, languages: list[str] | None = None) -> dict:
+        """The officer's quick mode: real listings first, then nearest first among those the person can go
+        to now, then open now, then hours not stated, then closed (with their next opening); a card above
+        a nearer one says why. ``now`` holds what answers at any hour, first when nothing is open; with
+        ``languages``, only places whose staff speak one of them."""
+        moment = self.moment(at)
+        codes = NEARBY_GROUPS[group]
+        rules = self.always_open.place_rules(codes)
+        bodies = [query.nearby_body(point, codes, moment, miles, limit, exclude=NEARBY_EXCLUDE.get(group),
+                                    languages=languages)]
+        if rules:
+            bodies.append(query.always_open_body(point, sorted({n for r in rules for n in r.place_needs}), moment,
+                                                 max(miles, ALWAYS_OPEN_MILES), ALWAYS_OPEN_PLACES))
+        answers = self.store.msearch(bodies)
+        results = [nearby_result(h["_source"], point, moment, lang) for h in answers[0]["hits"]["hits"]]
+        self._reach(results, lang)
+        order_reasons(results, lang)
+        real = query.real_in_directory(answers[0])
+        open_count = sum(1 for r in results if r["open_now"] and real_or_demo(r, real))
+        now = self._now(codes, results, answers[1]["hits"]["hits"] if rules else [], rules, point, moment, lang,
+                        miles=miles, real=real)
         message = None
         if not results:
             message = phrases.say("nothing_near", lang, miles=f"{miles:g}")
         elif not open_count:
-            message = phrases.say("nothing_open", lang, miles=f"{miles:g}")
-        return {"need": group, "needs": NEARBY_GROUPS[group], "open_now_count": open_count, "message": message,
+            message = now["message"]
+        return {"need": group, "needs": codes, "open_now_count": open_count, "message": message,
+                "at": moment.at.isoformat() if moment.at else None, "now": now,
                 "location": location_view(point, lang),
-                "radius_miles": miles, "results": results, "took_ms": resp["took"]}
+                "radius_miles": miles, "results": results, "took_ms": max(a["took"] for a in answers)}
 
     # ----- bed board -------------------------------------------------------------------------
     def bed_board(self, lang: str = "en") -> dict:
@@ -190,6 +276,20 @@ class SearchService:
     def view(self, doc: dict, lang: str = "en") -> dict:
         """The public view of a listing document the caller already holds (after a write)."""
         return listing_view(doc, self.moment(), lang)
+
+    def data_quality(self) -> dict:
+        """What people cannot act on, per source (``query.data_quality_body``), and the real listings with
+        no number at all."""
+        resp = self.store.search(query.data_quality_body())
+        rows = [{"source": b["key"], "listings": b["doc_count"],
+                 **{name: b[name]["doc_count"] for name in query.QUALITY}}
+                for b in resp["aggregations"]["all"]["active"]["sources"]["buckets"]]
+        missing = [{"id": h["_source"]["id"], "name": h["_source"]["name"],
+                    "organization": h["_source"]["organization"]["name"],
+                    "town": places.town_label((h["_source"].get("address") or {}).get("town")),
+                    "sources": sorted({s["source"] for s in h["_source"].get("sources") or []})}
+                   for h in resp["hits"]["hits"]]
+        return {"sources": rows, "no_phone": missing, "no_phone_total": resp["hits"]["total"]["value"]}
 
     def organizations(self) -> list[dict]:
         resp = self.store.search(query.organizations_body())
@@ -231,6 +331,64 @@ def location_view(point: Located, lang: str = "en") -> dict:
             "town": places.town_label(point.town)}
 
 
+def real_or_demo(result: dict, real_directory: bool) -> bool:
+    """A result that counts as a place to go: a real listing, or any in a directory of sample data only."""
+    return not result["sample"] or not real_directory
+
+
+def section_needs(needs: list[str]) -> list[str]:
+    """The needs that each get a section: those asked, less any whose broader need is asked too."""
+    return [n for n in needs if not any(n != m and n.startswith(m + ".") for m in needs)]
+
+
+def ranked(p: Profile, hits: list[dict], leading: list[list[dict]], rates: dict[str, dict]) -> list[dict]:
+    """One list's order: real listings before sample ones; within each, the groups that head the list
+    (``leading``: the best few of each within reach, ``W.LEADING_MIN_RATIO``, best first), then the rest
+    with organisation diversity; with ``rates``, scores nudged by referral outcomes first."""
+    if rates:
+        hits = rerank_by_outcomes(hits, rates)
+        leading = [rerank_by_outcomes(group, rates) for group in leading]
+    out: list[dict] = []
+    for sample in (False, True):
+        part = [h for h in hits if bool(h["_source"].get("sample")) == sample]
+        best = max((h["_score"] for h in part), default=0.0)
+        heads: dict[str, dict] = {}
+        for group in leading:
+            for h in group[:W.LEADING]:
+                if bool(h["_source"].get("sample")) == sample and h["_score"] >= W.LEADING_MIN_RATIO * best:
+                    heads.setdefault(h["_source"]["id"], h)
+        head = sorted(heads.values(), key=lambda h: (-h["_score"], h["_source"]["id"]))
+        rest = [h for h in part if h["_source"]["id"] not in heads]
+        if p.diversify:
+            rest = W.diversify(rest, limit=p.limit, org=lambda h: h["_source"]["organization"]["id"],
+                               score=lambda h: h["_score"])
+        out += head + rest
+    return out[:p.limit]
+
+
+def order_reasons(results: list[dict], lang: str = "en") -> None:
+    """A nearby card above a nearer one says why (``order_text``): it is real and the nearer one a sample,
+    or it is ready to take someone now, or open now, or its hours are not stated while the nearer one is
+    closed."""
+    def tier(r: dict) -> int:
+        if r["open_now"] and (r.get("beds") or r["walk_in_now"]):
+            return 3
+        return 2 if r["open_now"] else (1 if r["open_now"] is None else 0)
+
+    for i, r in enumerate(results):
+        r["order_text"] = None
+        miles = (r.get("distance") or {}).get("miles")
+        nearer = [o for o in results[i + 1:] if miles is not None and (o.get("distance") or {}).get("miles") is not None
+                  and o["distance"]["miles"] < miles]
+        if not nearer:
+            continue
+        if not r["sample"] and all(o["sample"] for o in nearer):
+            r["order_text"] = phrases.say("before_samples", lang)
+        else:
+            r["order_text"] = phrases.say(("before_closed", "before_closed", "before_open", "before_ready")[tier(r)],
+                                          lang)
+
+
 def rerank_by_outcomes(hits: list[dict], rates: dict[str, dict]) -> list[dict]:
     """Engine hits with each score multiplied by its listing's referral acceptance factor
     (``weights.REFERRAL_ACCEPTANCE_WEIGHT``, only with enough referrals counted), re-sorted."""
@@ -241,4 +399,4 @@ def rerank_by_outcomes(hits: list[dict], rates: dict[str, dict]) -> list[dict]:
         if rate and rate["received"] >= W.REFERRAL_OUTCOME_MIN_REFERRALS:
             factor = 1.0 + W.REFERRAL_ACCEPTANCE_WEIGHT * (rate["acceptance_rate"] - 0.5)
         out.append({**h, "_score": h["_score"] * factor})
-    return sorted(out, key=lambda h: (-h["_score"], h["_source"]["id"]))
+    return sorted(out, key=lambda h: (bool(h["_source"].get("sample")), -h["_score"], h["_source"]["id"]))

@@ -119,10 +119,22 @@ FUZZY_FIELDS = ("name^2", "organization.name", "need_words^2")
 FUZZY_BOOST = 0.5
 TEXT_WEIGHT = 0.3
 
-# Officer's nearby mode: listings open now that take walk-ins or have fresh room come first, then
-# those open now, then the closed ones (with their next opening); distance orders within each tier.
-NEARBY_READY = 2.0
-NEARBY_OPEN = 1.0
+# Officer's nearby mode, after real before sample: listings the person can go to now (open, and walk-in
+# without a fresh waitlist or a bed confirmed) come first, then those open now, then those whose hours are
+# not stated (a call tells), then the closed ones (with their next opening); distance orders each tier.
+# Ready and open add up (3), open alone 2, hours not stated 1.
+NEARBY_READY = 1.0
+NEARBY_OPEN = 2.0
+NEARBY_CALL = 1.0
+
+# The best few listings of a group a participant belongs to, or whose staff speak their preferred
+# language, head a match when any are within reach (matching.query.leading_clauses): a youth program
+# for a minor, a Spanish-speaking program for a Spanish speaker, above equally good ones and above
+# nearer ones that are not. Within reach: scoring at least LEADING_MIN_RATIO of the best listing of the
+# list (the ratio organisation diversity uses for a comparable alternative; about three miles farther
+# than an equal program), so a speaker twenty miles off does not push a fitting program next door down.
+LEADING = 3
+LEADING_MIN_RATIO = 0.5
 
 # How many candidates to fetch per requested result, so diversity re-ranking has room.
 CANDIDATE_FACTOR = 3

@@ -30,7 +30,8 @@ def pytest_collection_modifyitems(config, items):  # noqa: ANN001 - pytest hook
 
 def pytest_runtest_setup(item):  # noqa: ANN001 - pytest hook
     """A test that asks for the engine or the browser must say so with its marker."""
-    used = [f for f in ENGINE_FIXTURES if f in getattr(item, "fixturenames", ())]
+    parametrized = set(getattr(getattr(item, "callspec", None), "params", {}))  # an argument named es is not the engine
+    used = [f for f in ENGINE_FIXTURES if f in getattr(item, "fixturenames", ()) and f not in parametrized]
     if used and not any(item.get_closest_marker(m) for m in ENGINE_MARKERS):
         pytest.fail(f"{item.nodeid} uses {', '.join(used)} but is not marked es, browser, node or cluster: "
                     "add `pytestmark = pytest.mark.es` (or the right marker) to its module", pytrace=False)
@@ -134,7 +135,7 @@ def seeded_app(es: Elasticsearch, base_settings: Settings, name: str, *, testing
     settings = base_settings.with_(index_prefix=f"{base_settings.index_prefix}-{name}")
     store = Store(es, settings)
     store.ensure_indices()
-    pipeline.run([f"seed:{ROOT / 'seed_data'}", *sources], store, Geocoder())
+    pipeline.run([f"seed:{ROOT / 'seed_data'}", *sources], store, Geocoder(), samples=True)
     app = create_app(settings, es=es)
     app.config["TESTING"] = testing
     try:

@@ -14,7 +14,7 @@ from directory.places import canonical_town
 FREE = "uninsured"
 FOR_THE_UNINSURED = {"sliding_fee", "state_funded"}
 # "Only for" rules: the listing field and the participant fact that must be true.
-ONLY_FOR = {"veterans_only": "veteran", "pregnant_parenting_only": "pregnant_or_parenting",
+ONLY_FOR = {"veterans_only": "veteran", "pregnant_only": "pregnant", "parenting_only": "parenting",
             "homeless_only": "homeless", "students_only": "enrolled_student", "custody_only": "in_custody"}
 
 
@@ -59,6 +59,11 @@ def ineligible(record: dict, facts: dict) -> set[str]:
     for field, fact in ONLY_FOR.items():
         if rules.get(field) is True and facts.get(fact) is not True:
             out.add(field.removesuffix("_only"))
+
+    # A program for pregnant and parenting women takes a woman who is either.
+    if rules.get("pregnant_parenting_only") is True and not (facts.get("pregnant") is True
+                                                              or facts.get("parenting") is True):
+        out.add("pregnant_parenting")
 
     if rules.get("id_required") is True and facts.get("has_id") is False:
         out.add("id")

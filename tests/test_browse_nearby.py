@@ -142,7 +142,8 @@ def test_nearby_takes_a_place_in_words_and_says_who_is_served(client, loaded, wh
 
 def test_nearby_with_nothing_open_returns_the_nearest_with_their_next_opening(client, loaded):
     out = get(client, "/api/v1/nearby?near=Hartford&need=food&radius=10")
-    assert out["open_now_count"] == 0 and "Nothing is open right now" in out["message"]
+    assert out["open_now_count"] == 0 and "Nothing that meets this need is open now" in out["message"]
+    assert out["now"]["first"] and [line["dial"] for line in out["now"]["lines"]] == ["2-1-1"]  # what answers now
     assert ids(out) == ["f1", "f2"]
     first = out["results"][0]
     assert first["open_now"] is False and first["opening_text"] == "Opens Saturday at 9 am"

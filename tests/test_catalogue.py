@@ -44,7 +44,8 @@ def test_the_dedupe_review_keeps_the_last_ingests_pairs(store, shared):
     from ingest import pipeline
     from ingest.geocode import Geocoder
 
-    report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{shared / 'facilities/ct'}"], store, Geocoder())
+    report, _ = pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{shared / 'facilities/ct'}"], store, Geocoder(),
+                             samples=True)
     pairs, at = store.dedupe_review.pairs()
     assert report.review and pairs == report.review and at
     pipeline.run([f"seed:{ROOT / 'seed_data'}"], store, Geocoder())  # the sample data has no uncertain pair

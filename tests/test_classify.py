@@ -30,6 +30,12 @@ CASES = [
      {"genders": ["female"], "pregnant_parenting_only": True}),
     ("Connection Inc / Mothers Retreat", SU, {"substance_use.residential"},
      {"genders": ["female"], "pregnant_parenting_only": True}),
+    # Pregnant and parenting are two questions: a prenatal program, one for parents with their children,
+    # and one for pregnant and parenting women, which takes either.
+    ("Fair Haven Community Health Care / Prenatal Care", HEALTH, set(), {"pregnant_only": True}),
+    ("New Haven Family Alliance / Families with Children Program", SU, set(), {"parenting_only": True}),
+    ("Connection Inc / Pregnant and Parenting Women Program", SU, set(),
+     {"genders": ["female"], "pregnant_parenting_only": True}),
     ("SE Council on Alc and Drug Dep Inc / (SCADD)/Altruism House Female", SU, {"substance_use.residential"},
      {"genders": ["female"]}),
     ("SE Council on Alc and Drug Dep Inc / (SCADD)/Altruism House/Male", SU, {"substance_use.residential"},
@@ -114,3 +120,12 @@ def test_a_day_hospital_is_psychiatric_care_not_an_outpatient_clinic():
 def test_a_clinic_that_is_a_methadone_program_is_not_general_outpatient():
     got = classify("Root Center for Advanced Recovery / Hartford Dispensary/Bristol Clinic", domain=SU)
     assert "substance_use.outpatient" not in got.needs
+
+
+def test_short_eligibility_values_ask_pregnant_and_parenting_apart():
+    from ingest.readers.hsds_fields import eligibility_from_text
+
+    assert eligibility_from_text(["Pregnant women"])[0] == {"pregnant": True}
+    assert eligibility_from_text(["Families with children"])[0] == {"parenting": True}
+    assert eligibility_from_text(["Pregnant and parenting women"])[0] == {"pregnant_parenting": True}
+    assert eligibility_from_text(["Pregnant women may be served first, call us"])[0] == {}  # a sentence says nothing

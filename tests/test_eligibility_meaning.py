@@ -52,7 +52,15 @@ CASES: dict[str, list[tuple[dict, dict, bool]]] = {
                  ({"veterans_only": True}, {"veteran": False}, True),
                  ({"veterans_only": True}, {}, True),  # not stated a veteran: a veterans-only program is closed
                  ({"veterans_only": False}, {"veteran": False}, False)],
-    "pregnant_parenting": [({"pregnant_parenting_only": True}, {"pregnant_or_parenting": True}, False),
+    "pregnant": [({"pregnant_only": True}, {"pregnant": True}, False),
+                 ({"pregnant_only": True}, {"parenting": True}, True),  # a prenatal program: pregnant women
+                 ({"pregnant_only": True}, {}, True)],
+    "parenting": [({"parenting_only": True}, {"parenting": True}, False),
+                  ({"parenting_only": True}, {"pregnant": True}, True),
+                  ({"parenting_only": False}, {}, False)],
+    "pregnant_parenting": [({"pregnant_parenting_only": True}, {"pregnant": True}, False),
+                           ({"pregnant_parenting_only": True}, {"parenting": True}, False),
+                           ({"pregnant_parenting_only": True}, {"pregnant": False, "parenting": False}, True),
                            ({"pregnant_parenting_only": True}, {}, True),
                            ({"pregnant_parenting_only": False}, {}, False)],
     "homeless": [({"homeless_only": True}, {"homeless": True}, False),

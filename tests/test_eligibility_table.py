@@ -64,7 +64,11 @@ def with_value(record: dict, dim: Dimension, value) -> dict:
 
 
 def facts(dim: Dimension, value) -> dict:
-    return {"_town": value} if dim.kind == "area" else {dim.profile_field: value}
+    """The facts a match request carries for this value (a derived fact is asked through the first
+    question it derives from)."""
+    if dim.kind == "area":
+        return {"_town": value}
+    return {eligibility.DERIVED_FROM.get(dim.profile_field, (dim.profile_field,))[0]: value}
 
 
 def location(dim: Dimension, value) -> dict:
@@ -81,7 +85,9 @@ def test_the_table_row_is_complete(dim):
     assert set(dim.columns) <= set(COLUMNS) and all(c in ListingEditSchema().fields for c in dim.columns)
     assert [EDIT_PATHS[c] for c in dim.columns] == list(dim.listing_paths)
     assert set(dim.listing_paths) <= set(EDITABLE_FIELDS)  # a provider can change it, and it survives rebuilds
-    if dim.profile_field:
+    if dim.profile_field in eligibility.DERIVED_FROM:
+        assert all(eligibility.PROFILE_FIELDS[f].kind == dim.kind for f in eligibility.DERIVED_FROM[dim.profile_field])
+    elif dim.profile_field:
         assert eligibility.PROFILE_FIELDS[dim.profile_field] is dim
 
 
@@ -108,7 +114,7 @@ def test_the_engine_excludes_only_the_definitely_ineligible_and_explains(dim, st
     def match(value, lang="en"):
         body = {"location": location(dim, value), "needs": [needs_for(dim)], "limit": 10}
         if dim.profile_field:
-            body[dim.profile_field] = value
+            body.update(facts(dim, value))
         resp = client.post("/api/v1/match", json=body, headers={"Accept-Language": lang})
         assert resp.status_code == 200, resp.get_json()
         return {r["listing_id"]: r for r in resp.get_json()["results"]}
@@ -119,7 +125,8 @@ def test_the_engine_excludes_only_the_definitely_ineligible_and_explains(dim, st
     for lang in ("en", "es"):
         got = match(confirm_value, lang)
         assert "confirmed" in got
-        reason = dim.reason_text(dim.record_value(model.load_record(records[1])), facts(dim, confirm_value), lang)
+        reason = dim.reason_text(dim.record_value(model.load_record(records[1])),
+                                 eligibility.participant_facts(facts(dim, confirm_value)), lang)
         assert reason in got["confirmed"]["reasons"], (lang, got["confirmed"]["reasons"])
         caution = dim.caution_text(facts(dim, confirm_value), lang)
         if caution and dim.evaluate(None, facts(dim, confirm_value)) == "unknown":

@@ -118,7 +118,7 @@ def test_engine_dies_mid_ingest_the_app_answers_503_then_recovers(node, tmp_path
             node.kill(signal.SIGKILL)
 
     with pytest.raises(ENGINE_UNAVAILABLE):
-        ingest(store, SEED, f"provider:{csv_path}", on_indexed=kill_engine)
+        ingest(store, SEED, f"provider:{csv_path}", on_indexed=kill_engine, samples=True)
     assert killed, "the ingest finished before the engine could be killed"
     assert not node.answers()
 

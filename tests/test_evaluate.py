@@ -54,7 +54,8 @@ def test_the_real_data_evaluation_has_no_hard_rule_violations(store, client, sha
     from ingest.geocode import Geocoder
     from tests.conftest import ROOT
 
-    pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{shared / 'facilities/ct'}"], store, Geocoder())
+    pipeline.run([f"seed:{ROOT / 'seed_data'}", f"federal:{shared / 'facilities/ct'}"], store, Geocoder(),
+                 samples=True)
     scenarios = json.loads(SCENARIOS.read_text(encoding="utf-8"))
     assert len(scenarios) >= 40 and {s["split"] for s in scenarios} == {"dev", "dev2", "heldout"}
     result = run(client, store, scenarios)

@@ -48,7 +48,8 @@ def valid(v: jsonschema.Draft202012Validator, obj: dict) -> dict:
 
 @pytest.fixture
 def loaded(store):
-    pipeline.run([f"seed:{ROOT / 'seed_data'}", f"hsds3-csv:{FIXTURES / 'no_sal_table'}"], store, Geocoder())
+    pipeline.run([f"seed:{ROOT / 'seed_data'}", f"hsds3-csv:{FIXTURES / 'no_sal_table'}"], store, Geocoder(),
+                 samples=True)
     return store
 
 

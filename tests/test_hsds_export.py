@@ -113,14 +113,14 @@ def edit_some(store: Store) -> None:
 @pytest.mark.parametrize("kind", ["hsds3-csv", "hsds3-json"])
 def test_export_then_import_into_a_fresh_index_gives_the_same_listings(kind, app, store, fresh_store, settings,
                                                                       tmp_path, shared):
-    first, _ = pipeline.run(SOURCES, store, Geocoder())
+    first, _ = pipeline.run(SOURCES, store, Geocoder(), samples=True)
     edit_some(store)
     result = app.test_cli_runner().invoke(args=["export", kind, str(tmp_path)])
     assert result.exit_code == 0, result.output
     if kind == "hsds3-csv":
         counts = validate_csv_package(tmp_path, shared)
         assert counts["service"] == first.indexed
-    second, _ = pipeline.run([f"{kind}:{tmp_path}"], fresh_store, Geocoder())
+    second, _ = pipeline.run([f"{kind}:{tmp_path}"], fresh_store, Geocoder(), samples=True)
     assert not second.rejected and second.indexed == first.indexed, second.summary()
     before, after = views(store, settings), views(fresh_store, settings)
     assert sorted(before) == sorted(after)

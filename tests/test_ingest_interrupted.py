@@ -68,7 +68,9 @@ def test_an_ingest_killed_mid_bulk_leaves_the_live_directory_serving(store, sett
     big = tmp_path / "big.csv"
     big.write_text(write_csv(iter(rows)), encoding="utf-8")
     env = {**os.environ, "LEAD_INDEX_PREFIX": settings.index_prefix, "LEAD_ES_URL": settings.es_url}
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/lead"), "ingest", "run", f"provider:{big}"], env=env,
+    # The synthetic rows are sample data: --samples lets them into a directory from a provider sheet.
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/lead"), "ingest", "run", "--samples", f"provider:{big}"],
+                            env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120

@@ -130,9 +130,13 @@ def test_one_engine_request_per_match(client, loaded, es, monkeypatch):
 
     monkeypatch.setattr(es, "perform_request", counting)
     post(client, needs=["detox"], limit=10)
-    # one search, plus reading the caller's account (per request, never per result)
-    assert [c for c in calls if c.endswith("/_search")] == [f"/{loaded.listings.alias}/_search"]
+    # one round trip (the ranked list and the 24/7 places that stand in for detox, as one multi-search),
+    # plus reading the caller's account (per request, never per result)
+    assert [c for c in calls if c.endswith(("/_search", "/_msearch"))] == [f"/{loaded.listings.alias}/_msearch"]
     assert len(calls) == 2 and "-users/_doc/" in calls[0]
+    calls.clear()
+    post(client, needs=["outpatient", "housing"], languages=["es"], age=16, limit=10)  # sections and leads too
+    assert [c for c in calls if c.endswith(("/_search", "/_msearch"))] == [f"/{loaded.listings.alias}/_msearch"]
 
 
 def test_nearby_officer_mode(client, loaded):

@@ -102,17 +102,29 @@ def test_browse_facets_count_under_every_filter_but_their_own():
     assert set(body["aggs"]["capacity"]["aggs"]["f"]["filters"]["filters"]) == {"available", "waitlist", "full",
                                                                                 "unknown"}
     assert body["post_filter"]["bool"]["filter"][:2] == [need_filter, town_filter]
-    assert "_geo_distance" in body["sort"][0]  # a location sorts by distance unless relevance is asked
-    assert browse_body(Browse(point=HARTFORD, sort="relevance"), MOMENT)["sort"][0] == "_score"
-    assert browse_body(Browse(q="detox"), MOMENT)["sort"][0] == "_score"
+    # Real listings first; then a location sorts by distance unless relevance is asked.
+    assert body["sort"][0] == {"sample": "asc"} and "_geo_distance" in body["sort"][1]
+    assert browse_body(Browse(point=HARTFORD, sort="relevance"), MOMENT)["sort"][1] == "_score"
+    assert browse_body(Browse(q="detox"), MOMENT)["sort"][1] == "_score"
 
 
-def test_nearby_ranks_open_and_ready_first_then_open_then_closed_by_distance():
+def test_nearby_ranks_ready_then_open_then_hours_not_stated_then_closed_by_distance():
     body = nearby_body(HARTFORD, ["housing.emergency_shelter"], MOMENT, 5, 5)
-    assert body["sort"][0] == "_score" and "_geo_distance" in body["sort"][1]
-    boosts = [c["constant_score"]["boost"] for c in body["query"]["bool"]["should"]]
-    assert boosts == [W.NEARBY_READY, W.NEARBY_OPEN]
+    assert body["sort"][:2] == [{"sample": "asc"}, "_score"] and "_geo_distance" in body["sort"][2]
+    should = [c["constant_score"] for c in body["query"]["bool"]["should"]]
+    assert [c["boost"] for c in should] == [W.NEARBY_READY, W.NEARBY_OPEN, W.NEARBY_CALL]
+    # ready and open add up above open alone, which is above hours not stated, which is above closed
+    assert W.NEARBY_READY + W.NEARBY_OPEN > W.NEARBY_OPEN > W.NEARBY_CALL > 0
+    assert should[2]["filter"] == {"term": {"hours.known": False}}
     assert {"term": {"hours.open": MOMENT.minute_of_week}} not in body["query"]["bool"]["filter"]
+    # Ready: open, and a bed confirmed or walk-ins taken while no fresh waitlist says there is no room.
+    ready = should[0]["filter"]["bool"]
+    assert ready["filter"] == [{"term": {"hours.open": MOMENT.minute_of_week}}]
+    walk_in = ready["should"][0]["bool"]
+    assert walk_in["filter"] == [{"term": {"access.walk_in": True}}]
+    assert walk_in["must_not"] == [status_clause("waitlist", MOMENT)]
+    with_language = nearby_body(HARTFORD, ["housing.emergency_shelter"], MOMENT, 5, 5, languages=["es"])
+    assert {"terms": {"languages": ["es"]}} in with_language["query"]["bool"]["filter"]
 
 
 def test_stale_capacity_is_unknown_and_phrases_read_naturally():

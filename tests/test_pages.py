@@ -168,7 +168,7 @@ def test_the_match_page_ranks_explains_maps_and_keeps_nothing(site, caplog):
     resp = c.post("/match", data={**PROFILE, "csrf_token": csrf})
     page = text(resp)
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
-    cards = re.findall(r'<article class="result" id="result-(\d+)"', page)
+    cards = re.findall(r'<article class="result[^"]*" id="result-(\d+)"', page)
     assert cards and cards[0] == "1"
     assert "Why it matches" in page and "Check first" in page and "Accepts people on methadone" in page
     # every result has its number on the map (programs at one site share a marker: "2,3")
@@ -176,8 +176,9 @@ def test_the_match_page_ranks_explains_maps_and_keeps_nothing(site, caplog):
     assert sorted(on_map, key=int) == sorted(cards, key=int) and '<svg class="map"' in page
     assert re.search(r'href="tel:\+1\d{10}"', page) and "maps/dir/?api=1&destination=" in page
     summary = re.search(r'<textarea id="summary-text"[^>]*>(.*?)</textarea>', page, re.S).group(1)
-    assert summary.startswith("Times are Eastern Time (Connecticut).\n\n1. ")
-    assert "Phone: (860) 555-01" in summary and "Hours:" in summary
+    # The seed's programs are samples: the text says so above each one, before its name.
+    assert summary.startswith("Times are Eastern Time (Connecticut).\n\nSAMPLE LISTING, NOT A REAL PROGRAM\n1. ")
+    assert "Phone: (860) 555-01" in summary and "Hours:" in summary and summary.count("SAMPLE LISTING") == len(cards)
     # Refining keeps the form.
     assert 'value="Frog Hollow"' in page and f'value="{DETOX}" checked' in page and 'value="34"' in page
     assert 'value="medicaid" checked' in page
@@ -211,7 +212,7 @@ def test_nearby_now_answers_in_one_request_with_call_and_directions(site):
     resp = c.get("/nearby?need=detox&lat=41.7637&lon=-72.6851")
     out = text(resp)
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
-    assert out.count('<article class="result"') >= 3 and "tel:+1" in out and "Directions" in out
+    assert len(re.findall(r'<article class="result[ "]', out)) >= 3 and "tel:+1" in out and "Directions" in out
     assert "Serves" in out and 'aria-pressed="true"' in out
     nothing = c.get("/nearby?need=detox")
     assert nothing.status_code == 422 and "use your location" in text(nothing)

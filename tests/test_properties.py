@@ -89,8 +89,10 @@ def fact_strategy(dim):
     return st.booleans()
 
 
-FACTS = st.fixed_dictionaries({}, optional={d.profile_field: fact_strategy(d) for d in DIMENSIONS
-                                            if d.profile_field}).map(lambda f: {k: v for k, v in f.items() if v != []})
+# The facts a person is asked (derived ones, named with a leading underscore, are computed from them).
+FACTS = st.fixed_dictionaries({}, optional={
+    d.profile_field: fact_strategy(d) for d in DIMENSIONS if d.profile_field and not d.profile_field.startswith("_")
+}).map(lambda f: {k: v for k, v in f.items() if v != []})
 TOWN = st.sampled_from([None, "HARTFORD", "NEW HAVEN", "BRIDGEPORT"])
 
 

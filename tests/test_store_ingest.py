@@ -185,7 +185,7 @@ def test_a_newer_capacity_from_the_source_wins_over_an_older_edit(store, tmp_pat
 
 
 def test_connecticut_federal_lists(store, shared):
-    report = ingest(store, SEED, f"federal:{shared / 'facilities/ct'}")
+    report = ingest(store, SEED, f"federal:{shared / 'facilities/ct'}", samples=True)
     seed_rows = sum(len(f.read_text(encoding="utf-8").splitlines()) - 1 for f in (ROOT / "seed_data").glob("*.csv"))
     assert report.read + len(report.skipped) == seed_rows + 190 + 210 + 48 + 33 + 350 + 41  # 41 hospitals
     assert not report.rejected
@@ -268,3 +268,26 @@ def test_a_re_ingest_with_a_relative_capacity_time_never_reverts_a_provider_edit
     ingest(store, source)
     doc, _ = store.get("p1")
     assert doc["capacity"]["available"] == 7 and "capacity" in doc["edited_fields"]
+
+
+def test_a_directory_built_from_real_sources_holds_no_sample_listing_unless_asked(store, tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text("organization_name,service_name,needs,city,postal_code,latitude,longitude,sample\n"
+                    "Real Shelter,Night shelter,shelter,Hartford,06106,41.76,-72.68,\n"
+                    "Made Up Shelter,Night shelter,shelter,Hartford,06106,41.77,-72.68,yes\n")
+    report = ingest(store, f"provider:{path}")
+    assert report.indexed == 1 and report.samples_left_out == 1
+    assert "sample listings left out: 1" in report.summary()
+    assert store.es.count(index=store.listings.alias, query={"term": {"sample": True}})["count"] == 0
+    report = ingest(store, f"provider:{path}", samples=True)
+    assert report.indexed == 2 and report.samples_left_out == 0
+
+
+def test_the_seed_beside_a_real_source_is_refused_without_samples(store, tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text("organization_name,service_name,needs,city,postal_code\nReal Shelter,Night shelter,shelter,"
+                    "Hartford,06106\n")
+    with pytest.raises(pipeline.SourceError, match="--samples"):
+        ingest(store, SEED, f"provider:{path}")
+    assert store.listings.live_index() is None  # refused before anything was read or built
+    assert ingest(store, SEED).indexed >= 200  # the seed alone is the sample demo

@@ -95,6 +95,13 @@ def admin_ingest():
     return render_template("admin/ingest.html", title=_("Ingest runs"), runs=runs)
 
 
+@pages.route("/admin/data-quality")
+@page_for("directory.admin")
+def admin_data_quality():
+    """Listings a person could not act on, by source: no callable number, no hours, no stated ages."""
+    return render_template("admin/quality.html", title=_("Data quality"), quality=runtime().search.data_quality())
+
+
 @pages.route("/admin/suggestions", methods=["GET", "POST"])
 @page_for("suggestion.decide")
 def admin_suggestions():

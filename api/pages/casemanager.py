@@ -3,6 +3,8 @@ view and a text to send the participant. Nothing about the participant is kept: 
 the form (POSTed, never in a URL), the page is ``no-store``, and nothing is logged."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import make_response, render_template, request, session
 from flask_babel import gettext as _
 from marshmallow import ValidationError
@@ -54,6 +56,20 @@ def language_choices(lang: str) -> list[dict]:
     return [{"code": t.code, "label": t.es if lang == "es" else t.en} for t in LANGUAGES.terms if t.code != "en"]
 
 
+DAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")}
+MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+          "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")}
+
+
+def at_label(iso: str | None) -> str:
+    """The time a search asked about, as people read it: 'Tue 8 Dec, 22:00' ('mar 8 dic, 22:00')."""
+    if not iso:
+        return ""
+    when = datetime.fromisoformat(iso)
+    lang = "es" if request_language() == "es" else "en"
+    return f"{DAYS[lang][when.weekday()]} {when.day} {MONTHS[lang][when.month - 1]}, {when:%H:%M}"
+
+
 def request_body(form) -> dict:  # noqa: ANN001 - the request's form
     """The match request (``MatchRequestSchema`` input) from the page form; empty fields are left out."""
     body: dict = {"location": {}, "needs": form.getlist("needs")}
@@ -75,6 +91,10 @@ def request_body(form) -> dict:  # noqa: ANN001 - the request's form
             body[name] = int(raw) if dim.kind == "range" and raw.isdigit() else raw
     if form.getlist("languages"):
         body["languages"] = form.getlist("languages")
+        if form.get("must_speak") == "yes":
+            body["must_speak"] = form.getlist("languages")
+    if form.get("at", "").strip():
+        body["at"] = form.get("at").strip()
     body["urgency"] = form.get("urgency") or DEFAULTS["urgency"]
     if form.get("max_miles", DEFAULTS["max_miles"]):
         body["max_miles"] = form.get("max_miles", DEFAULTS["max_miles"])
@@ -101,19 +121,22 @@ def _friendly(errors: dict[str, str]) -> dict[str, str]:
     """Page-language messages for the fields a person fills in."""
     said = {"needs": _("Choose at least one need."),
             "near": _("Type a ZIP code, town, neighbourhood or street corner in Connecticut."),
-            "age": _("Type an age between 0 and 120.")}
+            "age": _("Type an age between 0 and 120."),
+            "at": _("Choose a date and time within a month of now, or leave it empty for now.")}
     return {k: said.get(k, page_message(v)) for k, v in errors.items()}
 
 
 def participant_text(results: list[dict], start: int = 1) -> list[str]:
     """The results as plain text for a text message, one block each, numbered from ``start``: name,
-    address, phone, hours as people say them, what to bring. No staff notes (reasons, cautions)."""
+    address, phone, hours as people say them, what to bring. No staff notes (reasons, cautions); a sample
+    listing says so first."""
     return [_participant_block(r, n) for n, r in enumerate(results, start)]
 
 
 def _participant_block(result: dict, n: int) -> str:
     a = result.get("address") or {}
-    lines = [f"{n}. {result['service']['name']} – {result['organization']['name']}"]
+    lines = [_("SAMPLE LISTING, NOT A REAL PROGRAM")] if result.get("sample") else []
+    lines.append(f"{n}. {result['service']['name']} – {result['organization']['name']}")
     street = ", ".join(x for x in (a.get("address_1"), a.get("address_2")) if x)
     town = " ".join(x for x in (a.get("town") or a.get("city"), a.get("state_province") or "CT", a.get("postal_code"))
                     if x)
@@ -123,6 +146,9 @@ def _participant_block(result: dict, n: int) -> str:
         lines.append(", ".join(x for x in (street, town) if x))
     if result.get("phone"):
         lines.append(_("Phone: %(phone)s", phone=result["phone"]))
+    elif result.get("no_phone_line"):
+        lines.append(_("No phone on file; %(line)s (%(dial)s) can give its number", line=result["no_phone_line"]["name"],
+                       dial=result["no_phone_line"]["dial"]))
     lines.append(_("Hours: %(hours)s", hours=result["hours"]) if result.get("hours")
                  else _("Hours not stated: call first."))
     if result.get("required_documents"):
@@ -164,9 +190,40 @@ def match_results():
     return no_store(make_response(_render(form=form, errors=_friendly(errors), out=out), status))
 
 
+def shown_lists(out: dict | None, layout: str) -> list[dict]:
+    """What the results page shows: one section per need (each with its heading and what answers at
+    any hour), or the single ranked list. Cards are numbered through, as the map is."""
+    if not out:
+        return []
+    if out.get("sections") and layout != "list":
+        lists = [{"need": s["need"], "name": s["name"], "results": s["results"], "now": s["now"]}
+                 for s in out["sections"]]
+    else:
+        lists = [{"need": None, "name": None, "results": out["results"], "now": out["now"]}]
+    n = 0
+    for part in lists:
+        part["start"] = n
+        n += len(part["results"])
+    return lists
+
+
+def summaries_for(lists: list[dict]) -> list[str]:
+    """The text for the participant, one block per card numbered like the page: grouped by need, each
+    need's name above its first program (then each block as ``participant_text`` writes it)."""
+    blocks = []
+    for part in lists:
+        texts = participant_text(part["results"], part["start"] + 1)
+        if part["name"] and texts:
+            texts[0] = f"{part['name'].upper()}\n{texts[0]}"
+        blocks.extend(texts)
+    return blocks
+
+
 def _render(*, form, errors: dict, out: dict | None = None) -> str:  # noqa: ANN001 - a dict or the request form
     lang = request_language()
-    results = (out or {}).get("results") or []
+    layout = form.get("layout", "sections") if hasattr(form, "get") else "sections"
+    lists = shown_lists(out, layout)
+    results = [r for part in lists for r in part["results"]]
     chosen = {"needs": set(_getlist(form, "needs")), "languages": set(_getlist(form, "languages")),
               **{n: set(_getlist(form, n)) for n, d in eligibility.PROFILE_FIELDS.items()
                  if d.kind in ("overlap", "excludes")}}
@@ -177,7 +234,8 @@ def _render(*, form, errors: dict, out: dict | None = None) -> str:  # noqa: ANN
         "match.html", title=_("Find services") if out is None else _("Results"), form=form, chosen=chosen,
         errors=errors, out=out, results=results, need_groups=need_groups(lang), facts=fact_fields(lang),
         languages=language_choices(lang), distances=DISTANCES, map_svg=svg, lang_form="profile",
-        summaries=participant_text(results), times_note=times_note(),
+        lists=lists, layout=layout, at_label=at_label(out.get("at") if out else None),
+        summaries=summaries_for(lists), times_note=times_note(),
         printed_at=hours.human_moment(runtime().search.clock(), lang, runtime().settings.timezone))
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from api.match import NearbyQuerySchema, PlaceQuerySchema
+from api.pages.casemanager import at_label, language_choices
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
 from api.runtime import request_language, runtime
@@ -25,7 +26,8 @@ RADII = (5, 15, 30)
 @pages.route("/nearby")
 @page_for("search.match")
 def nearby():
-    args = {k: v.strip() for k, v in request.args.items() if k in ("need", "near", "lat", "lon", "radius") and v.strip()}
+    args = {k: v.strip() for k, v in request.args.items()
+            if k in ("need", "near", "lat", "lon", "radius", "language", "at") and v.strip()}
     out, error, place_set = None, None, None
     if "need" not in args and request.args.get("place") and (args.get("near") or args.get("lat")):
         # Enter (or a phone's Go key) in the place box without a need chosen yet: the place only, never a need.
@@ -41,15 +43,22 @@ def nearby():
             error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
     elif "need" in args:
         try:
-            loaded = NearbyQuerySchema().load({**args, "limit": 6})
+            loaded = NearbyQuerySchema().load({**{k: v for k, v in args.items() if k != "language"}, "limit": 6,
+                                               "language": [args["language"]] if args.get("language") else []})
             search = runtime().search
             point = search.locate(lat=loaded.get("lat"), lon=loaded.get("lon"), zip_code=loaded.get("zip"),
                                   near=loaded.get("near"))
             out = search.nearby(point, loaded["need"], miles=loaded["radius"], limit=loaded["limit"],
-                                lang=request_language())
+                                lang=request_language(), at=loaded.get("at"), languages=loaded["language"] or None)
         except ValidationError as exc:
-            error = _("Type a ZIP code, town, neighbourhood or street corner, or use your location.") \
-                if ("near" in exc.messages or "lat" in exc.messages) else _("Choose what you need from the buttons.")
+            if "near" in exc.messages or "lat" in exc.messages:
+                error = _("Type a ZIP code, town, neighbourhood or street corner, or use your location.")
+            elif "at" in exc.messages:
+                error = _("Choose a date and time within a month of now, or leave it empty for now.")
+            elif "language" in exc.messages:
+                error = _("Choose a language from the list.")
+            else:
+                error = _("Choose what you need from the buttons.")
         except PlaceError:
             error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
     labels = dict(BIG + MORE)
@@ -59,5 +68,7 @@ def nearby():
     wider = next((r for r in RADII if out and r > out["radius_miles"]), None)
     html = render_template("nearby.html", title=_("Nearby now"), big=BIG, more=MORE, args=args, out=out,
                            results=results, error=error, need_label=labels.get(args.get("need"), ""),
-                           map_svg=svg, wider=wider, place_set=place_set)
+                           map_svg=svg, wider=wider, place_set=place_set,
+                           languages=language_choices(request_language()),
+                           at_label=at_label(out.get("at") if out else None))
     return no_store(make_response(html, 422 if error else 200))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, helpers
 
 from directory import documents
 from directory.errors import ListingNotFound, RebuildFailed
@@ -85,6 +85,18 @@ class ListingIndex:
     def search(self, body: dict) -> dict:
         """Run one search request over the live listings: every search body of ``matching`` comes here."""
         return self.es.search(index=self.alias, body=body).body
+
+    def msearch(self, bodies: list[dict]) -> list[dict]:
+        """Run several search requests over the live listings in one round trip (a match with sections and
+        the groups that head its lists); one answer per body, in order. A failed body raises like ``search``."""
+        if len(bodies) == 1:
+            return [self.search(bodies[0])]
+        resp = self.es.msearch(index=self.alias, searches=[part for b in bodies for part in ({}, b)])
+        answers = resp.body["responses"]
+        for answer in answers:
+            if "error" in answer:
+                raise ApiError(str(answer["error"].get("reason") or answer["error"]), meta=resp.meta, body=answer)
+        return answers
 
     def records(self) -> Iterator[dict]:
         """Every live listing record, provider edits and capacity applied, in id order (for exports)."""

@@ -219,8 +219,8 @@ def read_hospitals(file: Path) -> Iterator[ReadItem]:
                 eligibility["veterans_only"] = True  # VA medical centres serve enrolled veterans
             if "CHILDREN" in kind:
                 service_ages["maximum_age"] = 17
-        # An emergency department never closes; a psychiatric hospital's hours are not stated.
-        opening = {} if "PSYCHIATRIC" in kind else {"hours_text": "24/7"}
+        # An emergency department never closes and sees whoever walks in; a psychiatric hospital states neither.
+        opening = {} if "PSYCHIATRIC" in kind else {"hours_text": "24/7", "access": {"walk_in": True}}
         item = _facility(source="hospitals", file=file, line=line, org=r["Name"], service=service, needs=needs,
                          street=r["Address"], street2=r.get("Address_2"), city=r["City"], state=r["State"],
                          zip_code=r["Zipcode"], lat=r["Latitude"], lon=r["Longitude"], eligibility=eligibility,

@@ -60,6 +60,8 @@ def test_case_manager_profile_to_ranked_results_print_and_text(visit, live, lang
     assert page.input_value("#near") == "Frog Hollow" and page.input_value("#f-age") == "34"  # refining keeps it
     summary = page.input_value("#summary-text")
     assert "\n1. " in summary and "\n2. " in summary
+    # The seed's programs are samples: the text says so above each name.
+    assert "SAMPLE LISTING, NOT A REAL PROGRAM\n1. " in summary or "PROGRAMA DE EJEMPLO, NO ES REAL\n1. " in summary
     # Leaving the second result out of the list takes it out of the text and the printed copy too.
     cards.nth(1).locator(".pick-box").uncheck()
     assert "\n2. " not in page.input_value("#summary-text")

@@ -29,7 +29,7 @@ def names(ct_live) -> list[str]:
     """The proper names the directory holds, as its sources write them, and the test's own words."""
     _base, app, users, _clock = ct_live
     out = set(users.values()) | set(PLACES) | {"Park St", "Main St", "Hartford", "Fair Haven", "New Haven"}
-    for r in app.extensions["lead"].store.records():
+    for r in app.extensions["lead"].store.listings.records():
         out.add(r["organization"]["name"])
         out.add((r.get("location") or {}).get("name"))
         if not r.get("sample") and r["service"]["name"] not in SPANISH_SERVICE_NAMES:
