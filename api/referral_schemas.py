@@ -5,6 +5,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from api.bounds import identifier
 from directory.referral_states import DECLINE_REASONS, MAX_GROUP, SHAREABLE, STATUSES, URGENCIES
 
 N = {"allow_none": True}
@@ -69,8 +70,9 @@ class StatusChangeSchema(_Strict):
 
 class ReferralQuerySchema(_Strict):
     status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), metadata={"description": "Any of these"})
-    group_id = fields.String()
-    participant_ref = fields.String(metadata={"description": "Referrers: one participant's referrals"})
+    group_id = identifier()
+    participant_ref = fields.String(validate=validate.Length(min=1, max=40),
+                                    metadata={"description": "Referrers: one participant's referrals"})
 
 
 # ----- responses ------------------------------------------------------------------------------------
@@ -200,5 +202,5 @@ class DeliveriesSchema(Schema):
 
 
 class DeliveryQuerySchema(_Strict):
-    organization_id = fields.String()
+    organization_id = identifier()
     status = fields.String(validate=validate.OneOf(("pending", "delivered", "failed")))
