@@ -20,6 +20,15 @@ from directory.store import ListingNotFound
 from matching.profile import NeedError, resolve_needs
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referrals, bed holds and webhooks")
+
+
+def _links(status: int, id_at: str) -> dict:
+    """OpenAPI links from a response carrying a referral id (at this JSON pointer) to reading and moving
+    that referral: clients and the stateful fuzz test (tests/test_fuzz_api.py) follow them."""
+    param = {"referral_id": f"$response.body#{id_at}"}
+    return {"responses": {status: {"links": {
+        "ReadTheReferral": {"operationId": "getReferral", "parameters": param},
+        "MoveTheReferral": {"operationId": "postReferralStatus", "parameters": param}}}}}
 REFERRERS = ("admin", "case_manager", "officer")
 PARTIES = ("admin", "case_manager", "officer", "provider")
 OUTCOME_READERS = ("admin", "case_manager")
@@ -106,6 +115,7 @@ def _listed(who: User, args: dict) -> list[dict]:
 @require(*REFERRERS)
 @blp.arguments(NewReferralSchema)
 @blp.response(201, ReferralGroupSchema)
+@blp.doc(**_links(201, "/referrals/0/id"))
 @documents_errors(blp, 400, 401, 403, 415, 422)
 def send_referral(body: dict):
     """Send a participant to one listing, or to up to three at once (a group), with their recorded consent
@@ -131,6 +141,7 @@ def list_referrals(args: dict):
 @blp.route("/referrals/<string:referral_id>")
 @require(*PARTIES)
 @blp.response(200, ReferralSchema)
+@blp.doc(**_links(200, "/id"))
 @documents_errors(blp, 401, 403, 404)
 def get_referral(referral_id: str):
     """One referral with every status change (time, actor, side). Audited; a provider's first read makes it
@@ -145,6 +156,7 @@ def get_referral(referral_id: str):
 @require(*PARTIES)
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, ReferralSchema)
+@blp.doc(**_links(200, "/id"))
 @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
 def post_referral_status(body: dict, referral_id: str):
     """Move a referral: the provider views, accepts (a bed is held), declines (with a reason), enrols (the hold
