@@ -7,9 +7,9 @@ administrator set one, signed, retried with exponential backoff, and logged.
 - ``<prefix>-webhook-deliveries``: the delivery queue and its log, one document per event and
   organisation: status (pending, delivered, failed), attempts, the last answer or error, when next.
 
-A body is JSON that names the event and the referral (ids, status, listing, times) but carries no
-participant data: the receiver reads the referral through the API with its own token, which shows
-what the participant consented to share. Header ``X-LEAD-Signature: sha256=<hex HMAC-SHA256 of the
+A body is JSON that names the event and the referral (ids, status, listing, times), taken from the
+provider's view of it (``directory.disclosure``), and carries no participant data: the receiver reads
+the referral through the API with its own token, which shows what the participant consented to share. Header ``X-LEAD-Signature: sha256=<hex HMAC-SHA256 of the
 body>`` with the organisation's secret; ``X-LEAD-Delivery`` (the delivery id, the same on retries)
 and ``X-LEAD-Event``.
 
@@ -31,11 +31,14 @@ from datetime import datetime, timedelta, timezone
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
+from directory import disclosure
 from directory.settings import Settings
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-LEAD-Signature"
 STATUSES = ("pending", "delivered", "failed")
+# What a payload says of the referral (all of it in the provider's view, directory.disclosure.PROVIDER_FIELDS).
+PAYLOAD_FIELDS = ("id", "listing_id", "listing_name", "organization_id", "status", "created_at", "updated_at")
 
 CONFIG_MAPPING: dict = {"dynamic": "strict", "properties": {
     "organization_id": {"type": "keyword"}, "url": {"type": "keyword", "index": False},
@@ -136,11 +139,14 @@ class Webhooks:
         now = _now().isoformat()
         delivery_id = secrets.token_hex(10)
         name = f"referral.{event['status']}"
+        # The receiver is the provider: it gets the provider's view (directory.disclosure), and of that only
+        # what names the event; participant data it reads through the API, as its consent allows.
+        shown = disclosure.disclose(referral, frozenset({disclosure.PROVIDER}), _now())
+        seen = next((e for e in shown["events"] if e["n"] == event["n"]), {})
         body = json.dumps({
             "delivery_id": delivery_id, "event": name, "at": event["at"], "actor_side": event["side"],
-            "referral": {k: referral.get(k) for k in ("id", "group_id", "listing_id", "listing_name",
-                                                      "organization_id", "status", "created_at", "updated_at")},
-            "reason": event.get("reason"), "href": f"/api/v1/referrals/{referral['id']}",
+            "referral": {k: shown.get(k) for k in PAYLOAD_FIELDS},
+            "reason": seen.get("reason"), "href": f"/api/v1/referrals/{referral['id']}",
         }, separators=(",", ":"), sort_keys=True)
         self.es.index(index=self.deliveries_index, id=delivery_id, refresh=True, document={
             "id": delivery_id, "organization_id": referral["organization_id"], "event": name,
