@@ -108,8 +108,9 @@ class ReferralEventSchema(Schema):
 
 class ReferralSchema(Schema):
     id = fields.String()
-    group_id = fields.String()
-    group_size = fields.Integer()
+    group_id = fields.String(**N, metadata={"description": "The referrals sent together; null for a provider"})
+    group_size = fields.Integer(**N, metadata={"description": "How many programs the group went to; null for a "
+                                                             "provider (directory.disclosure says why)"})
     listing_id = fields.String()
     listing_name = fields.String(**N)
     organization_id = fields.String()
