@@ -186,6 +186,8 @@ class WebhooksSchema(Schema):
 class DeliverySchema(Schema):
     id = fields.String()
     organization_id = fields.String()
+    url = fields.String(**N, metadata={"description": "Where it is sent: the webhook's URL when the event was "
+                                                     "queued (a later change of URL fails it instead)"})
     event = fields.String()
     referral_id = fields.String()
     status = fields.String(metadata={"description": "pending, delivered or failed"})

@@ -17,6 +17,7 @@ from directory.accounts import User
 from directory.referral_states import (ConsentMissing, IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound,
                                        WrongSide, for_viewer)
 from directory.store import ListingNotFound
+from directory.webhook_targets import TargetRefused
 from matching.profile import NeedError, resolve_needs
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referrals, bed holds and webhooks")
@@ -193,12 +194,17 @@ def referral_outcomes(listing_id: str):
 @documents_errors(blp, 400, 401, 403, 404, 415, 422)
 def put_webhook(body: dict, organization_id: str):
     """Set an organisation's webhook URL and a new signing secret, shown this once. Each referral event for the
-    organisation is POSTed there, signed (X-LEAD-Signature: sha256=HMAC of the body), retried with backoff."""
+    organisation is POSTed there, signed (X-LEAD-Signature: sha256=HMAC of the body), retried with backoff.
+    The URL must lead to a public address (or a network the operator allowed), never to the engine; https only
+    in production; redirects are not followed."""
     rt = runtime()
     if organization_id not in rt.store.organization_ids([organization_id]):
         return problem(404, f"No organisation {organization_id!r} in the directory.")
     rt.store.ensure_indices()
-    made = rt.webhooks.configure(organization_id, body["url"], by=user().username)
+    try:
+        made = rt.webhooks.configure(organization_id, body["url"], by=user().username)
+    except TargetRefused as exc:
+        return problem(422, f"This webhook URL cannot be used: {exc}.", errors=[{"field": "url", "message": str(exc)}])
     rt.store.audit("webhook.set", actor=user().username, field="webhook",
                    new={"organization_id": organization_id, "url": body["url"], "fingerprint": made["fingerprint"]})
     return made

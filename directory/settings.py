@@ -78,6 +78,9 @@ class Settings:
     webhook_retry_seconds: float = 30.0
     webhook_max_attempts: int = 6
     webhook_timeout: float = 5.0
+    # Networks (comma-separated, "10.20.0.0/16,192.168.4.7/32") a webhook receiver may be in although they
+    # are not public; empty: public addresses only. The engine's own addresses are never allowed.
+    webhook_allowed_networks: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
