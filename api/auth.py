@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import current_app, g, request, session
+from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
 
 from api.problem import problem
@@ -27,13 +28,15 @@ CSRF_HEADER = "X-CSRF-Token"
 
 
 # ----- throttling ---------------------------------------------------------------------------------------
-def throttled(kind: str, limits_text: str, *, spend: bool) -> bool:
+def throttled(kind: str, limits_text: str, *, spend: bool, client: str | None = None) -> bool:
     """Whether this client has used up its budget of ``kind`` (sign-ins, bad tokens); ``spend`` counts one.
 
-    Counted per client address with the app's Flask-Limiter storage. Being throttled is audited.
+    Counted per ``client`` (default: the client's address, the one the trusted proxy saw when
+    ``LEAD_TRUSTED_PROXIES`` is set) in the app's limits storage, which every worker shares (the engine by
+    default). Being throttled is audited.
     """
     limiter = current_app.extensions["lead_limiter"]
-    client = request.remote_addr or "unknown"
+    client = client or f"address:{request.remote_addr or 'unknown'}"
     over = False
     for item in parse_many(limits_text):
         if spend:
@@ -44,6 +47,56 @@ def throttled(kind: str, limits_text: str, *, spend: bool) -> bool:
         runtime().store.audit(f"{kind}.throttled", actor="anonymous", field="client",
                               new={"client": hashlib.sha256(client.encode()).hexdigest()[:12], "path": request.path})
     return over
+
+
+# ----- known devices ------------------------------------------------------------------------------------
+# A browser that has signed in to an account gets a signed cookie naming it (a random device id) and the
+# accounts it signed in to (as keyed tags, not names). Sign-in attempts for one of those accounts from that
+# browser are counted under the device, not the address: someone else behind the same address (a shared
+# office network, a proxy not configured as trusted) cannot throttle or lock its owner out there.
+DEVICE_COOKIE = "lead_device"
+DEVICE_DAYS = 180
+DEVICE_ACCOUNTS = 10
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="lead-known-device")
+
+
+def _account_tag(username: str) -> str:
+    return hmac.new(current_app.secret_key.encode(), f"device-account:{username}".encode(),
+                    hashlib.sha256).hexdigest()[:16]
+
+
+def _device() -> dict | None:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_signer().loads(raw)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+
+
+def sign_in_client(username: str) -> str:
+    """Whom a sign-in attempt for ``username`` is counted for: this browser, if it signed in to that account
+    before, else the client's address."""
+    device = _device()
+    if device and _account_tag(username.strip().lower()) in (device.get("accounts") or []):
+        return f"device:{device['id']}"
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def remember_device(resp, username: str):  # noqa: ANN001, ANN201 - a Flask response, returned
+    """After a successful sign-in: this browser now counts its own attempts for this account."""
+    device = _device() or {"id": secrets.token_urlsafe(16), "accounts": []}
+    tag = _account_tag(username)
+    accounts = [t for t in device.get("accounts") or [] if t != tag] + [tag]
+    value = _device_signer().dumps({"id": device["id"], "accounts": accounts[-DEVICE_ACCOUNTS:]})
+    resp.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, path="/login", httponly=True,
+                    secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+    return resp
 
 
 def too_many(retry_after: int = 60):

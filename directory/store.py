@@ -11,6 +11,8 @@ Indices (all names derive from ``Settings.index_prefix``):
 - ``<prefix>-geocache`` remembers geocoding answers between ingest runs.
 - ``<prefix>-referrals``, ``<prefix>-webhooks`` and ``<prefix>-webhook-deliveries`` keep referrals
   (``directory.referrals``) and their outgoing webhooks (``directory.webhooks``).
+- ``<prefix>-counters`` holds rate-limit and sign-in throttle counts shared by every worker
+  (``directory.counters``).
 """
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory import capacity, documents, eligibility, locks, model, referral_states, suggestions, webhooks
-from directory.es import (PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES, batch_client,
-                          index_settings)
+from directory import (capacity, counters, documents, eligibility, locks, model, referral_states, suggestions,
+                       webhooks)
+from directory.es import (PRIORITY_ACCOUNTS, PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES,
+                          batch_client, index_settings)
 from directory.settings import Settings
 
 # Record-level paths a provider may edit; each is re-applied on rebuild as a whole value.
@@ -123,6 +126,7 @@ class Store:
         self.referrals_index = referral_states.index_name(settings)
         self.webhooks_index = webhooks.config_index(settings)
         self.deliveries_index = webhooks.deliveries_index(settings)
+        self.counters_index = counters.index_name(p)
 
     # ----- set-up ---------------------------------------------------------------------------
     SUPPORT_MAPPINGS: dict[str, dict] = {
@@ -147,6 +151,7 @@ class Store:
         "referrals": referral_states.MAPPING,
         "webhooks": webhooks.CONFIG_MAPPING,
         "deliveries": webhooks.DELIVERY_MAPPING,
+        "counters": counters.MAPPING,
     }
 
     def ensure_indices(self) -> None:
@@ -159,7 +164,9 @@ class Store:
                                     (self.suggestions_index, "suggestions", PRIORITY_BACKGROUND),
                                     (self.referrals_index, "referrals", PRIORITY_WRITES),
                                     (self.webhooks_index, "webhooks", PRIORITY_BACKGROUND),
-                                    (self.deliveries_index, "deliveries", PRIORITY_BACKGROUND)):
+                                    (self.deliveries_index, "deliveries", PRIORITY_BACKGROUND),
+                                    # Sign-in throttles read it: it comes back with the accounts after a restart.
+                                    (self.counters_index, "counters", PRIORITY_ACCOUNTS)):
             if not self.es.indices.exists(index=name):
                 try:
                     self.es.indices.create(index=name, settings=index_settings(self.es, self.settings,
