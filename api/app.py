@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import i18n
+from api.access_log import PrivateRequestLines
 from api.problem import PROBLEM, ProblemSchema, from_http_exception, problem
 from api.runtime import Runtime
 from directory import counters, places
@@ -70,6 +71,10 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     # The engine client's DEBUG log carries whole request and response bodies: participant profiles
     # and account documents. Whatever the root level, it never goes below INFO.
     logging.getLogger("elastic_transport.node").setLevel(logging.INFO)
+    # The development server's request log: paths without query strings (places searched stay out of it).
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, PrivateRequestLines) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(PrivateRequestLines())
     if not settings.secret_key:
         if settings.env == "production":
             raise RuntimeError("LEAD_SECRET_KEY is not set: a production app will not sign sessions with a known "

@@ -184,15 +184,16 @@ def _disabled():
 def api_caller():
     """(user, None) for a valid bearer token or session, else (None, the problem response to return)."""
     if request.headers.get("Authorization"):
-        limits_text = runtime().settings.bad_token_rate_limit
-        if throttled("token", limits_text, spend=False):
-            return None, too_many()
         try:
             found = bearer_user()
         except AccountDisabled:
             return None, _disabled()
         if found is None:
-            throttled("token", limits_text, spend=True)
+            # Only invalid tokens are counted and throttled: a valid one always passes, so nobody sending bad
+            # tokens from a shared address (or through the proxy) can shut out the programs behind it, and a
+            # valid call costs no counter read.
+            if throttled("token", runtime().settings.bad_token_rate_limit, spend=True):
+                return None, too_many()
             return None, unauthorized()
         return found, None
     found, why = session_state()

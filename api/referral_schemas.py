@@ -68,11 +68,26 @@ class StatusChangeSchema(_Strict):
             raise ValidationError("say why: " + ", ".join(DECLINE_REASONS), "reason")
 
 
-class ReferralQuerySchema(_Strict):
-    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), metadata={"description": "Any of these"})
+class ReferralSearchSchema(_Strict):
+    """``POST /api/v1/referrals/search``: the same filters as the list, in a body."""
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), validate=validate.Length(max=len(STATUSES)),
+                         metadata={"description": "Any of these"})
     group_id = identifier()
     participant_ref = fields.String(validate=validate.Length(min=1, max=40),
                                     metadata={"description": "Referrers: one participant's referrals"})
+
+
+def _never_in_a_url(value: str) -> None:
+    raise ValidationError("a participant reference never goes in a URL (access and proxy logs keep URLs): send it "
+                          "in the body of POST /api/v1/referrals/search")
+
+
+class ReferralQuerySchema(_Strict):
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), metadata={"description": "Any of these"})
+    group_id = identifier()
+    participant_ref = fields.String(validate=_never_in_a_url, metadata={
+        "description": "Refused here (422): a participant reference never goes in a URL; use "
+                       "POST /api/v1/referrals/search"})
 
 
 # ----- responses ------------------------------------------------------------------------------------

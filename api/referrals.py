@@ -10,6 +10,7 @@ from api.auth import require, user
 from api.problem import documents_errors, problem
 from api.referral_schemas import (DeliveriesSchema, DeliveryQuerySchema, NewReferralSchema, OutcomesSchema,
                                   ReferralGroupSchema, ReferralListSchema, ReferralQuerySchema, ReferralSchema,
+                                  ReferralSearchSchema,
                                   StatusChangeSchema, WebhookRequestSchema, WebhookSchema, WebhookSecretSchema,
                                   WebhooksSchema)
 from api.runtime import Blueprint, request_language, runtime
@@ -137,6 +138,17 @@ def list_referrals(args: dict):
     """Providers: the inbox of referrals to their organisations (consented fields only; listing them views
     them). Case managers and officers: their program's referrals (or their own without a program)."""
     return {"referrals": _listed(user(), args), "unseen": runtime().referrals.unseen(user())}
+
+
+@blp.route("/referrals/search", methods=["POST"])
+@require(*PARTIES)
+@blp.arguments(ReferralSearchSchema)
+@blp.response(200, ReferralListSchema)
+@documents_errors(blp, 400, 401, 403, 415, 422)
+def search_referrals(body: dict):
+    """The list of GET /referrals with its filters in the body, so a participant reference never goes in a URL
+    (access and proxy logs keep URLs): a referrer finds one participant's referrals with `participant_ref`."""
+    return {"referrals": _listed(user(), body), "unseen": runtime().referrals.unseen(user())}
 
 
 @blp.route("/referrals/<string:referral_id>")
