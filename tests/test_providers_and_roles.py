@@ -55,6 +55,7 @@ def matrix_rows():
     everyone = {a: 200, cm: 200, of: 200, pr: 200}
     return [
         ("browse", "GET", "/api/v1/services", None, False, everyone, None),
+        ("browse by body", "POST", "/api/v1/services/search", {"q": "shelter"}, False, everyone, None),
         ("listing", "GET", "/api/v1/services/{id}", None, False, everyone, 403),
         ("edit", "PATCH", "/api/v1/services/{id}", {"languages": ["en", "es"]}, True,
          {a: 200, cm: 403, of: 403, pr: 200}, 403),
@@ -66,6 +67,8 @@ def matrix_rows():
          {a: 200, cm: 200, of: 403, pr: 200}, 404),
         ("match", "POST", "/api/v1/match", MATCH, False, {a: 200, cm: 200, of: 200, pr: 403}, None),
         ("nearby", "GET", "/api/v1/nearby?lat=41.76&lon=-72.68&need=detox", None, False,
+         {a: 200, cm: 200, of: 200, pr: 403}, None),
+        ("nearby by body", "POST", "/api/v1/nearby", {"lat": 41.76, "lon": -72.68, "need": "detox"}, False,
          {a: 200, cm: 200, of: 200, pr: 403}, None),
         ("taxonomy", "GET", "/api/v1/taxonomy", None, False, everyone, None),
         ("bed board", "GET", "/api/v1/capacity", None, False, {a: 200, cm: 200, of: 200, pr: 403}, None),
@@ -90,6 +93,7 @@ def matrix_rows():
          {a: 404, cm: 403, of: 403, pr: 403}, None),
         ("send referral", "POST", "/api/v1/referrals", REFERRAL, False, {a: 201, cm: 201, of: 201, pr: 403}, None),
         ("referrals", "GET", "/api/v1/referrals", None, False, everyone, None),
+        ("search referrals", "POST", "/api/v1/referrals/search", {"status": ["sent"]}, False, everyone, None),
         ("referral", "GET", "/api/v1/referrals/{referral_id}", None, False, {a: 404, cm: 404, of: 404, pr: 404}, None),
         ("referral status", "POST", "/api/v1/referrals/{referral_id}/status", {"status": "withdrawn"}, False,
          {a: 404, cm: 404, of: 404, pr: 404}, None),
