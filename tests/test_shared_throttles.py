@@ -106,3 +106,22 @@ def test_limits_are_shared_by_every_worker(es, settings, store):
     for c in others:
         c.environ_base["REMOTE_ADDR"] = VICTIM
     assert [login(others[i % 2], "victim", f"guess {i}").status_code for i in range(4)] == [401] * 4
+
+
+def test_concurrent_hits_from_two_instances_are_each_counted_once(es, settings, store):
+    """Sixty hits from twelve threads over two storages (two workers): the counts answered are exactly 1..60."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from directory.counters import EngineCounters
+
+    clock = [1_800_000_000.0]
+    storages = [EngineCounters(es=es, index=store.counters_index, ensure=store.ensure_indices,
+                               clock=lambda: clock[0]) for _ in range(2)]
+    key = "LIMITER/signin/address:203.0.113.9/10/1/minute"
+    with ThreadPoolExecutor(12) as pool:
+        counts = list(pool.map(lambda i: storages[i % 2].incr(key, 60), range(60)))
+    assert sorted(counts) == list(range(1, 61))
+    fresh = EngineCounters(es=es, index=store.counters_index, ensure=store.ensure_indices, clock=lambda: clock[0])
+    assert fresh.get(key) == 60 and fresh.get_expiry(key) == 1_800_000_060.0  # the window ends on the minute
+    clock[0] += 60  # the next minute: a new window
+    assert fresh.get(key) == 0 and storages[0].incr(key, 60) == 1
