@@ -93,10 +93,12 @@ run: seed translations
 	@echo "  http://$(HOST):$(PORT)/suggest    provider: suggest a correction to another listing"
 	@echo "  http://$(HOST):$(PORT)/admin      admin: accounts, organisations, ingest runs, suggestions, audit"
 	@echo "  http://$(HOST):$(PORT)/api/openapi.json   the JSON API"
-	@# One session key for both workers (new each run, like the demo passwords), and request lines
-	@# long enough that an over-long query reaches the app, which answers it with problem+json.
+	@# One session key for both workers (new each run, like the demo passwords), request lines long
+	@# enough that an over-long query reaches the app (which answers it with problem+json), and an access
+	@# log of paths only (api/access_log.py: no query strings, no credentials).
 	LEAD_SECRET_KEY="$${LEAD_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')}" \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --limit-request-line 8190 'api.app:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --limit-request-line 8190 \
+	  --logger-class api.access_log.PrivateAccessLogger --access-logfile - 'api.app:create_app()'
 
 serve: translations
 	$(BIN)/flask --app api.app:create_app run --host $(HOST) --port $(PORT) --debug

@@ -13,11 +13,14 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import i18n
+from api.access_log import PrivateRequestLines
 from api.problem import PROBLEM, ProblemSchema, from_http_exception, problem
 from api.runtime import Runtime
 from directory import places
+from directory.indices import counters
 from directory.accounts import Accounts
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
@@ -70,6 +73,10 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     # The engine client's DEBUG log carries whole request and response bodies: participant profiles
     # and account documents. Whatever the root level, it never goes below INFO.
     logging.getLogger("elastic_transport.node").setLevel(logging.INFO)
+    # The development server's request log: paths without query strings (places searched stay out of it).
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, PrivateRequestLines) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(PrivateRequestLines())
     if not settings.secret_key:
         if settings.env == "production":
             raise RuntimeError("LEAD_SECRET_KEY is not set: a production app will not sign sessions with a known "
@@ -77,6 +84,10 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         log.warning("LEAD_SECRET_KEY is not set: using a random key, so sessions end when this process does")
         settings = settings.with_(secret_key=secrets.token_urlsafe(32))
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        # Behind that many proxies, the client is the address the nearest one saw (its X-Forwarded-For), and
+        # the scheme the one it was reached by; a client's own X-Forwarded-For entries count for nothing.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.json = OrjsonProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -129,10 +140,17 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, lines_cli, listings, match, pages,
                      provider, referrals, referrals_cli, seed_cli, suggestions, users_cli)
 
-    # Rate limits apply to the public HSDS reads only, counted per client address; with the directory
-    # not public those reads need a token and are not limited here.
-    limiter = Limiter(get_remote_address, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True,
-                      default_limits=[])
+    # Rate limits apply to the public HSDS reads, counted per client address; with the directory not public
+    # those reads need a token and are not limited here. The sign-in and bad-token throttles (api.auth) count
+    # in the same storage: the engine by default, so every worker and app instance shares the counts.
+    if settings.rate_limit_storage == "engine":
+        storage_uri = f"{counters.SCHEME}://"
+        storage_options = {"es": client, "index": store.catalogue.name("counters"),
+                           "ensure": lambda: store.catalogue.ensure("counters")}
+    else:
+        storage_uri, storage_options = settings.rate_limit_storage, {}
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, storage_options=storage_options,
+                      headers_enabled=True, default_limits=[])
     limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
     app.extensions["lead_limiter"] = limiter
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, referrals.blp, admin.blp,

@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import current_app, g, request, session
+from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
 
 from api.problem import problem
@@ -26,13 +27,15 @@ CSRF_HEADER = "X-CSRF-Token"
 
 
 # ----- throttling ---------------------------------------------------------------------------------------
-def throttled(kind: str, limits_text: str, *, spend: bool) -> bool:
+def throttled(kind: str, limits_text: str, *, spend: bool, client: str | None = None) -> bool:
     """Whether this client has used up its budget of ``kind`` (sign-ins, bad tokens); ``spend`` counts one.
 
-    Counted per client address with the app's Flask-Limiter storage. Being throttled is audited.
+    Counted per ``client`` (default: the client's address, the one the trusted proxy saw when
+    ``LEAD_TRUSTED_PROXIES`` is set) in the app's limits storage, which every worker shares (the engine by
+    default). Being throttled is audited.
     """
     limiter = current_app.extensions["lead_limiter"]
-    client = request.remote_addr or "unknown"
+    client = client or f"address:{request.remote_addr or 'unknown'}"
     over = False
     for item in parse_many(limits_text):
         if spend:
@@ -43,6 +46,56 @@ def throttled(kind: str, limits_text: str, *, spend: bool) -> bool:
         runtime().store.audit(f"{kind}.throttled", actor="anonymous", field="client",
                               new={"client": hashlib.sha256(client.encode()).hexdigest()[:12], "path": request.path})
     return over
+
+
+# ----- known devices ------------------------------------------------------------------------------------
+# A browser that has signed in to an account gets a signed cookie naming it (a random device id) and the
+# accounts it signed in to (as keyed tags, not names). Sign-in attempts for one of those accounts from that
+# browser are counted under the device, not the address: someone else behind the same address (a shared
+# office network, a proxy not configured as trusted) cannot throttle or lock its owner out there.
+DEVICE_COOKIE = "lead_device"
+DEVICE_DAYS = 180
+DEVICE_ACCOUNTS = 10
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="lead-known-device")
+
+
+def _account_tag(username: str) -> str:
+    return hmac.new(current_app.secret_key.encode(), f"device-account:{username}".encode(),
+                    hashlib.sha256).hexdigest()[:16]
+
+
+def _device() -> dict | None:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_signer().loads(raw)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+
+
+def sign_in_client(username: str) -> str:
+    """Whom a sign-in attempt for ``username`` is counted for: this browser, if it signed in to that account
+    before, else the client's address."""
+    device = _device()
+    if device and _account_tag(username.strip().lower()) in (device.get("accounts") or []):
+        return f"device:{device['id']}"
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def remember_device(resp, username: str):  # noqa: ANN001, ANN201 - a Flask response, returned
+    """After a successful sign-in: this browser now counts its own attempts for this account."""
+    device = _device() or {"id": secrets.token_urlsafe(16), "accounts": []}
+    tag = _account_tag(username)
+    accounts = [t for t in device.get("accounts") or [] if t != tag] + [tag]
+    value = _device_signer().dumps({"id": device["id"], "accounts": accounts[-DEVICE_ACCOUNTS:]})
+    resp.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_DAYS * 86400, path="/login", httponly=True,
+                    secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+    return resp
 
 
 def too_many(retry_after: int = 60):
@@ -130,15 +183,16 @@ def _disabled():
 def api_caller():
     """(user, None) for a valid bearer token or session, else (None, the problem response to return)."""
     if request.headers.get("Authorization"):
-        limits_text = runtime().settings.bad_token_rate_limit
-        if throttled("token", limits_text, spend=False):
-            return None, too_many()
         try:
             found = bearer_user()
         except AccountDisabled:
             return None, _disabled()
         if found is None:
-            throttled("token", limits_text, spend=True)
+            # Only invalid tokens are counted and throttled: a valid one always passes, so nobody sending bad
+            # tokens from a shared address (or through the proxy) can shut out the programs behind it, and a
+            # valid call costs no counter read.
+            if throttled("token", runtime().settings.bad_token_rate_limit, spend=True):
+                return None, too_many()
             return None, unauthorized()
         return found, None
     found, why = session_state()

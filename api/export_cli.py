@@ -24,15 +24,18 @@ def _folder(path: str) -> Path:
 @export_group.command("hsds3-csv")
 @click.argument("folder")
 def export_csv(folder: str) -> None:
-    """Write FOLDER/datapackage.json and one CSV per HSDS table (provider edits and capacity included)."""
+    """Write FOLDER/datapackage.json and one CSV per HSDS table (provider edits and capacity included).
+
+    Text cells a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) are
+    written behind an apostrophe; `lead ingest run hsds3-csv:FOLDER` reads them back as they were."""
     out = _folder(folder)
     tables = hsds_tables.tables(runtime().store.listings.records())
     for name, rows in tables.items():
-        columns = [c for c, _ in hsds_tables.COLUMNS[name]]
+        columns = hsds_tables.COLUMNS[name]
         with (out / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(columns)
-            writer.writerows([hsds_tables.cell(row.get(c)) for c in columns] for row in rows)
+            writer.writerow([c for c, _ in columns])
+            writer.writerows([hsds_tables.cell(row.get(c), kind) for c, kind in columns] for row in rows)
     (out / "datapackage.json").write_text(json.dumps(hsds_tables.datapackage(tables), indent=2), encoding="utf-8")
     click.echo(f"wrote {len(tables['services'])} services, {len(tables['organizations'])} organizations, "
                f"{len(tables['locations'])} locations in {len(tables)} tables to {out}")

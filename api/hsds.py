@@ -15,6 +15,7 @@ from flask import request, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import require
+from api.bounds import MAX_TEXT, Instant, identifier, search_text
 from api.hsds_schemas import (HsdsMetaSchema, HsdsOrganizationPageSchema, HsdsOrganizationSchema,
                               HsdsServiceAtLocationPageSchema, HsdsServiceAtLocationSchema, HsdsServicePageSchema,
                               HsdsServiceSchema, HsdsTaxonomyPageSchema, HsdsTaxonomySchema,
@@ -74,16 +75,17 @@ class _Args(Schema):
 
 
 class ServicesArgs(_Args):
-    search = fields.String(metadata={"description": "Full text search (everyday and Spanish words included)"})
-    taxonomy_term_id = fields.String(metadata={"description": "A lead-needs term id: services with that need "
-                                                              "or any need under it"})
-    organization_id = fields.String(metadata={"description": "HSDS id of the organization"})
-    modified_after = fields.AwareDateTime(metadata={"description": "Changed on or after (ISO 8601, with zone)"})
+    search = search_text(metadata={"description": "Full text search (everyday and Spanish words included), up to "
+                                                  f"{MAX_TEXT} characters"})
+    taxonomy_term_id = identifier(metadata={"description": "A lead-needs term id: services with that need "
+                                                          "or any need under it"})
+    organization_id = identifier(metadata={"description": "HSDS id of the organization"})
+    modified_after = Instant(metadata={"description": "Changed on or after (ISO 8601, with zone)"})
     full = fields.Boolean(load_default=False, metadata={"description": "Fully nested services"})
 
 
 class OrganizationsArgs(_Args):
-    search = fields.String(metadata={"description": "Words of the organization's name"})
+    search = search_text(metadata={"description": "Words of the organization's name"})
     full_service = fields.Boolean(load_default=False, metadata={"description": "Fully nested services"})
 
 
@@ -95,13 +97,13 @@ class OrganizationArgs(Schema):
 
 
 class TaxonomiesArgs(_Args):
-    search = fields.String()
+    search = search_text()
 
 
 class TermsArgs(_Args):
-    search = fields.String(metadata={"description": "Words of the term's name or code"})
-    taxonomy_id = fields.String()
-    parent_id = fields.String()
+    search = search_text(metadata={"description": "Words of the term's name or code"})
+    taxonomy_id = identifier()
+    parent_id = identifier()
     top_only = fields.Boolean(load_default=False, metadata={"description": "Only terms without a parent"})
 
 

@@ -202,7 +202,23 @@ def _locate(args: dict):
 @documents_errors(blp, 401, 403, 422)
 def nearby(args: dict):
     """Officer quick mode: nearest first, open now with walk-in or room, then open now, then closed with
-    their next opening (and a message when nothing is open). Each result says who it serves."""
+    their next opening (and a message when nothing is open). Each result says who it serves. The same
+    search is `POST /api/v1/nearby` with these fields in a body, which keeps the place out of URLs."""
+    return _nearby(args)
+
+
+@blp.route("/nearby", methods=["POST"])
+@require("search.match")
+@blp.arguments(NearbyQuerySchema)
+@blp.response(200, NearbyResponseSchema)
+@documents_errors(blp, 400, 401, 403, 415, 422)
+def nearby_by_body(body: dict):
+    """`GET /api/v1/nearby` with its fields in a JSON body: the place searched stays out of URLs (access and
+    proxy logs keep URLs)."""
+    return _nearby(body)
+
+
+def _nearby(args: dict):
     point, error = _locate(args)
     if error:
         return error
@@ -276,7 +292,23 @@ class BrowseQuerySchema(PlaceQuerySchema):
 @documents_errors(blp, 401, 422)
 def browse(args: dict):
     """Browse the directory: free text (expanded through everyday and Spanish words), filters, and facet
-    counts by need, town and capacity (each counted under every filter but its own)."""
+    counts by need, town and capacity (each counted under every filter but its own). The same search is
+    `POST /api/v1/services/search` with these fields in a body, which keeps places and words out of URLs."""
+    return _browse(args)
+
+
+@blp.route("/services/search", methods=["POST"])
+@require("directory.browse")
+@blp.arguments(BrowseQuerySchema)
+@blp.response(200, BrowseResponseSchema)
+@documents_errors(blp, 400, 401, 415, 422)
+def browse_by_body(body: dict):
+    """`GET /api/v1/services` with its fields in a JSON body (lists as arrays): the place and words searched stay
+    out of URLs (access and proxy logs keep URLs)."""
+    return _browse(body)
+
+
+def _browse(args: dict):
     try:
         needs = resolve_needs(args["need"]) if args["need"] else []
     except NeedError as exc:

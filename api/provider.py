@@ -7,6 +7,7 @@ from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import require, user
+from api.bounds import REVISION_MAX
 from api.problem import documents_errors, problem
 from api.runtime import Blueprint, request_language, runtime
 from api.schemas import CapacityHistorySchema, ListingSchema
@@ -208,7 +209,7 @@ def confirm_capacity(listing_id: str):
 
 class HistoryQuerySchema(_Strict):
     size = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before = fields.Integer(validate=validate.Range(1), metadata={
+    before = fields.Integer(validate=validate.Range(1, REVISION_MAX), metadata={
         "description": "Cursor: entries with a revision below this (the previous page's next_before)"})
 
 

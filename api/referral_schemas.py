@@ -5,6 +5,7 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from api.bounds import identifier
 from directory.referral_states import DECLINE_REASONS, MAX_GROUP, SHAREABLE, STATUSES, URGENCIES
 
 N = {"allow_none": True}
@@ -67,10 +68,26 @@ class StatusChangeSchema(_Strict):
             raise ValidationError("say why: " + ", ".join(DECLINE_REASONS), "reason")
 
 
+class ReferralSearchSchema(_Strict):
+    """``POST /api/v1/referrals/search``: the same filters as the list, in a body."""
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), validate=validate.Length(max=len(STATUSES)),
+                         metadata={"description": "Any of these"})
+    group_id = identifier()
+    participant_ref = fields.String(validate=validate.Length(min=1, max=40),
+                                    metadata={"description": "Referrers: one participant's referrals"})
+
+
+def _never_in_a_url(value: str) -> None:
+    raise ValidationError("a participant reference never goes in a URL (access and proxy logs keep URLs): send it "
+                          "in the body of POST /api/v1/referrals/search")
+
+
 class ReferralQuerySchema(_Strict):
     status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), metadata={"description": "Any of these"})
-    group_id = fields.String()
-    participant_ref = fields.String(metadata={"description": "Referrers: one participant's referrals"})
+    group_id = identifier()
+    participant_ref = fields.String(validate=_never_in_a_url, metadata={
+        "description": "Refused here (422): a participant reference never goes in a URL; use "
+                       "POST /api/v1/referrals/search"})
 
 
 # ----- responses ------------------------------------------------------------------------------------
@@ -106,8 +123,9 @@ class ReferralEventSchema(Schema):
 
 class ReferralSchema(Schema):
     id = fields.String()
-    group_id = fields.String()
-    group_size = fields.Integer()
+    group_id = fields.String(**N, metadata={"description": "The referrals sent together; null for a provider"})
+    group_size = fields.Integer(**N, metadata={"description": "How many programs the group went to; null for a "
+                                                             "provider (directory.disclosure says why)"})
     listing_id = fields.String()
     listing_name = fields.String(**N)
     organization_id = fields.String()
@@ -183,6 +201,8 @@ class WebhooksSchema(Schema):
 class DeliverySchema(Schema):
     id = fields.String()
     organization_id = fields.String()
+    url = fields.String(**N, metadata={"description": "Where it is sent: the webhook's URL when the event was "
+                                                     "queued (a later change of URL fails it instead)"})
     event = fields.String()
     referral_id = fields.String()
     status = fields.String(metadata={"description": "pending, delivered or failed"})
@@ -200,5 +220,5 @@ class DeliveriesSchema(Schema):
 
 
 class DeliveryQuerySchema(_Strict):
-    organization_id = fields.String()
+    organization_id = identifier()
     status = fields.String(validate=validate.OneOf(("pending", "delivered", "failed")))

@@ -10,6 +10,7 @@ from api.auth import require, user
 from api.problem import documents_errors, problem
 from api.referral_schemas import (DeliveriesSchema, DeliveryQuerySchema, NewReferralSchema, OutcomesSchema,
                                   ReferralGroupSchema, ReferralListSchema, ReferralQuerySchema, ReferralSchema,
+                                  ReferralSearchSchema,
                                   StatusChangeSchema, WebhookRequestSchema, WebhookSchema, WebhookSecretSchema,
                                   WebhooksSchema)
 from api.runtime import Blueprint, request_language, runtime
@@ -18,9 +19,19 @@ from directory.accounts import User
 from directory.referral_states import (ConsentMissing, IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound,
                                        WrongSide, for_viewer)
 from directory.errors import ListingNotFound
+from directory.webhook_targets import TargetRefused
 from matching.profile import NeedError, resolve_needs
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1", description="Referrals, bed holds and webhooks")
+
+
+def _links(status: int, id_at: str) -> dict:
+    """OpenAPI links from a response carrying a referral id (at this JSON pointer) to reading and moving
+    that referral: clients and the stateful fuzz test (tests/test_fuzz_api.py) follow them."""
+    param = {"referral_id": f"$response.body#{id_at}"}
+    return {"responses": {status: {"links": {
+        "ReadTheReferral": {"operationId": "getReferral", "parameters": param},
+        "MoveTheReferral": {"operationId": "postReferralStatus", "parameters": param}}}}}
 
 
 class Refused(Exception):
@@ -105,6 +116,7 @@ def _listed(who: User, args: dict) -> list[dict]:
 @require("referral.send")
 @blp.arguments(NewReferralSchema)
 @blp.response(201, ReferralGroupSchema)
+@blp.doc(**_links(201, "/referrals/0/id"))
 @documents_errors(blp, 400, 401, 403, 415, 422)
 def send_referral(body: dict):
     """Send a participant to one listing, or to up to three at once (a group), with their recorded consent
@@ -127,9 +139,21 @@ def list_referrals(args: dict):
     return {"referrals": _listed(user(), args), "unseen": runtime().referrals.unseen(user())}
 
 
+@blp.route("/referrals/search", methods=["POST"])
+@require("referral.follow")
+@blp.arguments(ReferralSearchSchema)
+@blp.response(200, ReferralListSchema)
+@documents_errors(blp, 400, 401, 403, 415, 422)
+def search_referrals(body: dict):
+    """The list of GET /referrals with its filters in the body, so a participant reference never goes in a URL
+    (access and proxy logs keep URLs): a referrer finds one participant's referrals with `participant_ref`."""
+    return {"referrals": _listed(user(), body), "unseen": runtime().referrals.unseen(user())}
+
+
 @blp.route("/referrals/<string:referral_id>")
 @require("referral.follow")
 @blp.response(200, ReferralSchema)
+@blp.doc(**_links(200, "/id"))
 @documents_errors(blp, 401, 403, 404)
 def get_referral(referral_id: str):
     """One referral with every status change (time, actor, side). Audited; a provider's first read makes it
@@ -144,6 +168,7 @@ def get_referral(referral_id: str):
 @require("referral.follow")
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, ReferralSchema)
+@blp.doc(**_links(200, "/id"))
 @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
 def post_referral_status(body: dict, referral_id: str):
     """Move a referral: the provider views, accepts (a bed is held), declines (with a reason), enrols (the hold
@@ -180,12 +205,17 @@ def referral_outcomes(listing_id: str):
 @documents_errors(blp, 400, 401, 403, 404, 415, 422)
 def put_webhook(body: dict, organization_id: str):
     """Set an organisation's webhook URL and a new signing secret, shown this once. Each referral event for the
-    organisation is POSTed there, signed (X-LEAD-Signature: sha256=HMAC of the body), retried with backoff."""
+    organisation is POSTed there, signed (X-LEAD-Signature: sha256=HMAC of the body), retried with backoff.
+    The URL must lead to a public address (or a network the operator allowed), never to the engine; https only
+    in production; redirects are not followed."""
     rt = runtime()
     if organization_id not in rt.store.listings.organization_ids([organization_id]):
         return problem(404, f"No organisation {organization_id!r} in the directory.")
     rt.store.ensure_indices()
-    made = rt.webhooks.configure(organization_id, body["url"], by=user().username)
+    try:
+        made = rt.webhooks.configure(organization_id, body["url"], by=user().username)
+    except TargetRefused as exc:
+        return problem(422, f"This webhook URL cannot be used: {exc}.", errors=[{"field": "url", "message": str(exc)}])
     rt.store.audit("webhook.set", actor=user().username, field="webhook",
                    new={"organization_id": organization_id, "url": body["url"], "fingerprint": made["fingerprint"]})
     return made

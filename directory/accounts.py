@@ -224,21 +224,19 @@ class Accounts:
         """Check a password; raises ``LoginLocked`` while this username is locked for this client.
 
         Failures are counted per (username, client), for unknown usernames exactly as for known ones,
-        so the answer and its timing never say whether an account exists, and one client's failures
-        never lock the account for anyone else.
+        so one client's failures never lock the account for anyone else. Every attempt runs exactly one
+        password check of the same cost, whatever the account's state (unknown, without a password,
+        disabled, locked, wrong or right password), so the time an answer takes says nothing about it.
         """
         username = username.strip().lower()
         key = _digest(f"{username}|{client}")
         failures = self._failures(key)
+        found = self._get(username) if USERNAME.match(username) else None
+        stored = (found[0].get("password_hash") if found else None) or _DUMMY_HASH
+        ok = check_password_hash(stored, password) and stored is not _DUMMY_HASH
         locked = failures.get("locked_until") if failures else None
         if locked and datetime.fromisoformat(locked) > _now():
             raise LoginLocked(datetime.fromisoformat(locked))
-        found = self._get(username) if USERNAME.match(username) else None
-        if not found:
-            check_password_hash(_DUMMY_HASH, password)  # same cost whether or not the account exists
-            ok = False
-        else:
-            ok = bool(found[0].get("password_hash")) and check_password_hash(found[0]["password_hash"], password)
         if ok and not found[0].get("disabled"):
             if failures:
                 self.es.options(ignore_status=404).delete(index=self.failures_index, id=key)

@@ -93,12 +93,39 @@ def tables(records: Iterable[dict]) -> dict[str, list[dict]]:
     return {name: list(rows.values()) for name, rows in out.items()}
 
 
-def cell(value: object) -> str:
+# A spreadsheet runs a cell that starts with one of these (=HYPERLINK(...), @SUM(...), -2+3, and a tab or
+# carriage return before them); listings carry text from imports and provider edits, so the export never
+# writes such a cell as it is.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """A text cell no spreadsheet would run: text starting with a formula character gets a leading
+    apostrophe (which spreadsheets read as "this is text" and do not show). Text that already starts with an
+    apostrophe before one of those, or before another apostrophe, gets one more, so ``read_text_cell`` can
+    always take exactly one off."""
+    if value.startswith(FORMULA_START) or (value.startswith("'") and value[1:2] in (*FORMULA_START, "'")
+                                           and len(value) > 1):
+        return "'" + value
+    return value
+
+
+def read_text_cell(value: str) -> str:
+    """The text ``text_cell`` was given (importing our own export)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in (*FORMULA_START, "'"):
+        return value[1:]
+    return value
+
+
+def cell(value: object, kind: str = "string") -> str:
+    """One CSV cell of a column of this Table Schema type: numbers as numbers, text made safe to open."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if kind == "number" and isinstance(value, (int, float)):
+        return str(value)
+    return text_cell(str(value))
 
 
 def datapackage(names: Iterable[str]) -> dict:

@@ -44,10 +44,10 @@ _EVERYONE = {**_READERS, "provider": OWN_ORGANIZATION}
 
 ACTIONS: tuple[Action, ...] = (
     Action("directory.browse", "browse the directory, the need taxonomy, one's own account", _EVERYONE,
-           ("GET /api/v1/services", "GET /api/v1/taxonomy", "GET /api/v1/me")),
+           ("GET /api/v1/services", "POST /api/v1/services/search", "GET /api/v1/taxonomy", "GET /api/v1/me")),
     Action("listing.read", "read one listing", _EVERYONE, ("GET /api/v1/services/{id}",)),
     Action("search.match", "match a participant, nearby now, the bed board", _READERS,
-           ("POST /api/v1/match", "GET /api/v1/nearby", "GET /api/v1/capacity", "/nearby")),
+           ("POST /api/v1/match", "GET/POST /api/v1/nearby", "GET /api/v1/capacity", "/nearby")),
     Action("placement.plan", "the case manager's page: find services for a participant", _grant(
         admin=ANY, case_manager=ANY), ("/match",)),
     Action("listing.edit", "change a listing, its beds, confirm them", _grant(admin=ANY, provider=OWN_ORGANIZATION),
@@ -62,8 +62,8 @@ ACTIONS: tuple[Action, ...] = (
            ("POST /api/v1/referrals", "/referrals/new")),
     Action("referral.follow", "see referrals and move them (sent, viewed, accepted, ...)", _grant(
         admin=ANY, case_manager=OWN_PROGRAM, officer=OWN_PROGRAM, provider=OWN_ORGANIZATION),
-           ("GET /api/v1/referrals", "GET /api/v1/referrals/{id}", "POST /api/v1/referrals/{id}/status",
-            "/referrals")),
+           ("GET /api/v1/referrals", "POST /api/v1/referrals/search", "GET /api/v1/referrals/{id}",
+            "POST /api/v1/referrals/{id}/status", "/referrals")),
     Action("referral.inbox", "the provider's inbox of incoming referrals", _grant(
         admin=ANY, provider=OWN_ORGANIZATION), ("/provider/referrals",)),
     Action("referral.outcomes", "a listing's referral acceptance and decline rates", _grant(

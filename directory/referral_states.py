@@ -1,5 +1,6 @@
 """What a referral is and who may do what with it: the statuses and the declared transition table,
-which referrals an account sees, and what a provider may see of one (its consent).
+which referrals an account sees, and each viewer's view of one (what a provider may see of it is decided
+in ``directory.disclosure``).
 
 Pure: no engine here. ``directory.referrals`` keeps referrals in the engine by these rules.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from directory import holds, permissions
+from directory import disclosure, holds, permissions
 from directory.accounts import User
 
 STATUSES = ("sent", "viewed", "accepted", "declined", "enrolled", "no_show", "closed", "withdrawn")
@@ -29,8 +30,8 @@ TERMINAL = ("closed", "withdrawn")
 OPEN = ("sent", "viewed", "accepted")
 DECLINE_REASONS = ("no_capacity", "not_eligible", "could_not_contact", "other")
 URGENCIES = ("now", "today", "this_week")
-# What a consent may let the provider see; the listing, status, times and referrer are the referral itself.
-SHAREABLE = ("participant_ref", "needs", "note", "urgency")
+# What a consent may let the provider see (declared, with what each name covers, in directory.disclosure).
+SHAREABLE = disclosure.SHAREABLE
 MAX_GROUP = 3
 # Outcome rates per listing (matching.service.referral_outcomes) look this far back.
 OUTCOME_DAYS = 90
@@ -104,16 +105,11 @@ def allowed(doc: dict, acting: frozenset[str]) -> list[str]:
 
 
 def for_viewer(doc: dict, user: User) -> dict:
-    """The referral as this account may see it: a provider-only viewer gets the consented fields only
-    (the rest are None and named in ``withheld``); plus the moves it may make and what it has not seen."""
+    """The referral as this account may see it now (``directory.disclosure.disclose``: a provider-only viewer
+    gets what the participant consented to share, the rest null and named in ``withheld``); plus the moves
+    it may make and what it has not seen."""
     acting = sides(user, doc)
-    out = {k: v for k, v in doc.items() if k not in ("referrer_seen", "provider_seen", "referrer_unseen",
-                                                      "provider_unseen")}
-    share = set((doc.get("consent") or {}).get("share") or [])
-    withheld = [f for f in SHAREABLE if f not in share] if acting == {"provider"} else []
-    for name in withheld:
-        out[name] = None
-    out["withheld"] = withheld
+    out = disclosure.disclose(doc, acting, utcnow())
     out["allowed"] = allowed(doc, acting)
     side = "provider" if acting == {"provider"} else ("referrer" if acting == {"referrer"} else None)
     out["unseen"] = int(doc.get(f"{side}_unseen") or 0) if side else 0

@@ -54,6 +54,10 @@ class Settings:
     # Signs session cookies. Required in production (the app refuses to start without it); in development
     # an unset key becomes a random one for the life of the process.
     secret_key: str = field(default="", repr=False)
+    # How many proxies in front of the app set X-Forwarded-For and X-Forwarded-Proto (the HTTPS proxy that
+    # Secure cookies imply is one): the client's address is then the one the nearest of them saw, and
+    # throttles and lock-outs are per client, not per proxy. 0: no proxy; the header is ignored.
+    trusted_proxies: int = 0
     # Per client address: sign-in attempts on /login, and API calls with a token that is not valid.
     login_rate_limit: str = "10 per minute;60 per hour"
     bad_token_rate_limit: str = "20 per minute;200 per hour"
@@ -63,8 +67,10 @@ class Settings:
     public_directory: bool = False
     # Flask-Limiter limits for anonymous public reads, per client address ("300 per minute;5000 per hour").
     public_rate_limit: str = "300 per minute"
-    # Where the limits are counted: memory:// counts per process; name a shared store for several workers.
-    rate_limit_storage: str = "memory://"
+    # Where rate limits and sign-in throttles are counted: "engine" (the default) in the index <prefix>-counters,
+    # shared by every worker and app instance (directory.indices.counters); or a limits storage URI ("redis://...").
+    # "memory://" counts per process, so with several workers each allows the whole limit.
+    rate_limit_storage: str = "engine"
     # How long browsers and caches may keep a public HSDS response (capacity changes, so keep it short).
     public_cache_seconds: int = 60
     # A map tile URL template ('https://host/{z}/{x}/{y}.png'); empty: maps are drawn as plain SVG.
@@ -81,6 +87,9 @@ class Settings:
     webhook_retry_seconds: float = 30.0
     webhook_max_attempts: int = 6
     webhook_timeout: float = 5.0
+    # Networks (comma-separated, "10.20.0.0/16,192.168.4.7/32") a webhook receiver may be in although they
+    # are not public; empty: public addresses only. The engine's own addresses are never allowed.
+    webhook_allowed_networks: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -5,11 +5,13 @@ administrator set one, signed, retried with exponential backoff, and logged.
   ``HMAC(LEAD_SECRET_KEY, organisation + salt)``, shown once when set, never stored: the index holds
   nothing that signs. (Changing ``LEAD_SECRET_KEY`` therefore changes every secret; set them again.)
 - ``<prefix>-webhook-deliveries``: the delivery queue and its log, one document per event and
-  organisation: status (pending, delivered, failed), attempts, the last answer or error, when next.
+  organisation: the URL it goes to (the webhook's when the event was queued: if the webhook's URL changes
+  before it is sent, it is not sent), status (pending, delivered, failed), attempts, the last answer or
+  error, when next. Where a webhook may go, and how it is sent, is ``directory.webhook_targets``.
 
-A body is JSON that names the event and the referral (ids, status, listing, times) but carries no
-participant data: the receiver reads the referral through the API with its own token, which shows
-what the participant consented to share. Header ``X-LEAD-Signature: sha256=<hex HMAC-SHA256 of the
+A body is JSON that names the event and the referral (ids, status, listing, times), taken from the
+provider's view of it (``directory.disclosure``), and carries no participant data: the receiver reads
+the referral through the API with its own token, which shows what the participant consented to share. Header ``X-LEAD-Signature: sha256=<hex HMAC-SHA256 of the
 body>`` with the organisation's secret; ``X-LEAD-Delivery`` (the delivery id, the same on retries)
 and ``X-LEAD-Event``.
 
@@ -25,18 +27,19 @@ import json
 import logging
 import secrets
 import threading
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
+from directory import disclosure, webhook_targets
 from directory.indices.catalogue import Catalogue
 from directory.settings import Settings
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-LEAD-Signature"
 STATUSES = ("pending", "delivered", "failed")
+# What a payload says of the referral (all of it in the provider's view, directory.disclosure.PROVIDER_FIELDS).
+PAYLOAD_FIELDS = ("id", "listing_id", "listing_name", "organization_id", "status", "created_at", "updated_at")
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -71,7 +74,9 @@ class Webhooks:
 
     def configure(self, organization_id: str, url: str, *, by: str) -> dict:
         """Set (or replace) an organisation's webhook with a new secret; returns it with the secret,
-        which is shown this once."""
+        which is shown this once. Raises ``webhook_targets.TargetRefused`` for a URL webhooks may not use
+        (it is checked again at every sending)."""
+        webhook_targets.check_when_set(url, self.settings)
         salt = secrets.token_hex(16)
         secret = self._secret(organization_id, salt)
         doc = {"organization_id": organization_id, "url": url, "salt": salt, "set_by": by, "set_at": _now().isoformat(),
@@ -114,11 +119,14 @@ class Webhooks:
         now = _now().isoformat()
         delivery_id = secrets.token_hex(10)
         name = f"referral.{event['status']}"
+        # The receiver is the provider: it gets the provider's view (directory.disclosure), and of that only
+        # what names the event; participant data it reads through the API, as its consent allows.
+        shown = disclosure.disclose(referral, frozenset({disclosure.PROVIDER}), _now())
+        seen = next((e for e in shown["events"] if e["n"] == event["n"]), {})
         body = json.dumps({
             "delivery_id": delivery_id, "event": name, "at": event["at"], "actor_side": event["side"],
-            "referral": {k: referral.get(k) for k in ("id", "group_id", "listing_id", "listing_name",
-                                                      "organization_id", "status", "created_at", "updated_at")},
-            "reason": event.get("reason"), "href": f"/api/v1/referrals/{referral['id']}",
+            "referral": {k: shown.get(k) for k in PAYLOAD_FIELDS},
+            "reason": seen.get("reason"), "href": f"/api/v1/referrals/{referral['id']}",
         }, separators=(",", ":"), sort_keys=True)
         self.es.index(index=self.deliveries_index, id=delivery_id, refresh=True, document={
             "id": delivery_id, "organization_id": referral["organization_id"], "event": name,
@@ -172,19 +180,18 @@ class Webhooks:
         doc = {**doc, "attempts": doc["attempts"] + 1, "last_attempt_at": now.isoformat(), "lease_until": None}
         if not config:
             doc.update(status="failed", last_error="the organisation's webhook was removed")
+        elif config["url"] != doc["url"]:
+            # Sent only where it was queued for: a URL changed since (by mistake, or by someone who should not
+            # have) never receives what was queued for the old one. The receiver catches up through the API.
+            doc.update(status="failed", last_error="the organisation's webhook URL changed after this event was "
+                                                   "queued; not sent")
         else:
             body = doc["body"].encode()
-            request = urllib.request.Request(config["url"], data=body, method="POST", headers={
+            status, error = webhook_targets.post(doc["url"], body, {
                 "Content-Type": "application/json", "User-Agent": "lead-directory-webhooks",
                 "X-LEAD-Event": doc["event"], "X-LEAD-Delivery": doc["id"],
-                SIGNATURE_HEADER: sign(self._secret(doc["organization_id"], config["salt"]), body)})
-            try:
-                with urllib.request.urlopen(request, timeout=self.settings.webhook_timeout) as answer:
-                    doc.update(last_status=answer.status, last_error=None)
-            except urllib.error.HTTPError as exc:
-                doc.update(last_status=exc.code, last_error=f"HTTP {exc.code}")
-            except (urllib.error.URLError, OSError) as exc:
-                doc.update(last_status=None, last_error=type(exc).__name__ + ": " + str(getattr(exc, "reason", exc))[:200])
+                SIGNATURE_HEADER: sign(self._secret(doc["organization_id"], config["salt"]), body)}, self.settings)
+            doc.update(last_status=status, last_error=error)
             if doc["last_status"] and 200 <= doc["last_status"] < 300:
                 doc.update(status="delivered", delivered_at=now.isoformat())
             elif doc["attempts"] >= self.settings.webhook_max_attempts:

@@ -8,7 +8,7 @@ from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from api.auth import csrf_matches, session_state, sign_in, sign_out, throttled
+from api.auth import csrf_matches, remember_device, session_state, sign_in, sign_in_client, sign_out, throttled
 from api.pages.common import error_page, home_of, pages, safe_next
 from api.runtime import LANGUAGES, runtime
 from directory.accounts import LoginLocked
@@ -42,13 +42,13 @@ def login():
                               _("The sign-in form expired. Reload the page and sign in again."))
         return error_page(400, _("This form did not come from this site"),
                           _("Reload the sign-in page and try again."))
-    if throttled("signin", runtime().settings.login_rate_limit, spend=True):
+    username = request.form.get("username", "")
+    client = sign_in_client(username)  # this browser if it signed in to the account before, else the address
+    if throttled("signin", runtime().settings.login_rate_limit, spend=True, client=client):
         return _login_page(_("Too many sign-in attempts from this address. Wait a minute and try again."), 429,
                            **{"Retry-After": "60"})
     try:
-        found = runtime().accounts.authenticate_password(request.form.get("username", ""),
-                                                         request.form.get("password", ""),
-                                                         client=request.remote_addr or "")
+        found = runtime().accounts.authenticate_password(username, request.form.get("password", ""), client=client)
     except LoginLocked as exc:
         wait = max(1, int((exc.until - datetime.now(timezone.utc)).total_seconds()))
         minutes = math.ceil(wait / 60)
@@ -58,7 +58,7 @@ def login():
     if not found:
         return _login_page(_("Wrong username or password."), 401)
     sign_in(found)
-    return redirect(safe_next(request.form.get("next"), url_for(home_of(found))))
+    return remember_device(redirect(safe_next(request.form.get("next"), url_for(home_of(found)))), found.username)
 
 
 @pages.route("/logout", methods=["POST"])

@@ -1,9 +1,10 @@
 """What every page shares: the blueprint, who may see a page, the human error page, CSRF on forms."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Callable
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -111,11 +112,28 @@ def no_store(resp):
     return resp
 
 
+# Control characters and whitespace (browsers drop tabs and newlines anywhere in a URL and trim the rest at its
+# ends, so "/\t/evil" becomes "//evil"), and backslashes (read as slashes).
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\\\u1680\u2000-\u200f\u2028-\u202f\u205f\u3000\ufeff]")
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site (no scheme, no host) to come back to."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Where to come back to: a path on this site, or ``default``. Every ``next`` the pages follow goes through
+    here. Refused: anything with a scheme or host, a path starting ``//``, control characters, whitespace and
+    backslashes anywhere (also once more percent-decoded, for a hop that decodes again), and over-long values.
+    What is kept is re-encoded, so the Location sent is exactly the path checked."""
+    if not target or len(target) > 2000:
+        return default
+    once_more = unquote(target)
+    if _UNSAFE_IN_NEXT.search(target) or _UNSAFE_IN_NEXT.search(once_more):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//") \
+            or urlsplit(once_more).path.startswith("//"):
+        return default
+    path = quote(parts.path, safe="/%!$&'()*+,;=:@-._~")
+    query = quote(parts.query, safe="/?%!$&'()*+,;=:@-._~")
+    return path + (f"?{query}" if query else "")
 
 
 @pages.app_context_processor

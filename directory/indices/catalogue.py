@@ -57,6 +57,8 @@ SPECS: tuple[IndexSpec, ...] = (
         password_hash={"type": "keyword", "index": False}, tokens=_STORED, disabled=_BOOL,
         failed_logins=_INT, locked_until=_DATE, sessions=_STORED, created_at=_DATE, updated_at=_DATE,
     ), PRIORITY_ACCOUNTS),
+    IndexSpec("counters", "counters", "rate-limit and sign-in throttle counts every worker shares (indices.counters)",
+              _strict(expires_at={"type": "double"}), PRIORITY_ACCOUNTS),
     IndexSpec("signin_failures", "signin-failures", "failed sign-ins per (username, client) and lock-outs",
               _strict(count=_INT, locked_until=_DATE, updated_at=_DATE), PRIORITY_ACCOUNTS),
     IndexSpec("edits", "edits", "provider edits and capacity, one durable record per listing", _strict(

@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
 
+from directory.hsds_tables import read_text_cell
 from ingest.readers import hsds_fields as F
 from ingest.readers.hsds import service_records
 from ingest.records import Candidate, ReadItem, Rejection, text
@@ -54,7 +55,10 @@ def _read_csv(file: Path) -> list[dict]:
         raw = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raw = file.read_text(encoding="latin-1")
-    return [row for row in csv.DictReader(io.StringIO(raw, newline=""))
+    # A text our export wrote behind an apostrophe (it would run as a formula in a spreadsheet) is read back
+    # as it was (directory.hsds_tables.text_cell).
+    return [{k: read_text_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(raw, newline=""))
             if any((v or "").strip() for v in row.values() if isinstance(v, str))]
 
 
