@@ -30,7 +30,7 @@ class AlwaysOpenError(ValueError):
 class Line:
     id: str
     name: dict[str, str]
-    dial: str
+    dial: str  # the number as people read it, in English ("2-1-1, then 1")
     tel: str
     does: dict[str, str]
     needs: tuple[str, ...]
@@ -41,6 +41,7 @@ class Line:
     max_age: int | None = None
     fallback: bool = False
     verified: dict[str, Any] = field(default_factory=dict)
+    dial_in: dict[str, str] = field(default_factory=dict)  # the reading in other languages, where it has words
 
     def answers(self, needs: list[str]) -> bool:
         """Whether this line answers any of these need codes (a parent or a child of its needs)."""
@@ -54,7 +55,7 @@ class Line:
 
     def view(self, lang: str = "en") -> dict:
         """The line as results carry it."""
-        return {"id": self.id, "name": _pick(self.name, lang), "dial": self.dial, "tel": self.tel,
+        return {"id": self.id, "name": _pick(self.name, lang), "dial": self.dial_in.get(lang) or self.dial, "tel": self.tel,
                 "text_message": self.text_message, "alternate": self.alternate, "does": _pick(self.does, lang),
                 "hours": "24/7", "min_age": self.min_age, "max_age": self.max_age}
 
@@ -131,8 +132,15 @@ def parse(data: dict, origin: str = "always_open.json") -> AlwaysOpen:
         tel = str(entry.get("tel") or "")
         if not TEL.match(tel):
             raise AlwaysOpenError(f"{where}: 'tel' must be the digits to dial, e.g. +18005634086 or 211")
-        if not str(entry.get("dial") or "").strip():
+        dial = entry.get("dial")
+        if isinstance(dial, dict):
+            dial = _texts(entry, "dial", where)
+        elif not str(dial or "").strip():
             raise AlwaysOpenError(f"{where}: 'dial' (the number as people read it) is missing")
+        elif re.search(r"[A-Za-z]", str(dial)):
+            raise AlwaysOpenError(f"{where}: 'dial' has words; give it in English and Spanish ('en', 'es')")
+        else:
+            dial = {"en": str(dial)}
         verified = entry.get("verified") or {}
         if not verified.get("on") or not verified.get("sources"):
             raise AlwaysOpenError(f"{where}: 'verified' must say when ('on') and where ('sources') the number "
@@ -140,7 +148,7 @@ def parse(data: dict, origin: str = "always_open.json") -> AlwaysOpen:
         ages = {k: entry.get(k) for k in ("min_age", "max_age")}
         if any(v is not None and not (isinstance(v, int) and 0 <= v <= 120) for v in ages.values()):
             raise AlwaysOpenError(f"{where}: 'min_age' and 'max_age' are whole years between 0 and 120")
-        lines.append(Line(id=entry["id"], name=_texts(entry, "name", where), dial=entry["dial"], tel=tel,
+        lines.append(Line(id=entry["id"], name=_texts(entry, "name", where), dial=dial["en"], dial_in={k: v for k, v in dial.items() if k != "en"}, tel=tel,
                           does=_texts(entry, "does", where), needs=_codes(entry, "needs", where, required=False),
                           except_needs=_codes(entry, "except_needs", where, required=False),
                           text_message=bool(entry.get("text_message")), alternate=entry.get("alternate"),

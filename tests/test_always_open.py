@@ -70,3 +70,18 @@ def test_an_admins_copy_replaces_the_shipped_file(tmp_path):
     always_open.load.cache_clear()
     with pytest.raises(AlwaysOpenError, match="cannot be read as JSON"):
         always_open.load(str(path))
+
+
+def test_a_number_read_with_words_is_read_in_the_participants_language():
+    youth = next(line for line in always_open.load().lines if line.id == "211-youth-crisis")
+    assert youth.view("en")["dial"] == "2-1-1, then 1"
+    assert youth.view("es")["dial"] == "2-1-1, luego 1"
+    digits_only = always_open.load().fallback()
+    assert digits_only.view("es")["dial"] == digits_only.view("en")["dial"] == "2-1-1"
+
+
+def test_a_number_with_words_in_one_language_only_is_refused():
+    data = copy.deepcopy(DATA)
+    data["lines"][0]["dial"] = "2-1-1, then 1"
+    with pytest.raises(AlwaysOpenError, match="English and Spanish"):
+        parse(data, "edited.json")
