@@ -19,6 +19,7 @@ from api import i18n
 from api.access_log import PrivateRequestLines
 from api.problem import PROBLEM, ProblemSchema, from_http_exception, problem
 from api.runtime import Runtime
+from api.usecases.errors import Refused
 from directory import places
 from directory.indices import counters
 from directory.accounts import Accounts
@@ -237,6 +238,12 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         if pages.wants_page():
             return pages.error_page(status)
         return problem(status, "The search engine could not answer this request.", headers={"Retry-After": "5"})
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        if pages.wants_page():
+            return pages.error_page(exc.status)
+        return problem(exc.status, exc.detail, errors=exc.errors, headers=exc.headers, **exc.extra)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
