@@ -79,15 +79,7 @@ AT_DESCRIPTION = ("A local date and time (America/New_York unless an offset is g
 
 def _fact_field(dim: eligibility.Dimension) -> fields.Field:
     """The match request field for one eligibility dimension of the table."""
-    meta = {"description": dim.profile_description}
-    if dim.kind == "range":
-        return fields.Integer(strict=True, validate=validate.Range(0, 120), metadata=meta)
-    if dim.kind == "member":
-        return Choice(dim.vocabulary, metadata=meta)
-    if dim.kind in ("overlap", "excludes"):
-        return fields.List(Choice(dim.vocabulary), validate=validate.Length(max=len(dim.vocabulary.codes)),
-                           metadata=meta)
-    return fields.Boolean(metadata=meta)
+    return dim.kind.fact_field(dim)
 
 
 MatchRequestSchema = _Strict.from_dict({

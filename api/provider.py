@@ -28,12 +28,7 @@ class _Strict(Schema):
 
 def _edit_field(dim: eligibility.Dimension) -> fields.Field:
     """The edit field of one eligibility column (``null`` sets it to "not stated")."""
-    if dim.kind == "range":
-        return fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 120))
-    if dim.kind in ("requires", "only_for"):
-        return fields.Boolean(allow_none=True, metadata={"description": dim.label.en})
-    item = Choice(dim.vocabulary) if dim.vocabulary else fields.String(validate=validate.Length(min=2, max=60))
-    return fields.List(item, allow_none=True, validate=validate.Length(max=200), metadata={"description": dim.label.en})
+    return dim.kind.edit_field(dim)
 
 
 # API field -> record path. ``null`` sets a field to "not stated".

@@ -266,12 +266,7 @@ class BedBoardSchema(Schema):
 
 
 def _eligibility_view_field(dim: eligibility.Dimension) -> fields.Field:
-    description = f"{dim.label.en}; null: not stated"
-    if dim.kind == "range":
-        return fields.Integer(allow_none=True, metadata={"description": description})
-    if dim.is_list:
-        return fields.List(fields.String(), allow_none=True, metadata={"description": description})
-    return fields.Boolean(allow_none=True, metadata={"description": description})
+    return dim.kind.view_field(dim)
 
 
 # Keyed by the provider edit fields (``PATCH /services/{id}`` takes the same names).

@@ -42,12 +42,7 @@ def _eligibility_mapping() -> dict[str, Any]:
     for dim in eligibility.DIMENSIONS:
         if not dim.doc_field.startswith("eligibility."):
             continue
-        name = dim.doc_field.split(".", 1)[1]
-        if dim.is_list:
-            props[name] = _LOWER_KW if dim.kind == "area" else _KW
-            props[f"{name}_known"] = _BOOL
-        else:
-            props[name] = _BOOL
+        props.update(dim.kind.mapping(dim.doc_field.split(".", 1)[1]))
     return props
 
 

@@ -12,7 +12,7 @@ plus the data that fills it.
 Eligibility is three-valued: a listing value of ``None`` means *not stated* and never excludes; only
 a stated value the participant definitely does not meet does.
 
-Kinds of rule (L = the listing's value, P = the participant's):
+Kinds of rule, each a class of ``directory.rule_kinds`` (L = the listing's value, P = the participant's):
 - ``range``: L = (minimum, maximum) ages; P outside is ineligible.
 - ``member``: L = the values served (genders, medications accepted); P not among them is ineligible.
 - ``overlap``: L = the values accepted (insurance); P's values (widened by ``accepts``) must meet one.
@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from directory import places
 from directory import vocabulary as V
+from directory.rule_kinds import AREA, EXCLUDES, MEMBER, ONLY_FOR, OVERLAP, RANGE, REQUIRES, Kind
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class Text:
 @dataclass(frozen=True)
 class Dimension:
     name: str
-    kind: str
+    # The kind of rule (``directory.rule_kinds``): how it reads, compares, filters, explains and is asked.
+    kind: Kind
     # The participant fact (a field of the match request); None for ``area`` (read from the location).
     profile_field: str | None
     # Record paths (``range``: minimum and maximum) and the provider spreadsheet / edit API names.
@@ -69,7 +70,7 @@ class Dimension:
     # ----- reading a listing ---------------------------------------------------------------------
     @property
     def is_list(self) -> bool:
-        return self.kind in ("member", "overlap", "excludes", "area")
+        return self.kind.is_list
 
     @property
     def known_field(self) -> str:
@@ -77,41 +78,20 @@ class Dimension:
 
     def record_value(self, record: dict) -> Any:
         """The listing's value in a validated record: None when not stated."""
-        if self.kind == "range":
-            lo, hi = (_get(record, p) for p in self.listing_paths)
-            return None if lo is None and hi is None else (lo, hi)
-        return _get(record, self.listing_paths[0])
+        return self.kind.record_value(self, record)
 
     def doc_value(self, doc: dict) -> Any:
         """The listing's value in a search document: None when not stated."""
-        if self.kind == "range":
-            span = doc.get(self.doc_field)
-            return None if not span else (span.get("gte"), span.get("lte"))
-        value = _get(doc, self.doc_field)
-        if self.is_list:
-            return list(value or []) if _get(doc, self.known_field) else None
-        return value
+        return self.kind.doc_value(self, doc)
 
     def document_fields(self, record: dict) -> dict[str, Any]:
         """The search document fields for one record (paths relative to the document root)."""
-        value = self.record_value(record)
-        if self.kind == "range":
-            if value is None:
-                return {self.doc_field: None}
-            lo, hi = value
-            return {self.doc_field: {"gte": lo if lo is not None else 0, "lte": hi if hi is not None else 120}}
-        if self.is_list:
-            values = [_town_key(v) for v in value or []] if self.kind == "area" else list(value or [])
-            return {self.doc_field: values, self.known_field: value is not None}
-        return {self.doc_field: value}
+        return self.kind.document_fields(self, self.record_value(record))
 
     # ----- the rule ------------------------------------------------------------------------------
     def asked(self, facts: dict[str, Any]) -> bool:
         """Whether this participant's facts bring this dimension into play."""
-        if self.kind == "only_for":
-            return True  # a program only for veterans is closed to anyone not known to be one
-        value = facts.get(self.profile_field or "_town")
-        return value not in (None, [], "")
+        return self.kind.asked(self, facts)
 
     def participant(self, facts: dict[str, Any]) -> Any:
         return facts.get(self.profile_field or "_town")
@@ -128,51 +108,22 @@ class Dimension:
         """
         if not self.asked(facts):
             return None
-        p = self.participant(facts)
-        if self.kind in ("requires", "only_for") and listing is not True:
-            if listing is None:
-                return "unknown" if self.kind == "requires" and p == self.fails_when else None
-            return "met" if self.kind == "requires" and p == self.fails_when else None
-        if listing is None:
-            return "unknown"
-        if self.kind == "range":
-            lo, hi = listing
-            return "unmet" if (lo is not None and p < lo) or (hi is not None and p > hi) else "met"
-        if self.kind == "member":
-            return "met" if p in listing else "unmet"
-        if self.kind == "overlap":
-            return "met" if set(listing) & set(self.accepted(p)) else "unmet"
-        if self.kind == "excludes":
-            return "unmet" if set(listing) & set(p) else "met"
-        if self.kind == "requires":  # listing requires it
-            return "unmet" if p == self.fails_when else None
-        if self.kind == "only_for":  # listing serves only people with the trait
-            return "met" if p is True else "unmet"
-        if self.kind == "area":
-            return "met" if _town_key(p) in {_town_key(t) for t in listing} else "unmet"
-        raise ValueError(f"unknown kind {self.kind!r}")
+        return self.kind.evaluate(self, listing, self.participant(facts))
+
+    def clauses(self, facts: dict[str, Any]) -> tuple[dict | None, dict | None]:
+        """(filter, must_not) engine clauses excluding exactly the listings that cannot serve these facts."""
+        return self.kind.rule(self, self.participant(facts))
+
+    def confirmed_clause(self, facts: dict[str, Any]) -> dict | None:
+        """The engine clause for listings that state this dimension and serve these facts."""
+        return self.kind.confirmed(self, self.participant(facts))
 
     def applies(self, needs: Iterable[str]) -> bool:
         """Whether the caution matters for a listing offering these (leaf) needs."""
         return not self.applies_to or any(n == a or n.startswith(a + ".") for n in needs for a in self.applies_to)
 
     def reason_text(self, listing: Any, facts: dict[str, Any], lang: str = "en") -> str:
-        p = self.participant(facts)
-        if self.kind == "range":
-            lo, hi = listing
-            lo = lo if lo is not None else 0
-            if hi is None or hi >= 120:
-                return self.reason(lang, span=f"{lo}+")
-            return self.reason(lang, span=f"{lo}–{hi}")
-        if self.kind == "overlap":
-            mine = [v for v in p if v in listing]
-            shown = mine or [v for v in self.accepted(p) if v in listing]
-            return self.reason(lang, values=", ".join(self.vocabulary.label(v, lang) for v in shown))
-        if self.kind == "member":
-            return self.reason(lang, values=self.vocabulary.label(p, lang))
-        if self.kind == "area":
-            return self.reason(lang, values=str(p).title())
-        return self.reason(lang)
+        return self.kind.reason_text(self, listing, self.participant(facts), lang)
 
     def caution_text(self, facts: dict[str, Any], lang: str = "en") -> str | None:
         if not self.caution:
@@ -181,18 +132,12 @@ class Dimension:
         values = self.vocabulary.label(p, lang) if self.vocabulary and isinstance(p, str) else ""
         return self.caution(lang, values=values)
 
-
-def _get(node: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _town_key(town: Any) -> str:
-    """A town in one spelling ('Harford' -> 'HARTFORD'), as the service-area rule compares them."""
-    return places.canonical_town(str(town or "")) or " ".join(str(town or "").upper().split())
+    def notice_text(self, value: Any, where: str, lang: str = "en") -> str | None:
+        """The row's notice when the listing states the restriction and the kind shows it ``where``
+        ("serves": who it serves; "cautions": a result's cautions)."""
+        if self.notice and self.kind.notice_in == where and value is True:
+            return self.notice(lang)
+        return None
 
 
 def accepted_insurance(insurance: list[str]) -> list[str]:
@@ -210,14 +155,14 @@ MOUD_NEEDS = ("housing", "substance_use.withdrawal_management", "substance_use.r
 
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
-        "age", "range", "age", ("service.minimum_age", "service.maximum_age"), ("min_age", "max_age"), "age",
+        "age", RANGE, "age", ("service.minimum_age", "service.maximum_age"), ("min_age", "max_age"), "age",
         label=Text("Ages served", "Edades atendidas"),
         reason=Text("Serves ages {span}", "Atiende edades {span}"),
         caution=Text("Age limits not stated", "No indica límites de edad"),
         profile_description="Age in years",
         question=Text("Age", "Edad")),
     Dimension(
-        "gender", "member", "gender", ("eligibility.genders",), ("genders",), "eligibility.genders",
+        "gender", MEMBER, "gender", ("eligibility.genders",), ("genders",), "eligibility.genders",
         vocabulary=V.GENDERS,
         label=Text("Genders served", "Géneros atendidos"),
         reason=Text("Serves {values}", "Atiende a {values}"),
@@ -225,7 +170,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="Gender",
         question=Text("Gender", "Género")),
     Dimension(
-        "insurance", "overlap", "insurance", ("eligibility.insurance",), ("insurance",), "eligibility.insurance",
+        "insurance", OVERLAP, "insurance", ("eligibility.insurance",), ("insurance",), "eligibility.insurance",
         vocabulary=V.INSURANCE, accepts=accepted_insurance,
         label=Text("Insurance accepted", "Seguros aceptados"),
         reason=Text("Accepts {values}", "Acepta {values}"),
@@ -233,7 +178,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="Coverage the participant has (uninsured: none)",
         question=Text("Insurance", "Seguro médico")),
     Dimension(
-        "moud", "member", "moud", ("eligibility.moud_accepted",), ("moud_accepted",), "eligibility.moud_accepted",
+        "moud", MEMBER, "moud", ("eligibility.moud_accepted",), ("moud_accepted",), "eligibility.moud_accepted",
         vocabulary=V.MOUD, applies_to=MOUD_NEEDS,
         label=Text("Medication for opioid use disorder accepted", "Acepta medicación para el trastorno por opioides"),
         reason=Text("Accepts people on {values}", "Acepta a personas en tratamiento con {values}"),
@@ -242,7 +187,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="Medication for opioid use disorder the participant is on",
         question=Text("Medication for opioid use disorder", "Medicación para el trastorno por consumo de opioides")),
     Dimension(
-        "sobriety", "requires", "currently_using", ("eligibility.sobriety_required",), ("sobriety_required",),
+        "sobriety", REQUIRES, "currently_using", ("eligibility.sobriety_required",), ("sobriety_required",),
         "eligibility.sobriety_required", fails_when=True, applies_to=HOUSING + ("substance_use.residential",),
         label=Text("Sobriety required", "Requiere sobriedad"),
         reason=Text("No sobriety requirement", "No exige sobriedad"),
@@ -251,7 +196,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="True excludes programs that require sobriety",
         question=Text("Still using drugs or alcohol?", "¿Sigue consumiendo drogas o alcohol?")),
     Dimension(
-        "offences", "excludes", "offences", ("eligibility.offence_exclusions",), ("offence_exclusions",),
+        "offences", EXCLUDES, "offences", ("eligibility.offence_exclusions",), ("offence_exclusions",),
         "eligibility.offence_exclusions", vocabulary=V.OFFENCES, applies_to=HOUSING,
         label=Text("Offence exclusions", "Exclusiones por delitos"),
         reason=Text("Offence exclusions stated; none apply", "Indica exclusiones por delitos; ninguna aplica"),
@@ -259,7 +204,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="Offence categories that may exclude the participant",
         question=Text("Record that some housing excludes", "Antecedentes que algunas viviendas excluyen")),
     Dimension(
-        "veterans", "only_for", "veteran", ("eligibility.veterans_only",), ("veterans_only",),
+        "veterans", ONLY_FOR, "veteran", ("eligibility.veterans_only",), ("veterans_only",),
         "eligibility.veterans_only",
         label=Text("Veterans only", "Solo veteranos"),
         reason=Text("Serves veterans", "Atiende a veteranos"),
@@ -267,7 +212,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="The participant is a veteran",
         question=Text("Veteran?", "¿Es veterano o veterana?")),
     Dimension(
-        "pregnant", "only_for", "pregnant", ("eligibility.pregnant_only",), ("pregnant_only",),
+        "pregnant", ONLY_FOR, "pregnant", ("eligibility.pregnant_only",), ("pregnant_only",),
         "eligibility.pregnant_only",
         label=Text("Pregnant women only (prenatal)", "Solo mujeres embarazadas (prenatal)"),
         reason=Text("Serves pregnant women", "Atiende a mujeres embarazadas"),
@@ -275,7 +220,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="The participant is pregnant",
         question=Text("Pregnant?", "¿Está embarazada?")),
     Dimension(
-        "parenting", "only_for", "parenting", ("eligibility.parenting_only",), ("parenting_only",),
+        "parenting", ONLY_FOR, "parenting", ("eligibility.parenting_only",), ("parenting_only",),
         "eligibility.parenting_only",
         label=Text("Parents with their children only", "Solo padres o madres con sus hijos"),
         reason=Text("Serves parents with their children", "Atiende a padres o madres con sus hijos"),
@@ -285,14 +230,14 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
         # Programs for pregnant *and* parenting women (women and children's residential treatment) take
         # either: read from the two questions above, never asked on its own.
-        "pregnant_parenting", "only_for", "_pregnant_or_parenting", ("eligibility.pregnant_parenting_only",),
+        "pregnant_parenting", ONLY_FOR, "_pregnant_or_parenting", ("eligibility.pregnant_parenting_only",),
         ("pregnant_parenting_only",), "eligibility.pregnant_parenting_only",
         label=Text("Pregnant or parenting women only", "Solo mujeres embarazadas o con hijos"),
         reason=Text("Serves pregnant and parenting women", "Atiende a mujeres embarazadas o con hijos"),
         notice=Text("Pregnant or parenting women only", "Solo para mujeres embarazadas o con hijos"),
         profile_description="Derived: the participant is pregnant or parenting"),
     Dimension(
-        "homeless", "only_for", "homeless", ("eligibility.homeless_only",), ("homeless_only",),
+        "homeless", ONLY_FOR, "homeless", ("eligibility.homeless_only",), ("homeless_only",),
         "eligibility.homeless_only",
         label=Text("People experiencing homelessness only", "Solo personas sin hogar"),
         reason=Text("Serves people experiencing homelessness", "Atiende a personas sin hogar"),
@@ -300,7 +245,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="The participant is homeless or staying in a shelter",
         question=Text("Homeless or staying in a shelter?", "¿Sin hogar o en un refugio?")),
     Dimension(
-        "students", "only_for", "enrolled_student", ("eligibility.students_only",), ("students_only",),
+        "students", ONLY_FOR, "enrolled_student", ("eligibility.students_only",), ("students_only",),
         "eligibility.students_only",
         label=Text("Enrolled students only (school-based)", "Solo estudiantes inscritos (en la escuela)"),
         reason=Text("Serves its enrolled students", "Atiende a sus estudiantes inscritos"),
@@ -308,7 +253,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="The participant is enrolled at the school the program serves",
         question=Text("Enrolled at a school with a school-based clinic?", "¿Inscrito en una escuela con clínica escolar?")),
     Dimension(
-        "custody", "only_for", "in_custody", ("eligibility.custody_only",), ("custody_only",),
+        "custody", ONLY_FOR, "in_custody", ("eligibility.custody_only",), ("custody_only",),
         "eligibility.custody_only",
         label=Text("People in custody only (correctional facility)", "Solo personas bajo custodia (centro penitenciario)"),
         reason=Text("Serves people in custody", "Atiende a personas bajo custodia"),
@@ -316,7 +261,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         # No question on the form: a LEAD participant is, by definition, not in custody.
         profile_description="The participant is in custody (a LEAD participant is not)"),
     Dimension(
-        "id", "requires", "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
+        "id", REQUIRES, "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
         fails_when=False,
         label=Text("Photo ID required", "Requiere identificación con foto"),
         reason=Text("No photo ID needed", "No hace falta identificación con foto"),
@@ -325,7 +270,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="False excludes programs that require photo ID",
         question=Text("Has a photo ID?", "¿Tiene identificación con foto?")),
     Dimension(
-        "service_area", "area", None, ("eligibility.service_area_towns",), ("service_area_towns",),
+        "service_area", AREA, None, ("eligibility.service_area_towns",), ("service_area_towns",),
         "eligibility.service_area_towns",
         label=Text("Towns served", "Municipios atendidos"),
         reason=Text("Serves residents of {values}", "Atiende a residentes de {values}"),

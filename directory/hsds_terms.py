@@ -97,7 +97,7 @@ DIRECTORY_TERMS: dict[str, tuple[str, str, str]] = {
 
 def eligibility_dimensions() -> list[eligibility.Dimension]:
     """The dimensions that travel as lead-eligibility attributes (ages are native HSDS fields)."""
-    return [d for d in eligibility.DIMENSIONS if d.kind != "range"]
+    return [d for d in eligibility.DIMENSIONS if not d.kind.hsds_native]
 
 
 def term_id(taxonomy_name: str, code: str) -> str:
@@ -118,11 +118,7 @@ def _need_description(need: taxonomy.Need) -> str:
 
 
 def _dimension_description(dim: eligibility.Dimension) -> str:
-    if dim.vocabulary:
-        return f"{dim.label.en}: one attribute per value, of {', '.join(dim.vocabulary.codes)}; 'none': stated, none"
-    if dim.kind == "area":
-        return f"{dim.label.en}: one attribute per town; 'none': stated, none"
-    return f"{dim.label.en}: 'true' or 'false'"
+    return dim.kind.hsds_description(dim)
 
 
 def all_terms() -> list[dict]:
@@ -192,7 +188,7 @@ def lead_attributes(pairs: Iterable[tuple[str | None, str | None, str | None]]) 
     for column, values in elig.items():
         dim = dims.get(column)
         if dim:
-            elig_out[dim.name] = decode("list" if dim.is_list else "bool", values)
+            elig_out[dim.name] = decode(dim.kind.hsds_value(), values)
     if elig_out:
         out["eligibility"] = elig_out
     if direct:

@@ -178,10 +178,7 @@ class ScheduleSchema(_Base):
 
 
 def _eligibility_field(dim: eligibility.Dimension) -> fields.Field:
-    if dim.kind in ("requires", "only_for"):
-        return fields.Boolean(load_default=None, allow_none=True)
-    item = fields.String(validate=validate.OneOf(dim.vocabulary.codes)) if dim.vocabulary else fields.String()
-    return fields.List(item, load_default=None, allow_none=True)
+    return dim.kind.record_field(dim)
 
 
 # Structured LEAD eligibility, one field per row of ``directory.eligibility.DIMENSIONS`` kept under

@@ -45,8 +45,7 @@ def who_it_serves(doc: dict, lang: str = "en") -> dict:
     """Genders, ages and restrictions a listing states: what an officer checks before sending someone."""
     genders = eligibility.BY_NAME["gender"].doc_value(doc)
     ages = eligibility.BY_NAME["age"].doc_value(doc)
-    notices = [d.notice(lang) for d in eligibility.DIMENSIONS
-               if d.notice and d.kind == "only_for" and d.doc_value(doc) is True]
+    notices = [n for n in (d.notice_text(d.doc_value(doc), "serves", lang) for d in eligibility.DIMENSIONS) if n]
     parts = []
     if genders is not None and set(genders) != set(GENDERS.codes):
         parts.append(", ".join(GENDERS.label(g, lang) for g in genders) or phrases.say("not_stated", lang))
@@ -219,8 +218,9 @@ def explain(doc: dict, p: Profile, moment: Moment, score: float | None, lang: st
             text = dim.caution_text(facts, lang)
             if text:
                 cautions.append(text)
-        if dim.notice and dim.kind == "requires" and value is True:
-            cautions.append(dim.notice(lang))
+        notice = dim.notice_text(value, "cautions", lang)
+        if notice:
+            cautions.append(notice)
 
     other_languages = [code for code in p.languages if code != "en"]
     spoken = [code for code in other_languages if code in (doc.get("languages") or [])]
@@ -308,13 +308,6 @@ def eligibility_view(doc: dict) -> dict[str, Any]:
     """Each eligibility column (as the provider edits it) with its value; None = not stated."""
     out: dict[str, Any] = {}
     for dim in eligibility.DIMENSIONS:
-        value = dim.doc_value(doc)
-        if dim.kind == "range":
-            lo, hi = value or (None, None)
-            out.update(zip(dim.columns, (lo, hi if hi is None or hi < 120 else None)))
-        elif dim.kind == "area" and value:
-            out[dim.columns[0]] = [town_label(t) for t in value]
-        else:
-            out[dim.columns[0]] = value
+        out.update(dim.kind.view(dim, dim.doc_value(doc)))
     return out
 

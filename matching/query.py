@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from directory import eligibility, places, taxonomy
-from directory.eligibility import Dimension
 from directory.places import Located
 from matching import weights as W
 from matching.freshness import Moment, fresh_clause, status_clause
@@ -33,49 +32,6 @@ REAL_IN_DIRECTORY = {"directory": {"global": {}, "aggs": {"real": {"filter": {"t
 
 
 # ----- eligibility, from the table ---------------------------------------------------------------
-def _unknown_or(dim: Dimension, clause: dict) -> dict:
-    """Three-valued: pass when the listing does not state the dimension, or when it is satisfied."""
-    not_stated = {"term": {dim.known_field: False}} if dim.is_list else \
-        {"bool": {"must_not": {"exists": {"field": dim.doc_field}}}}
-    return {"bool": {"should": [not_stated, clause], "minimum_should_match": 1}}
-
-
-def _rule(dim: Dimension, p: Any) -> tuple[dict | None, dict | None]:
-    """(filter, must_not) clauses that exclude exactly the listings that definitely do not serve ``p``."""
-    f = dim.doc_field
-    if dim.kind == "range":
-        return _unknown_or(dim, {"term": {f: p}}), None
-    if dim.kind == "member":
-        return _unknown_or(dim, {"term": {f: p}}), None
-    if dim.kind == "overlap":
-        return _unknown_or(dim, {"terms": {f: dim.accepted(p)}}), None
-    if dim.kind == "area":
-        return _unknown_or(dim, {"term": {f: p}}), None
-    if dim.kind == "excludes":
-        return None, {"terms": {f: list(p)}}
-    if dim.kind == "requires":
-        return (None, {"term": {f: True}}) if p == dim.fails_when else (None, None)
-    if dim.kind == "only_for":
-        return (None, {"term": {f: True}}) if p is not True else (None, None)
-    raise ValueError(dim.kind)
-
-
-def _confirmed(dim: Dimension, p: Any) -> dict | None:
-    """Listings that state this dimension and serve ``p`` (earns the confirmation bonus)."""
-    f = dim.doc_field
-    if dim.kind in ("range", "member", "area"):
-        return {"term": {f: p}}
-    if dim.kind == "overlap":
-        return {"terms": {f: dim.accepted(p)}}
-    if dim.kind == "excludes":
-        return {"bool": {"filter": [{"term": {dim.known_field: True}}], "must_not": [{"terms": {f: list(p)}}]}}
-    if dim.kind == "requires":
-        return {"term": {f: False}} if p == dim.fails_when else None
-    if dim.kind == "only_for":
-        return {"term": {f: True}} if p is True else None
-    raise ValueError(dim.kind)
-
-
 def eligibility_clauses(facts: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     """Hard constraints for these participant facts: (filters, must_not). Only a definite 'ineligible'
     excludes; a listing that does not state a dimension passes it."""
@@ -84,7 +40,7 @@ def eligibility_clauses(facts: dict[str, Any]) -> tuple[list[dict], list[dict]]:
     for dim in eligibility.DIMENSIONS:
         if not dim.asked(facts):
             continue
-        keep, drop = _rule(dim, dim.participant(facts))
+        keep, drop = dim.clauses(facts)
         if keep:
             filters.append(keep)
         if drop:
@@ -97,7 +53,7 @@ def confirmed_eligibility(facts: dict[str, Any]) -> list[dict]:
     out = []
     for dim in eligibility.DIMENSIONS:
         if dim.asked(facts):
-            clause = _confirmed(dim, dim.participant(facts))
+            clause = dim.confirmed_clause(facts)
             if clause:
                 out.append(clause)
     return out
@@ -479,7 +435,7 @@ def always_open_body(point: Located, place_needs: list[str], moment: Moment, mil
                            geo_within(point, miles)]
     must_not: list[dict] = [not_confirmed_full(moment)]
     if facts is None:
-        must_not += [{"term": {d.doc_field: True}} for d in eligibility.DIMENSIONS if d.kind == "only_for"]
+        must_not += [c for c in (d.kind.without_facts(d) for d in eligibility.DIMENSIONS) if c]
         must_not.append({"range": {"age": {"gte": 0, "lte": 17, "relation": "within"}}})
     else:
         keep, drop = eligibility_clauses(facts)

@@ -17,22 +17,22 @@ from directory.listing_edits import EDITABLE_FIELDS
 def examples(dim: Dimension) -> dict:
     """For one dimension: a stated listing value, a participant it serves and one it does not."""
     codes = dim.vocabulary.codes if dim.vocabulary else ()
-    if dim.kind == "range":
+    if dim.kind.name == "range":
         return {"listing": (18, None), "meets": 30, "fails": 16}
-    if dim.kind == "member":
+    if dim.kind.name == "member":
         return {"listing": [codes[0]], "meets": codes[0], "fails": codes[1]}
-    if dim.kind == "overlap":
+    if dim.kind.name == "overlap":
         fails = [codes[0]]
         other = next(c for c in codes if c not in dim.accepted(fails))
         return {"listing": [other], "meets": [other], "fails": fails}
-    if dim.kind == "excludes":
+    if dim.kind.name == "excludes":
         return {"listing": [codes[0]], "meets": [codes[1]], "fails": [codes[0]]}
-    if dim.kind == "requires":
+    if dim.kind.name == "requires":
         return {"listing": True, "meets": not dim.fails_when, "fails": dim.fails_when,
                 "confirm_listing": False, "confirm": dim.fails_when}
-    if dim.kind == "only_for":
+    if dim.kind.name == "only_for":
         return {"listing": True, "meets": True, "fails": False}
-    if dim.kind == "area":
+    if dim.kind.name == "area":
         return {"listing": ["New Haven"], "meets": "NEW HAVEN", "fails": "HARTFORD"}
     raise AssertionError(dim.kind)
 
@@ -55,7 +55,7 @@ def base_record(listing_id: str, dim: Dimension) -> dict:
 
 
 def with_value(record: dict, dim: Dimension, value) -> dict:
-    if dim.kind == "range":
+    if dim.kind.name == "range":
         for path, part in zip(dim.listing_paths, value):
             set_path(record, path, part)
     else:
@@ -66,27 +66,27 @@ def with_value(record: dict, dim: Dimension, value) -> dict:
 def facts(dim: Dimension, value) -> dict:
     """The facts a match request carries for this value (a derived fact is asked through the first
     question it derives from)."""
-    if dim.kind == "area":
+    if dim.kind.name == "area":
         return {"_town": value}
     return {eligibility.DERIVED_FROM.get(dim.profile_field, (dim.profile_field,))[0]: value}
 
 
 def location(dim: Dimension, value) -> dict:
-    if dim.kind == "area":
+    if dim.kind.name == "area":
         return {"text": value.title()}
     return {"zip": "06106"}
 
 
 @pytest.mark.parametrize("dim", DIMENSIONS, ids=lambda d: d.name)
 def test_the_table_row_is_complete(dim):
-    assert dim.kind in ("range", "member", "overlap", "excludes", "requires", "only_for", "area")
+    assert dim.kind.name in ("range", "member", "overlap", "excludes", "requires", "only_for", "area")
     assert dim.label.en and dim.label.es and dim.reason.en and dim.reason.es
     assert not dim.caution or (dim.caution.en and dim.caution.es)
     assert set(dim.columns) <= set(COLUMNS) and all(c in ListingEditSchema().fields for c in dim.columns)
     assert [EDIT_PATHS[c] for c in dim.columns] == list(dim.listing_paths)
     assert set(dim.listing_paths) <= set(EDITABLE_FIELDS)  # a provider can change it, and it survives rebuilds
     if dim.profile_field in eligibility.DERIVED_FROM:
-        assert all(eligibility.PROFILE_FIELDS[f].kind == dim.kind for f in eligibility.DERIVED_FROM[dim.profile_field])
+        assert all(eligibility.PROFILE_FIELDS[f].kind is dim.kind for f in eligibility.DERIVED_FROM[dim.profile_field])
     elif dim.profile_field:
         assert eligibility.PROFILE_FIELDS[dim.profile_field] is dim
 

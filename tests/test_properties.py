@@ -49,13 +49,13 @@ def listing_value(dim, rnd):
     """A random stated value, or None (not stated)."""
     if rnd.random() < 0.3:
         return None
-    if dim.kind == "range":
+    if dim.kind.name == "range":
         lo = rnd.choice([None, 0, 12, 18, 21, 55])
         hi = rnd.choice([None, 17, 25, 64, 120])
         return (lo, hi) if lo is None or hi is None or lo <= hi else (hi, lo)
-    if dim.kind in ("requires", "only_for"):
+    if dim.kind.name in ("requires", "only_for"):
         return rnd.random() < 0.5
-    if dim.kind == "area":
+    if dim.kind.name == "area":
         return rnd.sample(["Hartford", "New Haven", "Bridgeport"], rnd.randint(0, 2))
     return rnd.sample(list(dim.vocabulary.codes), rnd.randint(0, len(dim.vocabulary.codes)))
 
@@ -70,7 +70,7 @@ def random_record(i, rnd):
         value = listing_value(dim, rnd)
         if value is None:
             continue
-        if dim.kind == "range":
+        if dim.kind.name == "range":
             for path, part in zip(dim.listing_paths, value):
                 if part is not None:
                     set_path(record, path, part)
@@ -80,11 +80,11 @@ def random_record(i, rnd):
 
 
 def fact_strategy(dim):
-    if dim.kind == "range":
+    if dim.kind.name == "range":
         return st.integers(0, 90)
-    if dim.kind == "member":
+    if dim.kind.name == "member":
         return st.sampled_from(dim.vocabulary.codes)
-    if dim.kind in ("overlap", "excludes"):
+    if dim.kind.name in ("overlap", "excludes"):
         return st.lists(st.sampled_from(dim.vocabulary.codes), max_size=3, unique=True)
     return st.booleans()
 

@@ -43,8 +43,7 @@ def fact_fields(lang: str) -> list[dict]:
     for name, dim in eligibility.PROFILE_FIELDS.items():
         if not dim.question:
             continue  # a fact no case manager is asked (in custody)
-        control = {"range": "number", "member": "select", "overlap": "checkboxes", "excludes": "checkboxes"}.get(
-            dim.kind, "yesno")
+        control = dim.kind.control
         options = [{"code": t.code, "label": t.es if lang == "es" else t.en} for t in dim.vocabulary.terms] \
             if dim.vocabulary else []
         out.append({"name": name, "control": control, "label": dim.question(lang) if dim.question else name,
@@ -79,16 +78,9 @@ def request_body(form) -> dict:  # noqa: ANN001 - the request's form
     elif near:
         body["location"] = {"text": near}
     for name, dim in eligibility.PROFILE_FIELDS.items():
-        if dim.kind in ("overlap", "excludes"):
-            values = form.getlist(name)
-            if values:
-                body[name] = values
-        elif dim.kind in ("requires", "only_for"):
-            if form.get(name) in ("yes", "no"):
-                body[name] = form.get(name) == "yes"
-        elif form.get(name, "").strip():
-            raw = form.get(name).strip()
-            body[name] = int(raw) if dim.kind == "range" and raw.isdigit() else raw
+        value = dim.kind.read_form(form, name)
+        if value is not None:
+            body[name] = value
     if form.getlist("languages"):
         body["languages"] = form.getlist("languages")
         if form.get("must_speak") == "yes":
@@ -226,7 +218,7 @@ def _render(*, form, errors: dict, out: dict | None = None) -> str:  # noqa: ANN
     results = [r for part in lists for r in part["results"]]
     chosen = {"needs": set(_getlist(form, "needs")), "languages": set(_getlist(form, "languages")),
               **{n: set(_getlist(form, n)) for n, d in eligibility.PROFILE_FIELDS.items()
-                 if d.kind in ("overlap", "excludes")}}
+                 if d.kind.control == "checkboxes"}}
     svg = result_map(out.get("location") if out else None, results,
                      title=_("Map of the results around the participant's location"),
                      centre_label=_("Participant's location")) if results else ""

@@ -33,18 +33,16 @@ def controls(lang: str) -> list[dict]:
     """The eligibility controls, one per column of the table, by the kind of rule."""
     out = []
     for dim in eligibility.DIMENSIONS:
-        label = dim.label(lang)
-        if dim.kind == "range":
+        label, control = dim.label(lang), dim.kind.listing_control(dim)
+        if control == "range":
             out.append({"kind": "range", "columns": dim.columns, "label": label,
                         "labels": (_("Youngest age served"), _("Oldest age served"))})
-        elif dim.kind in ("requires", "only_for"):
-            out.append({"kind": "yesno", "column": dim.columns[0], "label": label})
-        elif dim.vocabulary:
+        elif control == "choices":
             out.append({"kind": "choices", "column": dim.columns[0], "label": label,
                         "options": [{"code": t.code, "label": t.es if lang == "es" else t.en}
                                     for t in dim.vocabulary.terms]})
         else:
-            out.append({"kind": "words", "column": dim.columns[0], "label": label})
+            out.append({"kind": control, "column": dim.columns[0], "label": label})
     return out
 
 
@@ -54,13 +52,6 @@ def language_options(lang: str) -> list[dict]:
 
 def _tri(raw: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(raw or "")
-
-
-def _int(raw: str | None) -> Any:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    return int(raw) if raw.isdigit() else raw  # a non-number fails validation with its own message
 
 
 def form_values(form) -> dict[str, Any]:  # noqa: ANN001 - the request form
@@ -75,18 +66,7 @@ def form_values(form) -> dict[str, Any]:  # noqa: ANN001 - the request form
     values["languages"] = form.getlist("languages") or None
     values["walk_in"] = _tri(form.get("walk_in"))
     for dim in eligibility.DIMENSIONS:
-        if dim.kind == "range":
-            for column in dim.columns:
-                values[column] = _int(form.get(column))
-        elif dim.kind in ("requires", "only_for"):
-            values[dim.columns[0]] = _tri(form.get(dim.columns[0]))
-        elif dim.vocabulary:
-            column = dim.columns[0]
-            values[column] = form.getlist(column) if form.get(f"{column}__stated") == "yes" else None
-        else:
-            column = dim.columns[0]
-            words = [w.strip() for w in form.get(column, "").split(",") if w.strip()]
-            values[column] = words or None
+        values.update(dim.kind.read_listing_form(dim, form))
     return values
 
 

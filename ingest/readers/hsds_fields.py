@@ -181,7 +181,7 @@ def eligibility(service: dict, stated: dict[str, Any]) -> tuple[dict, dict]:
     values = {**from_text, **stated}
     section: dict[str, Any] = {}
     for dim in E.DIMENSIONS:
-        if dim.kind == "range" or dim.name not in values:
+        if dim.kind.hsds_native or dim.name not in values:
             continue
         value = values[dim.name]
         if dim.vocabulary and isinstance(value, list):

@@ -17,6 +17,8 @@ from ingest.records import (Candidate, ReadItem, Rejection, drop_none, integer, 
 
 # Eligibility columns come from the eligibility table, one per dimension (two for the age range).
 ELIGIBILITY_COLUMNS: tuple[str, ...] = tuple(c for d in eligibility.DIMENSIONS for c in d.columns)
+# How a cell of each shape a rule kind reads is converted (``rule_kinds.Kind.cell``).
+CELLS = {"int": integer, "bool": yes_no, "list": items}
 COLUMNS: tuple[str, ...] = (
     "listing_id", "organization_id", "organization_name", "service_id", "service_name", "location_id",
     "location_name", "address_1", "address_2", "city", "state", "postal_code", "latitude", "longitude",
@@ -166,9 +168,7 @@ def row_to_record(row: dict, *, source: str, file: str) -> dict:
         "sample": bool(_cell(row, "sample", yes_no)),
     }
     for dim in eligibility.DIMENSIONS:
-        convert = integer if dim.kind == "range" else (yes_no if dim.kind in ("requires", "only_for") else items)
-        if dim.vocabulary:
-            convert = _codes(dim.vocabulary)
+        convert = _codes(dim.vocabulary) if dim.vocabulary else CELLS[dim.kind.cell]
         for column, path in zip(dim.columns, dim.listing_paths):
             value = _cell(row, column, convert)
             if value is not None:
