@@ -14,7 +14,7 @@ from api.runtime import Blueprint, request_language, runtime, shaped
 from api.schemas import BedBoardSchema, BrowseResponseSchema, MatchResponseSchema, NearbyResponseSchema
 from directory import eligibility, permissions, places, taxonomy
 from directory.places import PlaceError
-from directory.vocabulary import INSURANCE, LANGUAGES, Choice
+from directory.vocabulary import LANGUAGES, Choice
 from matching.freshness import STATUSES
 from matching.profile import NeedError, Profile, resolve_needs
 from matching.query import MAX_PAGE_SIZE, Browse
@@ -251,17 +251,18 @@ class TownField(fields.String):
         return town
 
 
-class BrowseQuerySchema(PlaceQuerySchema):
+# The eligibility filters of the browse, one per row of the table marked ``browse``.
+_BrowseFacts = PlaceQuerySchema.from_dict(
+    {name: dim.kind.browse_field(dim) for name, dim in eligibility.BROWSE_FIELDS.items()}, name="BrowseFacts")
+
+
+class BrowseQuerySchema(_BrowseFacts):
     q = fields.String(validate=validate.Length(max=200))
     need = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
                        validate=validate.Length(max=10))
     radius = fields.Float(validate=validate.Range(0.1, 150))
     open_now = fields.Boolean()
     language = fields.List(Choice(LANGUAGES), load_default=list, validate=validate.Length(max=5))
-    insurance = fields.List(Choice(INSURANCE), load_default=list, validate=validate.Length(max=7))
-    age = fields.Integer(validate=validate.Range(0, 120))
-    gender = Choice(eligibility.BY_NAME["gender"].vocabulary)
-    moud = Choice(eligibility.BY_NAME["moud"].vocabulary)
     walk_in = fields.Boolean()
     capacity = fields.List(fields.String(validate=validate.OneOf(STATUSES)), load_default=list,
                            validate=validate.Length(max=4))
@@ -308,7 +309,7 @@ def _browse(args: dict):
     point, error = _locate(args)
     if error:
         return error
-    facts = {k: args[k] for k in ("age", "gender", "insurance", "moud") if args.get(k) not in (None, [])}
+    facts = {k: args[k] for k in eligibility.BROWSE_FIELDS if args.get(k) not in (None, [])}
     b = Browse(q=args.get("q"), needs=needs, point=point, radius_miles=args.get("radius") or (10.0 if point else None),
                open_now=bool(args.get("open_now")), languages=args["language"], facts=facts,
                walk_in=args.get("walk_in"), capacity=args["capacity"], towns=args["town"], sort=args.get("sort"),

@@ -66,6 +66,19 @@ class Dimension:
     profile_description: str = ""
     # The participant-side question on the case manager's form (English, Spanish).
     question: Text | None = None
+    # Who a program is for (ages, genders, "only for" groups), as opposed to what it asks of anyone:
+    # a sibling program stating one of these differently serves another group (``ingest.sites``).
+    who_it_serves: bool = False
+    # A program meant for this group ranks higher for someone in it (``matching.query.own_group``).
+    own_group: bool = False
+    # A filter of the directory browse (``GET /services``), besides the match.
+    browse: bool = False
+    # Short eligibility values that state the rule, folded ("veterans only"), as HSDS 1.x eligibility
+    # tables and Ohana's eligibility column give them.
+    phrases: tuple[str, ...] = ()
+    # A regular expression over a folded listing name that says the rule holds ("correctional"):
+    # ``ingest.classify`` infers it from the name when no source states it.
+    named_by: str | None = None
 
     # ----- reading a listing ---------------------------------------------------------------------
     @property
@@ -160,7 +173,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves ages {span}", "Atiende edades {span}"),
         caution=Text("Age limits not stated", "No indica límites de edad"),
         profile_description="Age in years",
-        question=Text("Age", "Edad")),
+        question=Text("Age", "Edad"),
+        who_it_serves=True, browse=True),
     Dimension(
         "gender", MEMBER, "gender", ("eligibility.genders",), ("genders",), "eligibility.genders",
         vocabulary=V.GENDERS,
@@ -168,7 +182,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves {values}", "Atiende a {values}"),
         caution=Text("Genders served not stated", "No indica a qué géneros atiende"),
         profile_description="Gender",
-        question=Text("Gender", "Género")),
+        question=Text("Gender", "Género"),
+        who_it_serves=True, browse=True),
     Dimension(
         "insurance", OVERLAP, "insurance", ("eligibility.insurance",), ("insurance",), "eligibility.insurance",
         vocabulary=V.INSURANCE, accepts=accepted_insurance,
@@ -176,7 +191,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Accepts {values}", "Acepta {values}"),
         caution=Text("Insurance accepted not stated", "No indica qué seguros acepta"),
         profile_description="Coverage the participant has (uninsured: none)",
-        question=Text("Insurance", "Seguro médico")),
+        question=Text("Insurance", "Seguro médico"),
+        browse=True),
     Dimension(
         "moud", MEMBER, "moud", ("eligibility.moud_accepted",), ("moud_accepted",), "eligibility.moud_accepted",
         vocabulary=V.MOUD, applies_to=MOUD_NEEDS,
@@ -185,7 +201,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         caution=Text("Not stated whether people on {values} are accepted",
                      "No indica si acepta a personas en tratamiento con {values}"),
         profile_description="Medication for opioid use disorder the participant is on",
-        question=Text("Medication for opioid use disorder", "Medicación para el trastorno por consumo de opioides")),
+        question=Text("Medication for opioid use disorder", "Medicación para el trastorno por consumo de opioides"),
+        browse=True),
     Dimension(
         "sobriety", REQUIRES, "currently_using", ("eligibility.sobriety_required",), ("sobriety_required",),
         "eligibility.sobriety_required", fails_when=True, applies_to=HOUSING + ("substance_use.residential",),
@@ -210,7 +227,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves veterans", "Atiende a veteranos"),
         notice=Text("Veterans only", "Solo para veteranos"),
         profile_description="The participant is a veteran",
-        question=Text("Veteran?", "¿Es veterano o veterana?")),
+        question=Text("Veteran?", "¿Es veterano o veterana?"),
+        who_it_serves=True, own_group=True, phrases=("veterans", "veteran", "veterans only"),
+        named_by=r"\bva\b|veterans affairs|veterans administration|veteran'?s health|\bvamc\b|va medical"),
     Dimension(
         "pregnant", ONLY_FOR, "pregnant", ("eligibility.pregnant_only",), ("pregnant_only",),
         "eligibility.pregnant_only",
@@ -218,7 +237,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves pregnant women", "Atiende a mujeres embarazadas"),
         notice=Text("Pregnant women only", "Solo para mujeres embarazadas"),
         profile_description="The participant is pregnant",
-        question=Text("Pregnant?", "¿Está embarazada?")),
+        question=Text("Pregnant?", "¿Está embarazada?"),
+        who_it_serves=True, own_group=True, phrases=("pregnant women", "pregnant women only", "prenatal")),
     Dimension(
         "parenting", ONLY_FOR, "parenting", ("eligibility.parenting_only",), ("parenting_only",),
         "eligibility.parenting_only",
@@ -226,7 +246,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves parents with their children", "Atiende a padres o madres con sus hijos"),
         notice=Text("Parents with their children only", "Solo para padres o madres con sus hijos"),
         profile_description="The participant is parenting young children (who live with them or would come along)",
-        question=Text("Parenting young children?", "¿Cría a hijos pequeños?")),
+        question=Text("Parenting young children?", "¿Cría a hijos pequeños?"),
+        who_it_serves=True, own_group=True,
+        phrases=("parents with children", "families with children", "parenting")),
     Dimension(
         # Programs for pregnant *and* parenting women (women and children's residential treatment) take
         # either: read from the two questions above, never asked on its own.
@@ -235,7 +257,10 @@ DIMENSIONS: tuple[Dimension, ...] = (
         label=Text("Pregnant or parenting women only", "Solo mujeres embarazadas o con hijos"),
         reason=Text("Serves pregnant and parenting women", "Atiende a mujeres embarazadas o con hijos"),
         notice=Text("Pregnant or parenting women only", "Solo para mujeres embarazadas o con hijos"),
-        profile_description="Derived: the participant is pregnant or parenting"),
+        profile_description="Derived: the participant is pregnant or parenting",
+        who_it_serves=True, own_group=True,
+        phrases=("pregnant and parenting women", "pregnant or parenting women", "women with children",
+                 "mothers with children")),
     Dimension(
         "homeless", ONLY_FOR, "homeless", ("eligibility.homeless_only",), ("homeless_only",),
         "eligibility.homeless_only",
@@ -243,7 +268,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves people experiencing homelessness", "Atiende a personas sin hogar"),
         notice=Text("For people experiencing homelessness (shelter guests)", "Para personas sin hogar (huéspedes del refugio)"),
         profile_description="The participant is homeless or staying in a shelter",
-        question=Text("Homeless or staying in a shelter?", "¿Sin hogar o en un refugio?")),
+        question=Text("Homeless or staying in a shelter?", "¿Sin hogar o en un refugio?"),
+        who_it_serves=True),
     Dimension(
         "students", ONLY_FOR, "enrolled_student", ("eligibility.students_only",), ("students_only",),
         "eligibility.students_only",
@@ -251,7 +277,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves its enrolled students", "Atiende a sus estudiantes inscritos"),
         notice=Text("Enrolled students only", "Solo estudiantes inscritos"),
         profile_description="The participant is enrolled at the school the program serves",
-        question=Text("Enrolled at a school with a school-based clinic?", "¿Inscrito en una escuela con clínica escolar?")),
+        question=Text("Enrolled at a school with a school-based clinic?", "¿Inscrito en una escuela con clínica escolar?"),
+        who_it_serves=True),
     Dimension(
         "custody", ONLY_FOR, "in_custody", ("eligibility.custody_only",), ("custody_only",),
         "eligibility.custody_only",
@@ -259,7 +286,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         reason=Text("Serves people in custody", "Atiende a personas bajo custodia"),
         notice=Text("People in custody only", "Solo personas bajo custodia"),
         # No question on the form: a LEAD participant is, by definition, not in custody.
-        profile_description="The participant is in custody (a LEAD participant is not)"),
+        profile_description="The participant is in custody (a LEAD participant is not)",
+        who_it_serves=True, named_by=r"correctional|\bprison\b|\bjail\b|detention center"),
     Dimension(
         "id", REQUIRES, "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
         fails_when=False,
@@ -284,6 +312,12 @@ COLUMN_OF_PATH: dict[str, str] = {p: c for c, p in COLUMNS.items()}
 # Participant facts a match request may carry, with the dimension that reads each (derived ones are not).
 PROFILE_FIELDS: dict[str, Dimension] = {d.profile_field: d for d in DIMENSIONS
                                         if d.profile_field and not d.profile_field.startswith("_")}
+# The rows' own attributes, read wherever a list of dimensions was once written by hand.
+WHO_COLUMNS: tuple[str, ...] = tuple(c for d in DIMENSIONS if d.who_it_serves for c in d.columns)
+OWN_GROUPS: tuple[Dimension, ...] = tuple(d for d in DIMENSIONS if d.own_group)
+BROWSE_FIELDS: dict[str, Dimension] = {d.profile_field: d for d in DIMENSIONS if d.browse and d.profile_field}
+# A short eligibility value, folded -> the name of the dimension it states.
+PHRASES: dict[str, str] = {phrase: d.name for d in DIMENSIONS for phrase in d.phrases}
 
 
 # Derived facts that hold when any of these asked facts is True.

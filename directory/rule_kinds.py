@@ -124,6 +124,10 @@ class Kind:
         """The match request field for the participant fact."""
         return fields.Boolean(metadata={"description": dim.profile_description})
 
+    def browse_field(self, dim: "Dimension") -> fields.Field:
+        """The directory browse filter (a query string or a JSON body) for the participant fact."""
+        return fields.Boolean()
+
     def read_form(self, form: Any, name: str) -> Any:
         """The participant fact from the case manager's form (a MultiDict); None when left empty."""
         return form.get(name) == "yes" if form.get(name) in ("yes", "no") else None
@@ -171,6 +175,10 @@ class _ListKind(Kind):
     def fact_field(self, dim: "Dimension") -> fields.Field:
         return fields.List(Choice(dim.vocabulary), validate=validate.Length(max=len(dim.vocabulary.codes)),
                            metadata={"description": dim.profile_description})
+
+    def browse_field(self, dim: "Dimension") -> fields.Field:
+        return fields.List(Choice(dim.vocabulary), load_default=list,
+                           validate=validate.Length(max=len(dim.vocabulary.codes)))
 
     def read_form(self, form: Any, name: str) -> Any:
         return form.getlist(name) or None
@@ -254,6 +262,9 @@ class Range(Kind):
         return fields.Integer(strict=True, validate=validate.Range(0, _MAX_AGE),
                               metadata={"description": dim.profile_description})
 
+    def browse_field(self, dim: "Dimension") -> fields.Field:
+        return fields.Integer(validate=validate.Range(0, _MAX_AGE))
+
     def read_form(self, form: Any, name: str) -> Any:
         raw = (form.get(name) or "").strip()
         if not raw:
@@ -293,6 +304,9 @@ class Member(_ListKind):
 
     def fact_field(self, dim: "Dimension") -> fields.Field:
         return Choice(dim.vocabulary, metadata={"description": dim.profile_description})
+
+    def browse_field(self, dim: "Dimension") -> fields.Field:
+        return Choice(dim.vocabulary)
 
     def read_form(self, form: Any, name: str) -> Any:
         return (form.get(name) or "").strip() or None

@@ -106,10 +106,10 @@ _PREGNANT_PARENTING = _rx(r"mothers?.{0,3}child|women and child|\bperinatal\b|\b
                           r"pregnant (?:and|or|/) ?parenting")
 _PREGNANT = _rx(r"\bprenatal\b|\bpregnan")
 _PARENTS = _rx(r"famil(?:y|ies) with (?:young )?child|parents? with (?:their )?(?:young )?child|family shelter")
-_VETERANS = _rx(r"\bva\b|veterans affairs|veterans administration|veteran'?s health|\bvamc\b|va medical")
 _SCHOOL_BASED = _rx(r"school based|school-based|\bsbhc\b")
 _SCHOOL = _rx(r"\bschools?\b|\bacademy\b|\bmagnet\b|\bcommunity college\b|\bk ?8\b")
-_CUSTODY = _rx(r"correctional|\bprison\b|\bjail\b|detention center")
+# The rows of the eligibility table that say which names state them (veterans, custody, ...).
+_NAMED_BY = tuple((d, _rx(d.named_by)) for d in eligibility.DIMENSIONS if d.named_by)
 # A clinic inside a shelter or a meal program serves its guests ("COLUMBUS HOUSE SHELTER CLINIC", "OPTIMUS
 # Pacific House Shelter"), including the Connecticut shelters and soup kitchens whose names do not say so.
 _SHELTER = _rx(r"\bshelters?\b|\bhomeless\b|soup kitchen|south park inn|columbus house|inspirica|"
@@ -164,10 +164,9 @@ def classify(name: str, *, domain: str, school_list: bool = False) -> Inference:
         out.set("pregnant_only", True, quote)
     elif _PARENTS.search(text):
         out.set("parenting_only", True, quote)
-    if _VETERANS.search(text):
-        out.set("veterans_only", True, quote)
-    if _CUSTODY.search(text):
-        out.set("custody_only", True, quote)
+    for dim, pattern in _NAMED_BY:
+        if pattern.search(text):
+            out.set(dim.columns[0], True, quote)
     if domain == "health" and _SHELTER.search(text):
         out.set("homeless_only", True, quote)
     if _SPANISH.search(text):

@@ -21,7 +21,7 @@ listing ("Adolescent IOP" beside an adult clinic) lends it nothing.
 """
 from __future__ import annotations
 
-from directory import taxonomy
+from directory import eligibility, taxonomy
 from directory.taxonomy import fold
 from ingest import dedupe
 
@@ -38,9 +38,7 @@ COMMON_ORG_WORDS = {
 }
 SITE_PROGRAMS_MAX = 6
 # Who a program is for: a sibling stating one of these differently serves another group.
-WHO_COLUMNS = ("min_age", "max_age", "genders", "veterans_only", "pregnant_only", "parenting_only",
-               "pregnant_parenting_only", "homeless_only",
-               "students_only", "custody_only")
+WHO_COLUMNS = eligibility.WHO_COLUMNS
 
 
 def _distinctive(record: dict) -> set[str]:

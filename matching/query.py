@@ -157,22 +157,18 @@ def scoring_functions(p: Profile, moment: Moment) -> list[dict]:
 
 def own_group(facts: dict[str, Any]) -> list[dict]:
     """Listings meant for a group this participant belongs to: a youth program (ages served end by
-    ``W.YOUTH_MAX_AGE``) for a minor, a seniors' one for an older adult, a veterans' program for a
-    veteran, a pregnant-and-parenting program for someone pregnant or parenting."""
+    ``W.YOUTH_MAX_AGE``) for a minor, a seniors' one for an older adult, and a program of each row marked
+    ``own_group`` (veterans, pregnant and parenting) for someone in that group."""
     out: list[dict] = []
     age = facts.get("age")
     if isinstance(age, int) and age < 18:
         out.append({"range": {"age": {"gte": 0, "lte": W.YOUTH_MAX_AGE, "relation": "within"}}})
     elif isinstance(age, int) and age >= W.SENIOR_MIN_AGE:
         out.append({"range": {"age": {"gte": W.SENIOR_MIN_AGE, "lte": 120, "relation": "within"}}})
-    if facts.get("veteran") is True:
-        out.append({"term": {"eligibility.veterans_only": True}})
-    if facts.get("pregnant") is True:
-        out.append({"term": {"eligibility.pregnant_only": True}})
-    if facts.get("parenting") is True:
-        out.append({"term": {"eligibility.parenting_only": True}})
-    if facts.get("pregnant") is True or facts.get("parenting") is True:
-        out.append({"term": {"eligibility.pregnant_parenting_only": True}})
+    facts = eligibility.participant_facts(facts)
+    for dim in eligibility.OWN_GROUPS:  # rows marked ``own_group``: the listing is for a group P is in
+        if dim.participant(facts) is True:
+            out.append(dim.confirmed_clause(facts))
     return out
 
 

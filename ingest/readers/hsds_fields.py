@@ -138,12 +138,7 @@ def current_schedules(rows: Iterable[dict], today: date, warnings: list[str]) ->
 # ----- eligibility --------------------------------------------------------------------------------
 _AGE_FLOOR = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:\+|and over|and older|and up|or older|years and over)$")
 _AGE_SPAN = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:-|to|through) ?(\d{1,3})(?: years)?$")
-_ONLY_FOR = {"veterans": "veterans", "veteran": "veterans", "veterans only": "veterans",
-             "pregnant women": "pregnant", "pregnant women only": "pregnant", "prenatal": "pregnant",
-             "pregnant and parenting women": "pregnant_parenting", "pregnant or parenting women": "pregnant_parenting",
-             "women with children": "pregnant_parenting", "mothers with children": "pregnant_parenting",
-             "parents with children": "parenting", "families with children": "parenting",
-             "parenting": "parenting"}
+_ONLY_FOR = E.PHRASES  # a short value that says who a program is only for -> the dimension
 
 
 def eligibility_from_text(texts: Iterable[str]) -> tuple[dict[str, Any], dict[str, int]]:
