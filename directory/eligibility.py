@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from directory import taxonomy
 from directory import vocabulary as V
 from directory.rule_kinds import AREA, EXCLUDES, MEMBER, ONLY_FOR, OVERLAP, RANGE, REQUIRES, Kind
 
@@ -163,8 +164,7 @@ def accepted_insurance(insurance: list[str]) -> list[str]:
 
 
 HOUSING = ("housing",)
-MOUD_NEEDS = ("housing", "substance_use.withdrawal_management", "substance_use.residential",
-              "substance_use.intensive_outpatient", "substance_use.outpatient")
+MOUD_NEEDS = taxonomy.group("moud_questioned").codes
 
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(

@@ -171,6 +171,83 @@ CO_OCCURRING = "mental_health.co_occurring"
 TOP_LEVEL: tuple[str, ...] = tuple(n.code for n in NEEDS if n.parent is None)
 
 
+@dataclass(frozen=True)
+class Group:
+    """A named grouping of needs that a screen or a rule reads: an officer's button, a row of the bed
+    board, the needs for which a rule's caution matters."""
+    name: str
+    label: str
+    label_es: str
+    codes: tuple[str, ...]
+    # Bed board rows: only listings taking people without an appointment (walk-in) count.
+    walk_in_only: bool = False
+    # A fuller name where there is room for one (the bed board), English and Spanish.
+    title: tuple[str, str] | None = None
+
+    def label_in(self, lang: str = "en") -> str:
+        return self.label_es if lang == "es" else self.label
+
+    def title_in(self, lang: str = "en") -> str:
+        return (self.title[1] if lang == "es" else self.title[0]) if self.title else self.label_in(lang)
+
+
+def _g(name: str, label: str, label_es: str, codes: str, walk_in_only: bool = False,
+       title: tuple[str, str] | None = None) -> Group:
+    return Group(name, label, label_es, tuple(c.strip() for c in codes.split(",") if c.strip()), walk_in_only, title)
+
+
+GROUPS: tuple[Group, ...] = (
+    _g("detox", "Detox", "Desintoxicación", "substance_use.withdrawal_management"),
+    _g("shelter", "Shelter", "Refugio", "housing.emergency_shelter",
+       title=("Emergency shelter", "Refugio de emergencia")),
+    _g("crisis", "Crisis", "Crisis", "mental_health.crisis, healthcare.hospital"),
+    _g("harm_reduction", "Harm reduction", "Reducción de daños", "substance_use.harm_reduction"),
+    _g("naloxone", "Naloxone (Narcan)", "Naloxona (Narcan)", "substance_use.harm_reduction.naloxone"),
+    _g("methadone", "Methadone", "Metadona", "substance_use.opioid_treatment_program"),
+    _g("suboxone", "Suboxone", "Suboxone", "substance_use.moud_prescriber"),
+    _g("food", "Food", "Comida", "basic_needs.food"),
+    _g("treatment", "Treatment", "Tratamiento",
+       "substance_use.residential, substance_use.outpatient, substance_use.intensive_outpatient"),
+    _g("health", "Health care", "Atención médica", "healthcare.primary_care, healthcare.health_center"),
+    _g("withdrawal_management", "Withdrawal management (detox)", "Desintoxicación",
+       "substance_use.withdrawal_management"),
+    _g("residential_treatment", "Residential treatment", "Tratamiento residencial", "substance_use.residential"),
+    _g("recovery_houses", "Recovery houses (transitional)", "Casas de recuperación (transición)",
+       "housing.transitional"),
+    _g("sober_houses", "Sober houses", "Casas de sobriedad", "housing.recovery_residence"),
+    _g("walk_in", "Walk-in substance use services", "Servicios de adicción sin cita", "substance_use",
+       walk_in_only=True),
+    # Where a program may turn away someone on medication for opioid use disorder, so not stating
+    # whether it accepts them deserves a caution.
+    _g("moud_questioned", "Needs where medication for opioid use disorder may be refused",
+       "Necesidades en las que pueden rechazar la medicación para el trastorno por opioides",
+       "housing, substance_use.withdrawal_management, substance_use.residential, "
+       "substance_use.intensive_outpatient, substance_use.outpatient"),
+)
+GROUPS_BY_NAME: dict[str, Group] = {g.name: g for g in GROUPS}
+# Where groups appear, in order: ``nearby`` (the officer's quick mode; every button is one of them),
+# ``officer`` (the big buttons) and ``officer_more`` (the smaller ones), ``beds`` (the bed board's rows,
+# as Connecticut's DMHAS bed board groups them, plus shelter).
+LISTS: dict[str, tuple[str, ...]] = {
+    "nearby": ("detox", "shelter", "crisis", "harm_reduction", "naloxone", "methadone", "suboxone", "food",
+               "treatment", "health"),
+    "officer": ("detox", "shelter", "crisis", "harm_reduction", "naloxone", "food"),
+    "officer_more": ("methadone", "suboxone", "treatment", "health"),
+    "beds": ("withdrawal_management", "residential_treatment", "recovery_houses", "sober_houses", "walk_in",
+             "shelter"),
+}
+
+
+def group(name: str) -> Group:
+    """The need group of this name (KeyError when there is none)."""
+    return GROUPS_BY_NAME[name]
+
+
+def groups(list_name: str) -> tuple[Group, ...]:
+    """The groups that appear in one list (``nearby``, ``officer``, ``officer_more``, ``beds``), in order."""
+    return tuple(GROUPS_BY_NAME[name] for name in LISTS[list_name])
+
+
 @lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation: how everyday words are compared (memoised: an

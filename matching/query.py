@@ -443,22 +443,16 @@ def always_open_body(point: Located, place_needs: list[str], moment: Moment, mil
 
 
 # ----- the bed board -----------------------------------------------------------------------------
-# Grouped the way Connecticut's DMHAS bed board groups them, plus shelter.
-BED_GROUPS: dict[str, dict] = {
-    "withdrawal_management": {"label": ("Withdrawal management (detox)", "Desintoxicación"),
-                              "filter": {"term": {"needs": "substance_use.withdrawal_management"}}},
-    "residential_treatment": {"label": ("Residential treatment", "Tratamiento residencial"),
-                              "filter": {"term": {"needs": "substance_use.residential"}}},
-    "recovery_houses": {"label": ("Recovery houses (transitional)", "Casas de recuperación (transición)"),
-                        "filter": {"term": {"needs": "housing.transitional"}}},
-    "sober_houses": {"label": ("Sober houses", "Casas de sobriedad"),
-                     "filter": {"term": {"needs": "housing.recovery_residence"}}},
-    "walk_in": {"label": ("Walk-in substance use services", "Servicios de adicción sin cita"),
-                "filter": {"bool": {"filter": [{"term": {"needs": "substance_use"}},
-                                               {"term": {"access.walk_in": True}}]}}},
-    "shelter": {"label": ("Emergency shelter", "Refugio de emergencia"),
-                "filter": {"term": {"needs": "housing.emergency_shelter"}}},
-}
+def _bed_filter(group: taxonomy.Group) -> dict:
+    needs = {"term": {"needs": group.codes[0]}} if len(group.codes) == 1 else {"terms": {"needs": list(group.codes)}}
+    if group.walk_in_only:
+        return {"bool": {"filter": [needs, {"term": {"access.walk_in": True}}]}}
+    return needs
+
+
+# The taxonomy's ``beds`` groups (as Connecticut's DMHAS bed board groups them, plus shelter).
+BED_GROUPS: dict[str, dict] = {g.name: {"label": (g.title_in("en"), g.title_in("es")), "filter": _bed_filter(g)}
+                               for g in taxonomy.groups("beds")}
 
 
 def bed_board_body(moment: Moment) -> dict:

@@ -18,19 +18,8 @@ from matching.explain import explain, listing_view, nearby_result, need_name
 from matching.freshness import Moment
 from matching.profile import Profile, resolve_location
 
-# Officer quick-mode need groups -> taxonomy codes.
-NEARBY_GROUPS: dict[str, list[str]] = {
-    "detox": ["substance_use.withdrawal_management"],
-    "shelter": ["housing.emergency_shelter"],
-    "crisis": ["mental_health.crisis", "healthcare.hospital"],
-    "harm_reduction": ["substance_use.harm_reduction"],
-    "naloxone": ["substance_use.harm_reduction.naloxone"],
-    "methadone": ["substance_use.opioid_treatment_program"],
-    "suboxone": ["substance_use.moud_prescriber"],
-    "food": ["basic_needs.food"],
-    "treatment": ["substance_use.residential", "substance_use.outpatient", "substance_use.intensive_outpatient"],
-    "health": ["healthcare.primary_care", "healthcare.health_center"],
-}
+# Officer quick-mode need groups -> taxonomy codes (the taxonomy's ``nearby`` groups).
+NEARBY_GROUPS: dict[str, list[str]] = {g.name: list(g.codes) for g in taxonomy.groups("nearby")}
 # What the officer's buttons leave out: "Detox" is withdrawal management, not a methadone clinic that
 # tapers people off.
 NEARBY_EXCLUDE: dict[str, list[dict]] = {"detox": [query.methadone_not_detox()]}

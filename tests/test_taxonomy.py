@@ -1,3 +1,5 @@
+import pytest
+
 from directory import taxonomy
 
 
@@ -79,3 +81,23 @@ def test_every_seed_service_name_and_thing_to_bring_reads_in_spanish():
     assert documents and all(document_name(d, "es") != d for d in documents), documents
     assert document_name("Photo ID", "en") == "Photo ID" and document_name("A letter from your doctor", "es") == \
         "A letter from your doctor"
+
+
+def test_need_groups_name_real_codes_and_every_list_names_real_groups():
+    for group in taxonomy.GROUPS:
+        assert group.codes and all(taxonomy.is_code(c) for c in group.codes), group.name
+        assert group.label and group.label_es, group.name
+    for name, members in taxonomy.LISTS.items():
+        assert len(set(members)) == len(members), name
+        assert [g.name for g in taxonomy.groups(name)] == list(members)
+    # Every officer button is a nearby group, and the two rows of buttons do not repeat one another.
+    buttons = [g.name for g in taxonomy.groups("officer") + taxonomy.groups("officer_more")]
+    assert sorted(buttons) == sorted(taxonomy.LISTS["nearby"])
+
+
+def test_a_group_is_read_by_name_and_an_unknown_name_fails():
+    assert taxonomy.group("detox").codes == ("substance_use.withdrawal_management",)
+    assert taxonomy.group("shelter").title_in("es") == "Refugio de emergencia"
+    assert taxonomy.group("shelter").label_in("es") == "Refugio"
+    with pytest.raises(KeyError):
+        taxonomy.group("no such group")

@@ -3,7 +3,6 @@ the nearest open programs with tap-to-call and directions. Built to be light on 
 from __future__ import annotations
 
 from flask import make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -12,14 +11,18 @@ from api.pages.casemanager import at_label, language_choices
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
 from api.runtime import request_language, runtime
+from directory import taxonomy
 from directory.places import PlaceError
 from matching.service import location_view
 
-# The big buttons first, then the smaller ones; every group is one of matching.service.NEARBY_GROUPS.
-BIG = (("detox", _l("Detox")), ("shelter", _l("Shelter")), ("crisis", _l("Crisis")),
-       ("harm_reduction", _l("Harm reduction")), ("naloxone", _l("Naloxone (Narcan)")), ("food", _l("Food")))
-MORE = (("methadone", _l("Methadone")), ("suboxone", _l("Suboxone")), ("treatment", _l("Treatment")),
-        ("health", _l("Health care")))
+
+
+def buttons(list_name: str) -> tuple[tuple[str, str], ...]:
+    """(group, label) of the taxonomy's ``officer`` (big) or ``officer_more`` buttons, in the page's language;
+    every one is a group of matching.service.NEARBY_GROUPS."""
+    lang = request_language()
+    return tuple((g.name, g.label_in(lang)) for g in taxonomy.groups(list_name))
+
 RADII = (5, 15, 30)
 
 
@@ -61,12 +64,13 @@ def nearby():
                 error = _("Choose what you need from the buttons.")
         except PlaceError:
             error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
-    labels = dict(BIG + MORE)
+    big, more = buttons("officer"), buttons("officer_more")
+    labels = dict(big + more)
     results = (out or {}).get("results") or []
     svg = result_map(out["location"], results, title=_("Map of the results around you"),
                      centre_label=_("You are here")) if results else ""
     wider = next((r for r in RADII if out and r > out["radius_miles"]), None)
-    html = render_template("nearby.html", title=_("Nearby now"), big=BIG, more=MORE, args=args, out=out,
+    html = render_template("nearby.html", title=_("Nearby now"), big=big, more=more, args=args, out=out,
                            results=results, error=error, need_label=labels.get(args.get("need"), ""),
                            map_svg=svg, wider=wider, place_set=place_set,
                            languages=language_choices(request_language()),
