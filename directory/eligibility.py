@@ -289,6 +289,21 @@ DIMENSIONS: tuple[Dimension, ...] = (
         profile_description="The participant is in custody (a LEAD participant is not)",
         who_it_serves=True, named_by=r"correctional|\bprison\b|\bjail\b|detention center"),
     Dimension(
+        # Programs funded for people under supervision (Connecticut's Judicial Branch probation, the
+        # Department of Correction's parole), who come on their officer's referral.
+        "supervision", ONLY_FOR, "on_supervision", ("eligibility.supervision_only",), ("supervision_only",),
+        "eligibility.supervision_only",
+        label=Text("People on probation or parole only (referred by their officer)",
+                   "Solo personas en libertad condicional o bajo palabra (derivadas por su oficial)"),
+        reason=Text("Serves people on probation or parole", "Atiende a personas en libertad condicional o bajo palabra"),
+        notice=Text("People on probation or parole only", "Solo para personas en libertad condicional o bajo palabra"),
+        profile_description="The participant is on probation or parole",
+        question=Text("On probation or parole?", "¿Está en libertad condicional o bajo palabra?"),
+        who_it_serves=True, own_group=True,
+        phrases=("probation", "parole", "probation or parole", "probation and parole", "on probation or parole",
+                 "probationers", "parolees"),
+        named_by=r"\bprobation\b|\bparole\b|alternatives? in the community|alternatives? to incarceration"),
+    Dimension(
         "id", REQUIRES, "has_id", ("eligibility.id_required",), ("id_required",), "eligibility.id_required",
         fails_when=False,
         label=Text("Photo ID required", "Requiere identificación con foto"),

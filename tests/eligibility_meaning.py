@@ -15,7 +15,8 @@ FREE = "uninsured"
 FOR_THE_UNINSURED = {"sliding_fee", "state_funded"}
 # "Only for" rules: the listing field and the participant fact that must be true.
 ONLY_FOR = {"veterans_only": "veteran", "pregnant_only": "pregnant", "parenting_only": "parenting",
-            "homeless_only": "homeless", "students_only": "enrolled_student", "custody_only": "in_custody"}
+            "homeless_only": "homeless", "students_only": "enrolled_student", "custody_only": "in_custody",
+            "supervision_only": "on_supervision"}
 
 
 def _town(name: str | None) -> str:

@@ -70,6 +70,12 @@ CASES: dict[str, list[tuple[dict, dict, bool]]] = {
                  ({"students_only": True}, {}, True)],
     "custody": [({"custody_only": True}, {}, True),  # a LEAD participant is not in custody
                 ({"custody_only": True}, {"in_custody": True}, False)],
+    # A program for people on probation or parole takes them on their officer's referral, no one else.
+    "supervision": [({"supervision_only": True}, {"on_supervision": True}, False),
+                    ({"supervision_only": True}, {"on_supervision": False}, True),
+                    ({"supervision_only": True}, {}, True),  # not known to be on probation: closed
+                    ({"supervision_only": False}, {"on_supervision": False}, False),
+                    ({}, {"on_supervision": True}, False)],  # not stated: a general program takes them too
     "id": [({"id_required": True}, {"has_id": False}, True),
            ({"id_required": True}, {"has_id": True}, False),
            ({"id_required": True}, {}, False),  # not asked: the case manager is told to check
