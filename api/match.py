@@ -14,7 +14,7 @@ from api.runtime import Blueprint, request_language, runtime, shaped
 from api.schemas import BedBoardSchema, BrowseResponseSchema, MatchResponseSchema, NearbyResponseSchema
 from directory import eligibility, permissions, places, taxonomy
 from directory.places import PlaceError
-from directory.vocabulary import INSURANCE, LANGUAGES, Choice
+from directory.vocabulary import INSURANCE, LANGUAGES, Choice, ChoiceMessage
 from matching.freshness import STATUSES
 from matching.profile import NeedError, Profile, resolve_needs
 from matching.query import MAX_PAGE_SIZE, Browse
@@ -255,7 +255,7 @@ class TownField(fields.String):
         if not town:
             guesses = places.town_suggestions(text)
             hint = f"; did you mean {' or '.join(repr(g) for g in guesses)}?" if guesses else ""
-            raise ValidationError(f"{text!r} is not a Connecticut town{hint}")
+            raise ValidationError(ChoiceMessage(f"{text!r} is not a Connecticut town{hint}", did_you_mean=guesses))
         return town
 
 
