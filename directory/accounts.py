@@ -38,7 +38,12 @@ MAX_SESSIONS = 20  # per account: signing in on a 21st device ends the oldest se
 
 
 class AccountError(ValueError):
-    """Bad account data (unknown role, provider without organisation, taken username...)."""
+    """Bad account data (unknown role, provider without organisation, taken username...); ``field`` names
+    the account field at fault."""
+
+    def __init__(self, message: str, field: str = "username"):
+        super().__init__(message)
+        self.field = field
 
 
 class AccountDisabled(Exception):
@@ -120,17 +125,17 @@ class Accounts:
         if not USERNAME.match(username):
             raise AccountError("username must be 3-64 characters: lower-case letters, digits, . _ @ -")
         if role not in ROLES:
-            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+            raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
         organizations = sorted(set(organizations or []))
         if permissions.bound_to_organizations(role) and not organizations:
-            raise AccountError(f"a {role} account must be bound to at least one organisation")
+            raise AccountError(f"a {role} account must be bound to at least one organisation", "role")
         if password is not None and len(password) < 12:
-            raise AccountError("passwords must have at least 12 characters")
+            raise AccountError("passwords must have at least 12 characters", "password")
         program = (program or "").strip().lower() or None
         if program and not PROGRAM.match(program):
-            raise AccountError("program must be 2-64 characters: lower-case letters, digits, . _ -")
+            raise AccountError("program must be 2-64 characters: lower-case letters, digits, . _ -", "program")
         if program and not permissions.in_a_program(role):
-            raise AccountError("only case managers and officers belong to a program")
+            raise AccountError("only case managers and officers belong to a program", "program")
         self.ensure_index()
         token, token_entry = self._new_token(username)
         now = _now().isoformat()
@@ -182,7 +187,7 @@ class Accounts:
 
     def set_password(self, username: str, password: str, *, actor: str = "system") -> None:
         if len(password) < 12:
-            raise AccountError("passwords must have at least 12 characters")
+            raise AccountError("passwords must have at least 12 characters", "password")
         hashed = generate_password_hash(password)
         self._update(username, lambda d: d.update(password_hash=hashed, sessions={"items": []}))
         self._audit("account.password", actor=actor, field="account", new={"username": username})
