@@ -18,6 +18,7 @@ from api.runtime import request_language, runtime
 from api.usecases import accounts, suggestions, webhooks
 from api.usecases.accounts import UnknownOrganizations
 from api.usecases.errors import Invalid, NotFound, Refused
+from directory import permissions
 from directory.accounts import ROLES
 from directory.errors import ListingNotFound
 
@@ -25,8 +26,8 @@ from directory.errors import ListingNotFound
 ACCOUNT_FIELDS = {"username": lambda: _("Username"), "role": lambda: _("Role"), "organizations": lambda: _("Organisations"),
                   "display_name": lambda: _("Full name"), "program": lambda: _("Program"),
                   "password": lambda: _("Password")}
-ROLE_NAMES = {"admin": lambda: _("Administrator"), "case_manager": lambda: _("Case manager"),
-              "officer": lambda: _("Police officer"), "provider": lambda: _("Provider")}
+ROLE_NAMES = {permissions.ADMIN: lambda: _("Administrator"), permissions.CASE_MANAGER: lambda: _("Case manager"),
+              permissions.OFFICER: lambda: _("Police officer"), permissions.PROVIDER: lambda: _("Provider")}
 
 
 @pages.app_template_filter("role_name")
