@@ -5,10 +5,11 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from api.auth import require, user
 from api.bounds import Instant
-from api.problem import documents_errors, problem
+from api.inputs import NewUserSchema
+from api.problem import documents_errors
 from api.runtime import Blueprint, runtime
 from api.schemas import AuditSchema, CreatedUserSchema, TokenSchema, UserSchema, UsersSchema
-from directory.accounts import ROLES, AccountError
+from api.usecases import accounts
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Audit trail and accounts")
 
@@ -22,20 +23,6 @@ class AuditQuerySchema(Schema):
     action = fields.String(validate=validate.Length(max=64))
     since = Instant()
     size = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-class NewUserSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    organizations = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
-                                validate=validate.Length(max=50))
-    display_name = fields.String(validate=validate.Length(max=200))
-    program = fields.String(validate=validate.Length(min=2, max=64), metadata={
-        "description": "Case managers and officers: their LEAD site (e.g. 'hartford'); they see its referrals"})
-    password = fields.String(validate=validate.Length(min=12, max=200), load_only=True)
 
 
 @blp.route("/audit")
@@ -87,33 +74,8 @@ def list_users():
 def create_user(body: dict):
     """Create an account; the response carries its API token, shown this once. A provider is bound to
     organisations that exist in the directory (see GET /api/v1/organizations)."""
-    try:
-        created, token = new_account(body, actor=user().username)
-    except UnknownOrganizations as exc:
-        return problem(422, f"No organisation {', '.join(map(repr, exc.missing))} in the directory; "
-                            "see GET /api/v1/organizations.",
-                       errors=[{"field": "organizations", "message": f"unknown organisation {m!r}"} for m in exc.missing])
-    except AccountError as exc:
-        field = next((f for f in ("username", "program", "password") if f in str(exc)), "role")
-        return problem(422, str(exc), errors=[{"field": field, "message": str(exc)}])
+    created, token = accounts.create(runtime(), user().username, body)
     return {**created.public(), "token": token}
-
-
-class UnknownOrganizations(AccountError):
-    def __init__(self, missing: list[str]):
-        super().__init__(f"unknown organisations: {', '.join(missing)}")
-        self.missing = missing
-
-
-def new_account(body: dict, *, actor: str):
-    """Create an account from a loaded ``NewUserSchema`` body (API and admin page); returns (user, token).
-    Raises ``UnknownOrganizations`` or ``AccountError``."""
-    missing = sorted(set(body["organizations"]) - runtime().store.listings.organization_ids(body["organizations"]))
-    if missing:
-        raise UnknownOrganizations(missing)
-    return runtime().accounts.create(
-        body["username"], body["role"], organizations=body["organizations"], password=body.get("password"),
-        display_name=body.get("display_name"), program=body.get("program"), actor=actor)
 
 
 @blp.route("/users/<string:username>/disable", methods=["POST"])
@@ -122,10 +84,7 @@ def new_account(body: dict, *, actor: str):
 @documents_errors(blp, 401, 403, 404)
 def disable_user(username: str):
     """Disable an account: its tokens and sessions stop working at once."""
-    try:
-        return runtime().accounts.set_disabled(username, True, actor=user().username).public()
-    except AccountError as exc:
-        return problem(404, str(exc))
+    return accounts.set_disabled(runtime(), user().username, username, True).public()
 
 
 @blp.route("/users/<string:username>/enable", methods=["POST"])
@@ -135,10 +94,7 @@ def disable_user(username: str):
 def enable_user(username: str):
     """Enable a disabled account again: its current token and password work again (sessions ended by the
     disabling stay ended)."""
-    try:
-        return runtime().accounts.set_disabled(username, False, actor=user().username).public()
-    except AccountError as exc:
-        return problem(404, str(exc))
+    return accounts.set_disabled(runtime(), user().username, username, False).public()
 
 
 @blp.route("/users/<string:username>/token", methods=["POST"])
@@ -147,7 +103,4 @@ def enable_user(username: str):
 @documents_errors(blp, 401, 403, 404)
 def reset_token(username: str):
     """Revoke the account's tokens and issue a new one, shown this once."""
-    try:
-        return {"username": username, "token": runtime().accounts.reset_token(username, actor=user().username)}
-    except AccountError as exc:
-        return problem(404, str(exc))
+    return {"username": username, "token": accounts.reset_token(runtime(), user().username, username)}

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from api.auth import require, user
-from api.problem import documents_errors, problem
+from api.problem import documents_errors
 from api.runtime import Blueprint, request_language, runtime
 from api.schemas import ListingSchema, OrganizationsSchema
-from directory import permissions
-from directory.errors import ListingNotFound
+from api.usecases import search
 
 blp = Blueprint("listings", __name__, url_prefix="/api/v1", description="Directory listings")
 
@@ -18,12 +17,7 @@ blp = Blueprint("listings", __name__, url_prefix="/api/v1", description="Directo
 @documents_errors(blp, 401, 403, 404)
 def get_listing(listing_id: str):
     """One listing: a service at a location, with hours, who it serves, eligibility, capacity and provenance."""
-    try:
-        view, etag, organization_id = runtime().search.listing(listing_id, request_language())
-    except ListingNotFound:
-        return problem(404, f"No listing {listing_id!r}.")
-    if not permissions.covers_organization(user(), "listing.read", organization_id):
-        return problem(403, "Providers see their own organisation's listings.")
+    view, etag = search.listing(runtime(), user(), listing_id, request_language())
     return view, 200, {"ETag": f'"{etag}"'}
 
 

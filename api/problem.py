@@ -98,15 +98,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict]:
 
 
 def _field_error(field: str, message: str) -> dict:
-    """A field error; vocabulary messages ('accepted values are a, b; did you mean 'c'?') also carry
-    the accepted values and suggestions as lists."""
-    entry: dict[str, Any] = {"field": field, "message": message}
-    if "accepted values are " in message:
-        accepted = message.split("accepted values are ", 1)[1].split(";", 1)[0]
-        entry["accepted"] = [v.strip() for v in accepted.split(",")]
-    if "did you mean " in message:
-        guesses = message.split("did you mean ", 1)[1].rstrip("?")
-        entry["did_you_mean"] = [g.strip(" '\"") for g in guesses.split(" or ")]
+    """A field error; a choice's message (``directory.vocabulary.ChoiceMessage``) also gives the accepted
+    values and the nearest ones as lists."""
+    entry: dict[str, Any] = {"field": field, "message": str(message)}
+    for key in ("accepted", "did_you_mean"):
+        if getattr(message, key, None):
+            entry[key] = list(getattr(message, key))
     return entry
 
 

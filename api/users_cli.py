@@ -66,8 +66,8 @@ def reset_command(username: str) -> None:
     click.echo(f"API token for {username} (shown once): {token}")
 
 
-DEMO = (("demo-admin", "admin", [], None), ("demo-casemanager", "case_manager", [], "hartford"),
-        ("demo-officer", "officer", [], "hartford"), ("demo-provider", "provider", ["org-0001"], None))
+DEMO = (("demo-admin", permissions.ADMIN, [], None), ("demo-casemanager", permissions.CASE_MANAGER, [], "hartford"),
+        ("demo-officer", permissions.OFFICER, [], "hartford"), ("demo-provider", permissions.PROVIDER, ["org-0001"], None))
 
 
 @users_group.command("demo")

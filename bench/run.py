@@ -144,7 +144,7 @@ def requests_for(n: int) -> tuple[list[dict], list[dict]]:
 def engine_bodies(settings: Settings, store: Store, match: list[dict], nearby: list[dict]) -> dict[str, list[dict]]:
     """The engine request bodies the API builds for these requests (the same schema, profile and
     query functions as api/match.py), for the round-trip and brute-force measurements."""
-    from api.match import MatchRequestSchema, NearbyQuerySchema  # noqa: PLC0415 - parse as the API does
+    from api.inputs import MatchRequestSchema, NearbyQuerySchema  # noqa: PLC0415 - parse as the API does
     from matching import query  # noqa: PLC0415
     from matching.profile import Profile, resolve_needs  # noqa: PLC0415
     from matching.service import NEARBY_GROUPS, SearchService  # noqa: PLC0415

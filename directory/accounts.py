@@ -21,11 +21,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import Elasticsearch
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory import permissions
-from directory.indices.catalogue import Catalogue
+from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.users import SigninFailureIndex, UserIndex, UsernameTaken
 from directory.settings import Settings
 
 ROLES = permissions.ROLES
@@ -38,7 +39,12 @@ MAX_SESSIONS = 20  # per account: signing in on a 21st device ends the oldest se
 
 
 class AccountError(ValueError):
-    """Bad account data (unknown role, provider without organisation, taken username...)."""
+    """Bad account data (unknown role, provider without organisation, taken username...); ``field`` names
+    the account field at fault."""
+
+    def __init__(self, message: str, field: str = "username"):
+        super().__init__(message)
+        self.field = field
 
 
 class AccountDisabled(Exception):
@@ -91,19 +97,17 @@ class Accounts:
         self.es = es
         self.settings = settings
         self.catalogue = Catalogue(es, settings)
-        self.index = self.catalogue.name("users")
-        self.failures_index = self.catalogue.name("signin_failures")
+        self.users = UserIndex(es, self.catalogue)
+        self.failures = SigninFailureIndex(es, self.catalogue)
+        self.index = self.users.index
+        self.failures_index = self.failures.index
         self._audit = audit or (lambda *a, **k: None)
 
     def ensure_index(self) -> None:
         self.catalogue.ensure("users", "signin_failures")
 
     def _get(self, username: str) -> tuple[dict, dict] | None:
-        try:
-            hit = self.es.get(index=self.index, id=username)
-        except NotFoundError:
-            return None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        return self.users.get(username)
 
     @staticmethod
     def _user(doc: dict) -> User:
@@ -120,17 +124,17 @@ class Accounts:
         if not USERNAME.match(username):
             raise AccountError("username must be 3-64 characters: lower-case letters, digits, . _ @ -")
         if role not in ROLES:
-            raise AccountError(f"role must be one of {', '.join(ROLES)}")
+            raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
         organizations = sorted(set(organizations or []))
         if permissions.bound_to_organizations(role) and not organizations:
-            raise AccountError(f"a {role} account must be bound to at least one organisation")
+            raise AccountError(f"a {role} account must be bound to at least one organisation", "role")
         if password is not None and len(password) < 12:
-            raise AccountError("passwords must have at least 12 characters")
+            raise AccountError("passwords must have at least 12 characters", "password")
         program = (program or "").strip().lower() or None
         if program and not PROGRAM.match(program):
-            raise AccountError("program must be 2-64 characters: lower-case letters, digits, . _ -")
+            raise AccountError("program must be 2-64 characters: lower-case letters, digits, . _ -", "program")
         if program and not permissions.in_a_program(role):
-            raise AccountError("only case managers and officers belong to a program")
+            raise AccountError("only case managers and officers belong to a program", "program")
         self.ensure_index()
         token, token_entry = self._new_token(username)
         now = _now().isoformat()
@@ -138,8 +142,8 @@ class Accounts:
                "program": program, "password_hash": generate_password_hash(password) if password else None, "tokens": {"items": [token_entry]},
                "disabled": False, "failed_logins": 0, "locked_until": None, "created_at": now, "updated_at": now}
         try:
-            self.es.index(index=self.index, id=username, document=doc, op_type="create", refresh=True)
-        except ConflictError:
+            self.users.create(username, doc)
+        except UsernameTaken:
             raise AccountError(f"the username {username!r} is taken") from None
         self._audit("account.create", actor=actor, field="account", new={"username": username, "role": role,
                                                                           "organizations": organizations,
@@ -161,9 +165,9 @@ class Accounts:
             change(doc)
             doc["updated_at"] = _now().isoformat()
             try:
-                self.es.index(index=self.index, id=username, document=doc, refresh=True, **seq)
+                self.users.save(username, doc, seq)
                 return doc
-            except ConflictError:
+            except StaleWrite:
                 continue
         raise AccountError(f"could not update {username!r}: too much contention")
 
@@ -182,17 +186,13 @@ class Accounts:
 
     def set_password(self, username: str, password: str, *, actor: str = "system") -> None:
         if len(password) < 12:
-            raise AccountError("passwords must have at least 12 characters")
+            raise AccountError("passwords must have at least 12 characters", "password")
         hashed = generate_password_hash(password)
         self._update(username, lambda d: d.update(password_hash=hashed, sessions={"items": []}))
         self._audit("account.password", actor=actor, field="account", new={"username": username})
 
     def list(self) -> list[User]:
-        if not self.es.indices.exists(index=self.index):
-            return []
-        resp = self.es.search(index=self.index, size=1000, sort=[{"username": "asc"}],
-                              source_excludes=["password_hash", "tokens"])
-        return [self._user(h["_source"]) for h in resp["hits"]["hits"]]
+        return [self._user(doc) for doc in self.users.list()]
 
     def get(self, username: str) -> User | None:
         found = self._get(username)
@@ -239,23 +239,20 @@ class Accounts:
             raise LoginLocked(datetime.fromisoformat(locked))
         if ok and not found[0].get("disabled"):
             if failures:
-                self.es.options(ignore_status=404).delete(index=self.failures_index, id=key)
+                self.failures.clear(key)
             return self._user(found[0])
         count = int((failures or {}).get("count") or 0) + 1
         doc = {"count": 0 if count >= MAX_FAILED_LOGINS else count, "updated_at": _now().isoformat(),
                "locked_until": (_now() + timedelta(minutes=LOCK_MINUTES)).isoformat() if count >= MAX_FAILED_LOGINS
                else None}
-        self.es.index(index=self.failures_index, id=key, document=doc, refresh=True)
+        self.failures.put(key, doc)
         if doc["locked_until"]:
             self._audit("signin.locked", actor="anonymous", field="account",
                         new={"username": username, "client": _digest(client)[:12]})
         return None
 
     def _failures(self, key: str) -> dict | None:
-        try:
-            return self.es.get(index=self.failures_index, id=key)["_source"]
-        except NotFoundError:
-            return None
+        return self.failures.get(key)
 
     # ----- browser sessions ---------------------------------------------------------------------
     def start_session(self, username: str) -> str:

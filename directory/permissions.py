@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
-ROLES = ("admin", "case_manager", "officer", "provider")
+# The roles, named here and nowhere else (tests/test_role_names.py): other modules read these names.
+ADMIN, CASE_MANAGER, OFFICER, PROVIDER = "admin", "case_manager", "officer", "provider"
+ROLES = (ADMIN, CASE_MANAGER, OFFICER, PROVIDER)
 
 ANY = "any"
 OWN_ORGANIZATION = "own organisation"

@@ -26,10 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch
 
 from directory import holds, permissions
 from directory.accounts import User
+from directory.indices.catalogue import StaleWrite
+from directory.indices.referrals import (ReferralIndex, ended_before_query, group_open_body, list_body,
+                                         unseen_body)
 from directory.referral_states import (MAX_GROUP, OPEN, STATUSES, TERMINAL, TRANSITIONS, ConsentMissing,
                                        IllegalTransition, ListingGone, NoBedLeft, ReferralNotFound, WrongSide,
                                        for_viewer, recount, scope_filter, sides, utcnow)
@@ -50,17 +53,17 @@ class Referrals:
     def __init__(self, es: Elasticsearch, settings: Settings, store: Store,
                  notify: Callable[[dict, dict], None] | None = None):
         self.es, self.settings, self.store = es, settings, store
-        self.index = store.catalogue.name("referrals")
+        self.records = ReferralIndex(es, store.catalogue)
+        self.index = self.records.index
         # notify(referral, event) after each change is written: outgoing webhooks (directory.webhooks).
         self.notify = notify or (lambda referral, event: None)
 
     # ----- reads ----------------------------------------------------------------------------------
     def _get(self, referral_id: str) -> tuple[dict, dict]:
-        try:
-            hit = self.es.get(index=self.index, id=referral_id)
-        except NotFoundError:
-            raise ReferralNotFound(referral_id) from None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        found = self.records.get(referral_id)
+        if found is None:
+            raise ReferralNotFound(referral_id)
+        return found
 
     def get(self, referral_id: str, user: User) -> dict:
         """The raw referral, if this account may see it (else ``ReferralNotFound``). Not audited: callers
@@ -80,12 +83,8 @@ class Referrals:
             filters.append({"term": {"group_id": group_id}})
         if participant_ref and permissions.may(user, "referral.send"):
             filters.append({"term": {"participant_ref": participant_ref}})
-        try:
-            resp = self.es.search(index=self.index, size=size, query={"bool": {"filter": filters}},
-                                  sort=[{"updated_at": "desc"}, {"id": "asc"}])
-        except NotFoundError:
-            return []
-        return [h["_source"] for h in resp["hits"]["hits"]]
+        resp = self.records.search(list_body(filters, size))
+        return [h["_source"] for h in resp["hits"]["hits"]] if resp else []
 
     def unseen(self, user: User) -> int:
         """Events on this account's referrals made by the other side since its side last looked."""
@@ -93,12 +92,8 @@ class Referrals:
         if scope in (None, permissions.ANY):
             return 0  # an administrator sees both sides: no side's badge is theirs
         field_name = "provider_unseen" if scope == permissions.OWN_ORGANIZATION else "referrer_unseen"
-        try:
-            resp = self.es.search(index=self.index, size=0, query={"bool": {"filter": [scope_filter(user)]}},
-                                  aggs={"n": {"sum": {"field": field_name}}})
-        except NotFoundError:
-            return 0
-        return int(resp["aggregations"]["n"]["value"] or 0)
+        resp = self.records.search(unseen_body(scope_filter(user), field_name))
+        return int(resp["aggregations"]["n"]["value"] or 0) if resp else 0
 
     def view(self, referral_id: str, user: User) -> dict:
         """The referral shown to a person: audited as a view; the provider's first view makes it
@@ -133,9 +128,9 @@ class Referrals:
             doc[f"{side}_seen"] = len(doc["events"])
             recount(doc)
             try:
-                self.es.index(index=self.index, id=referral_id, document=doc, refresh=True, **seq)
+                self.records.save(doc, seq)
                 return doc
-            except ConflictError:
+            except StaleWrite:
                 continue
         return doc
 
@@ -150,7 +145,7 @@ class Referrals:
         missing = [(d["id"], d["organization"]["id"]) for d in listings if d["organization"]["id"] not in consents]
         if missing:
             raise ConsentMissing(missing)
-        if not self.es.indices.exists(index=self.index):
+        if not self.records.exists():
             self.store.ensure_indices()
         now = utcnow().isoformat()
         group_id = secrets.token_hex(8)
@@ -171,8 +166,7 @@ class Referrals:
                 "decision": None, "decided_at": None, "decline_reason": None, "hold": None, "events": [event],
                 "referrer_seen": 1, "provider_seen": 0, "referrer_unseen": 0, "provider_unseen": 1,
             })
-        helpers.bulk(self.es, ({"_op_type": "create", "_index": self.index, "_id": d["id"], "_source": d}
-                               for d in made), refresh=True)
+        self.records.create_many(made)
         for doc in made:
             self.store.audit("referral.sent", actor=user.username, listing_id=doc["listing_id"], field="referral",
                              new={"id": doc["id"], "group_id": group_id, "status": "sent",
@@ -218,9 +212,9 @@ class Referrals:
             now = utcnow().isoformat()
             self._apply(doc, to, side, actor, reason, note, now, effect)
             try:
-                self.es.index(index=self.index, id=referral_id, document=doc, refresh=True, **seq)
+                self.records.save(doc, seq)
                 break
-            except ConflictError:
+            except StaleWrite:
                 continue
         else:
             self._undo(doc, effect, actor)
@@ -339,9 +333,8 @@ class Referrals:
         """The participant is placed: the other referrals of the group still open are withdrawn."""
         if enrolled.get("group_size", 1) < 2:
             return
-        resp = self.es.search(index=self.index, size=MAX_GROUP * 2, query={"bool": {"filter": [
-            {"term": {"group_id": enrolled["group_id"]}}, {"terms": {"status": list(OPEN)}}]}})
-        for hit in resp["hits"]["hits"]:
+        resp = self.records.search(group_open_body(enrolled["group_id"], list(OPEN), MAX_GROUP * 2))
+        for hit in (resp or {"hits": {"hits": []}})["hits"]["hits"]:
             if hit["_id"] == enrolled["id"]:
                 continue
             try:
@@ -354,13 +347,11 @@ class Referrals:
         """Delete closed and withdrawn referrals that ended more than ``referral_retention_days`` ago;
         returns how many (only counted with ``dry_run``). Audited without participant data."""
         cutoff = ((now or utcnow()) - timedelta(days=self.settings.referral_retention_days)).isoformat()
-        query = {"bool": {"filter": [{"terms": {"status": list(TERMINAL)}}, {"range": {"ended_at": {"lt": cutoff}}}]}}
-        try:
-            ids = [h["_id"] for h in helpers.scan(self.es, index=self.index, query={"query": query, "_source": False})]
-        except NotFoundError:
+        ids = self.records.ids(ended_before_query(list(TERMINAL), cutoff))
+        if ids is None:
             return 0
         if ids and not dry_run:
-            helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids), refresh=True)
+            self.records.delete_many(ids)
             self.store.audit("referral.purge", actor="retention", field="referral",
                              new={"deleted": len(ids), "ended_before": cutoff})
         return len(ids)

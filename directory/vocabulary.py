@@ -65,6 +65,20 @@ class Vocabulary:
         return code
 
 
+class ChoiceMessage(str):
+    """A field's validation message that also carries, as lists, the values the field accepts and the
+    accepted ones closest to what was sent. Marshmallow keeps a message object as it is in its error
+    dict, so a problem+json entry is built from these lists (``api.problem``), never from the words."""
+
+    accepted: list[str]
+    did_you_mean: list[str]
+
+    def __new__(cls, text: str, *, accepted: Iterable[str] = (), did_you_mean: Iterable[str] = ()) -> "ChoiceMessage":
+        message = super().__new__(cls, text)
+        message.accepted, message.did_you_mean = list(accepted), list(did_you_mean)
+        return message
+
+
 class UnknownTerm(ValueError):
     def __init__(self, vocabulary: Vocabulary, value: Any):
         self.vocabulary, self.value = vocabulary, value
@@ -158,7 +172,8 @@ class Choice(fields.String):
         try:
             return self.vocabulary.normalise(text)
         except UnknownTerm as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(ChoiceMessage(str(exc), accepted=self.vocabulary.codes,
+                                                did_you_mean=exc.did_you_mean)) from None
 
 
 # The names readers give a service when the source names no program (a federal facility row), with

@@ -29,10 +29,12 @@ import secrets
 import threading
 from datetime import datetime, timedelta, timezone
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch
 
 from directory import disclosure, webhook_targets
-from directory.indices.catalogue import Catalogue
+from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.webhooks import (DeliveryIndex, WebhookIndex, due_body, finished_before_query, log_body,
+                                        next_due_body)
 from directory.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,8 @@ class Webhooks:
     def __init__(self, es: Elasticsearch, settings: Settings):
         self.es, self.settings = es, settings
         catalogue = Catalogue(es, settings)
-        self.config_index, self.deliveries_index = catalogue.name("webhooks"), catalogue.name("deliveries")
+        self.targets, self.queue = WebhookIndex(es, catalogue), DeliveryIndex(es, catalogue)
+        self.config_index, self.deliveries_index = self.targets.index, self.queue.index
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -81,29 +84,18 @@ class Webhooks:
         secret = self._secret(organization_id, salt)
         doc = {"organization_id": organization_id, "url": url, "salt": salt, "set_by": by, "set_at": _now().isoformat(),
                "fingerprint": hashlib.sha256(secret.encode()).hexdigest()[:12]}
-        self.es.index(index=self.config_index, id=organization_id, document=doc, refresh=True)
+        self.targets.put(organization_id, doc)
         return {**self.public(doc), "secret": secret}
 
     def remove(self, organization_id: str) -> bool:
-        try:
-            self.es.delete(index=self.config_index, id=organization_id, refresh=True)
-            return True
-        except NotFoundError:
-            return False
+        return self.targets.delete(organization_id)
 
     def get(self, organization_id: str) -> dict | None:
-        try:
-            return self.es.get(index=self.config_index, id=organization_id)["_source"]
-        except NotFoundError:
-            return None
+        return self.targets.get(organization_id)
 
     def configured(self) -> list[dict]:
         """Every organisation's webhook (no secrets)."""
-        try:
-            resp = self.es.search(index=self.config_index, size=1000, sort=[{"organization_id": "asc"}])
-        except NotFoundError:
-            return []
-        return [self.public(h["_source"]) for h in resp["hits"]["hits"]]
+        return [self.public(doc) for doc in self.targets.all()]
 
     @staticmethod
     def public(doc: dict) -> dict:
@@ -128,7 +120,7 @@ class Webhooks:
             "referral": {k: shown.get(k) for k in PAYLOAD_FIELDS},
             "reason": seen.get("reason"), "href": f"/api/v1/referrals/{referral['id']}",
         }, separators=(",", ":"), sort_keys=True)
-        self.es.index(index=self.deliveries_index, id=delivery_id, refresh=True, document={
+        self.queue.add({
             "id": delivery_id, "organization_id": referral["organization_id"], "event": name,
             "referral_id": referral["id"], "url": config["url"], "body": body, "status": "pending", "attempts": 0,
             "created_at": now, "next_attempt_at": now, "last_attempt_at": None, "lease_until": None,
@@ -139,39 +131,27 @@ class Webhooks:
     def deliveries(self, *, organization_id: str | None = None, status: str | None = None,
                    size: int = 100) -> list[dict]:
         """The delivery log, newest first (bodies left out)."""
-        filters = [{"term": {k: v}} for k, v in (("organization_id", organization_id), ("status", status)) if v]
-        try:
-            resp = self.es.search(index=self.deliveries_index, size=size, query={"bool": {"filter": filters}},
-                                  sort=[{"created_at": "desc"}, {"id": "asc"}], source_excludes=["body"])
-        except NotFoundError:
-            return []
-        return [h["_source"] for h in resp["hits"]["hits"]]
+        hits = self.queue.search(log_body(organization_id=organization_id, status=status, size=size))
+        return [h["_source"] for h in hits or []]
 
     def deliver_due(self, now: datetime | None = None, size: int = 20) -> int:
         """Send every pending delivery that is due and not leased by another sender; returns how many
         were attempted."""
         now = now or _now()
-        try:
-            self.es.indices.refresh(index=self.deliveries_index)
-            resp = self.es.search(index=self.deliveries_index, size=size, seq_no_primary_term=True,
-                                  sort=[{"next_attempt_at": "asc"}], query={"bool": {
-                                      "filter": [{"term": {"status": "pending"}},
-                                                 {"range": {"next_attempt_at": {"lte": now.isoformat()}}}],
-                                      "must_not": [{"range": {"lease_until": {"gt": now.isoformat()}}}]}})
-        except NotFoundError:
+        hits = self.queue.search(due_body(now.isoformat(), size), fresh=True)
+        if hits is None:
             return 0
         attempted = 0
-        for hit in resp["hits"]["hits"]:
+        for hit in hits:
             doc = hit["_source"]
             lease = now + timedelta(seconds=self.settings.webhook_timeout + 10)
             try:  # claim it: only one sender wins
-                claimed = self.es.index(index=self.deliveries_index, id=hit["_id"], refresh=True,
-                                        document={**doc, "lease_until": lease.isoformat()},
-                                        if_seq_no=hit["_seq_no"], if_primary_term=hit["_primary_term"])
-            except ConflictError:
+                claimed = self.queue.save({**doc, "lease_until": lease.isoformat()},
+                                          {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]})
+            except StaleWrite:
                 continue
             attempted += 1
-            self._attempt(doc, {"if_seq_no": claimed["_seq_no"], "if_primary_term": claimed["_primary_term"]})
+            self._attempt(doc, claimed)
         return attempted
 
     def _attempt(self, doc: dict, seq: dict) -> None:
@@ -202,17 +182,12 @@ class Webhooks:
         log.info("webhook delivery %s (%s) to %s: attempt %d, %s %s", doc["id"], doc["event"], doc["organization_id"],
                  doc["attempts"], doc["status"], doc["last_status"] or doc["last_error"])
         try:
-            self.es.index(index=self.deliveries_index, id=doc["id"], document=doc, refresh=True, **seq)
-        except ConflictError:
+            self.queue.save(doc, seq)
+        except StaleWrite:
             pass  # our lease ran out and another sender took it over: its record stands
 
     def _next_due(self) -> datetime | None:
-        try:
-            resp = self.es.search(index=self.deliveries_index, size=1, query={"term": {"status": "pending"}},
-                                  sort=[{"next_attempt_at": "asc"}], source_includes=["next_attempt_at"])
-        except NotFoundError:
-            return None
-        hits = resp["hits"]["hits"]
+        hits = self.queue.search(next_due_body())
         return datetime.fromisoformat(hits[0]["_source"]["next_attempt_at"]) if hits else None
 
     # ----- the sender thread ----------------------------------------------------------------------
@@ -253,14 +228,7 @@ class Webhooks:
     def purge(self, before: datetime) -> int:
         """Delete delivered and failed deliveries created before ``before``."""
         # No delete-by-query in this engine build (no reindex module): scan, then bulk deletes.
-        query = {"bool": {"filter": [{"terms": {"status": ["delivered", "failed"]}},
-                                     {"range": {"created_at": {"lt": before.isoformat()}}}]}}
-        try:
-            ids = [h["_id"] for h in helpers.scan(self.es, index=self.deliveries_index,
-                                                  query={"query": query, "_source": False})]
-        except NotFoundError:
-            return 0
+        ids = self.queue.ids(finished_before_query(before.isoformat()))
         if ids:
-            helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.deliveries_index, "_id": i} for i in ids),
-                         refresh=True)
-        return len(ids)
+            self.queue.delete_many(ids)
+        return len(ids or [])

@@ -9,7 +9,8 @@ from directory import eligibility, model, taxonomy
 from directory.eligibility import DIMENSIONS, Dimension, definitely_ineligible
 from directory.listing_edits import set_path
 from ingest.readers.provider_csv import COLUMNS
-from api.provider import EDIT_PATHS, ListingEditSchema
+from api.inputs import ListingEditSchema
+from api.usecases.listings import EDIT_PATHS
 from directory.listing_edits import EDITABLE_FIELDS
 
 

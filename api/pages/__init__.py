@@ -7,6 +7,7 @@ import re
 
 from flask import Flask
 
+from api.pages import account, admin, casemanager, officer, provider, referrals  # noqa: F401 - their routes
 from api.pages.common import error_page, pages, wants_page
 from api.runtime import request_language
 from directory.vocabulary import LANGUAGES, service_name
@@ -46,8 +47,6 @@ def results_points(results: list[dict]) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
-    from api.pages import account, admin, casemanager, officer, provider, referrals  # noqa: F401 - routes
-
     app.register_blueprint(pages)
     app.config["LEAD_MAP_TILE_URL"] = app.extensions["lead"].settings.map_tile_url
     app.jinja_env.globals["results_points"] = results_points

@@ -8,23 +8,26 @@ from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from api.admin import NewUserSchema, UnknownOrganizations, new_account
+from api.inputs import NewUserSchema
 from api.referral_schemas import WebhookRequestSchema
 from api.pages import listing_form as LF
 from api.pages.common import error_page, no_store, page_for, pages
 from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.runtime import request_language, runtime
-from api.suggestions import SuggestionRefused, decide
-from directory.accounts import ROLES, AccountError
+from api.usecases import accounts, suggestions, webhooks
+from api.usecases.accounts import UnknownOrganizations
+from api.usecases.errors import Invalid, NotFound, Refused
+from directory import permissions
+from directory.accounts import ROLES
 from directory.errors import ListingNotFound
 
 # The account form's fields, named as its labels name them.
 ACCOUNT_FIELDS = {"username": lambda: _("Username"), "role": lambda: _("Role"), "organizations": lambda: _("Organisations"),
                   "display_name": lambda: _("Full name"), "program": lambda: _("Program"),
                   "password": lambda: _("Password")}
-ROLE_NAMES = {"admin": lambda: _("Administrator"), "case_manager": lambda: _("Case manager"),
-              "officer": lambda: _("Police officer"), "provider": lambda: _("Provider")}
+ROLE_NAMES = {permissions.ADMIN: lambda: _("Administrator"), permissions.CASE_MANAGER: lambda: _("Case manager"),
+              permissions.OFFICER: lambda: _("Police officer"), permissions.PROVIDER: lambda: _("Provider")}
 
 
 @pages.app_template_filter("role_name")
@@ -57,24 +60,24 @@ def admin_accounts():
                        if request.form.get("display_name", "").strip() else {}),
                     **({"program": request.form["program"].strip()} if request.form.get("program", "").strip() else {}),
                     **({"password": request.form["password"]} if request.form.get("password") else {})})
-                created, token = new_account(body, actor=g.user.username)
+                created, token = accounts.create(rt, g.user.username, body)
                 shown, message = (created.username, token), _("Account %(name)s created.", name=created.username)
             elif action == "disable":
-                rt.accounts.set_disabled(username, True, actor=g.user.username)
+                accounts.set_disabled(rt, g.user.username, username, True)
                 message = _("%(name)s is disabled and signed out everywhere.", name=username)
             elif action == "enable":
-                rt.accounts.set_disabled(username, False, actor=g.user.username)
+                accounts.set_disabled(rt, g.user.username, username, False)
                 message = _("%(name)s can sign in again.", name=username)
             elif action == "token":
-                shown = (username, rt.accounts.reset_token(username, actor=g.user.username))
+                shown = (username, accounts.reset_token(rt, g.user.username, username))
                 message = _("A new API token was made for %(name)s; the old one no longer works.", name=username)
         except ValidationError as exc:
             error = "; ".join(f"{ACCOUNT_FIELDS[e['field']]() if e['field'] in ACCOUNT_FIELDS else e['field']}: "
                               f"{page_message(e['message'])}" for e in flatten_messages(exc.messages))
         except UnknownOrganizations as exc:
             error = _("No organisation %(ids)s in the directory.", ids=", ".join(exc.missing))
-        except AccountError as exc:
-            error = page_message(str(exc))
+        except Refused as exc:  # a field of the account, or no such account
+            error = page_message(exc.errors[0]["message"] if exc.errors else exc.detail)
     resp = make_response(render_template("admin/accounts.html", title=_("Accounts"), users=rt.accounts.list(),
                                          roles=ROLES, shown=shown, message=message, error=error,
                                          form=request.form if error else {}), 422 if error else 200)
@@ -109,12 +112,12 @@ def admin_suggestions():
     message, error = None, None
     if request.method == "POST":
         try:
-            decided = decide(request.form.get("id", ""), request.form.get("action") == "accept",
-                             request.form.get("note", "").strip() or None)
+            decided = suggestions.decide(rt, g.user, request.form.get("id", ""), request.form.get("action") == "accept",
+                                         request.form.get("note", "").strip() or None)
             message = _("Accepted: the listing now shows the change.") if decided["status"] == "accepted" \
                 else _("Rejected: nothing was changed.")
-        except SuggestionRefused as exc:
-            error = page_message(str(exc))
+        except Refused as exc:
+            error = page_message(exc.detail)
     status = request.args.get("status", "pending")
     items = rt.suggestions.list(status=status if status in ("pending", "accepted", "rejected") else None)
     lang = request_language()
@@ -153,23 +156,25 @@ def admin_webhooks():
     shown, message, error = None, None, None
     if request.method == "POST":
         org, action = request.form.get("organization_id", "").strip(), request.form.get("action")
-        if action == "remove" and rt.webhooks.remove(org):
-            rt.store.audit("webhook.remove", actor=g.user.username, field="webhook", new={"organization_id": org})
-            message = _("%(org)s gets no more webhook calls.", org=org)
+        if action == "remove":
+            try:
+                webhooks.remove(rt, g.user, org)
+                message = _("%(org)s gets no more webhook calls.", org=org)
+            except NotFound:
+                pass  # nothing to remove: the list below shows it
         elif action == "set":
             try:
                 body = WebhookRequestSchema().load({"url": request.form.get("url", "").strip()})
             except ValidationError:
                 error = _("Type the full address of the provider's endpoint, starting with https://.")
             else:
-                if org not in rt.store.listings.organization_ids([org]):
-                    error = _("No organisation %(ids)s in the directory.", ids=org)
-                else:
-                    rt.store.ensure_indices()
-                    shown = rt.webhooks.configure(org, body["url"], by=g.user.username)
-                    rt.store.audit("webhook.set", actor=g.user.username, field="webhook",
-                                   new={"organization_id": org, "url": body["url"], "fingerprint": shown["fingerprint"]})
+                try:
+                    shown = webhooks.configure(rt, g.user, org, body["url"])
                     message = _("Webhook set for %(org)s.", org=org)
+                except webhooks.UnknownOrganization:
+                    error = _("No organisation %(ids)s in the directory.", ids=org)
+                except Invalid:
+                    error = _("Type the full address of the provider's endpoint, starting with https://.")
     html = render_template("admin/webhooks.html", title=_("Webhooks"), webhooks=rt.webhooks.configured(),
                            deliveries=rt.webhooks.deliveries(size=50), shown=shown, message=message, error=error,
                            form=request.form if error else {})

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import make_response, render_template, request, session
+from flask import g, make_response, render_template, request, session
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from api.match import MatchRequestSchema, profile_from
+from api.inputs import MatchRequestSchema
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
 from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.runtime import LANGUAGES as UI_LANGUAGES
 from api.runtime import request_language, runtime
+from api.usecases import search
+from api.usecases.search import PlaceNotFound, UnknownNeeds
 from directory import eligibility, hours, taxonomy
-from directory.places import PlaceError
 from directory.vocabulary import LANGUAGES
-from matching.profile import NeedError
 
 DISTANCES = (2, 5, 10, 25, 50)
 DEFAULTS = {"urgency": "this_week", "max_miles": "10", "limit": "10"}
@@ -171,13 +171,13 @@ def match_results():
     out = None
     try:
         body = MatchRequestSchema().load(request_body(form))
-        out = runtime().search.match(profile_from(body), request_language(), outcomes=True)
+        out = search.match(runtime(), g.user, body, request_language(), outcomes=True)
     except ValidationError as exc:
         errors = _errors(exc.messages)
-    except NeedError:
+    except UnknownNeeds:
         errors = {"needs": ""}
-    except PlaceError as exc:
-        errors = {"near": str(exc)}
+    except PlaceNotFound as exc:
+        errors = {"near": exc.errors[0]["message"]}
     status = 200 if out is not None else 422
     return no_store(make_response(_render(form=form, errors=_friendly(errors), out=out), status))
 

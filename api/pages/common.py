@@ -10,7 +10,8 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.auth import csrf_matches, csrf_token, session_state
-from api.runtime import request_language
+from api.runtime import request_language, runtime
+from api.usecases.referrals import unseen_count
 from directory import permissions
 from directory.accounts import User
 
@@ -149,11 +150,9 @@ def page_globals() -> dict:
 
 def _nav_counts(person: User | None) -> dict[str, int]:
     """Badges in the menu: referral events the person's side has not seen yet."""
-    from api.pages.referrals import unseen_count
-
     if person is None or request.blueprint != "pages":
         return {}
-    n = unseen_count(person)
+    n = unseen_count(runtime(), person)
     side = "pages.referrals_list" if permissions.may(person, "referral.send") else "pages.provider_inbox"
     return {side: n} if n else {}
 

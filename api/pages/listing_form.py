@@ -140,6 +140,12 @@ def error_lines(exc: ValidationError, lang: str) -> list[str]:
         pairs = [(e["field"], e["message"]) for e in flatten_messages(exc.messages)]
     else:
         pairs = error_messages(exc)
+    return lines_for(pairs, lang)
+
+
+def lines_for(pairs: list[tuple[str, str]], lang: str) -> list[str]:
+    """(field path, message) pairs -> the lines ``error_lines`` shows (a write refused by the store names
+    record paths: ``eligibility.min_age``)."""
     said = {"hours": _("Write the hours like the example, e.g. Mo-Fr 08:00-17:00; Sa 09:00-12:00."),
             "min_age": _("Type ages between 0 and 120, the youngest no older than the oldest."),
             "max_age": _("Type ages between 0 and 120, the youngest no older than the oldest."),

@@ -6,13 +6,14 @@ from flask import make_response, render_template, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from api.match import NearbyQuerySchema, PlaceQuerySchema
+from api.inputs import NearbyQuerySchema, PlaceQuerySchema
 from api.pages.casemanager import at_label, language_choices
 from api.pages.common import no_store, page_for, pages
 from api.pages.mapsvg import result_map
 from api.runtime import request_language, runtime
+from api.usecases import search
+from api.usecases.search import PlaceNotFound
 from directory import taxonomy
-from directory.places import PlaceError
 from matching.service import location_view
 
 
@@ -36,23 +37,19 @@ def nearby():
         # Enter (or a phone's Go key) in the place box without a need chosen yet: the place only, never a need.
         try:
             loaded = PlaceQuerySchema().load({k: v for k, v in args.items() if k in ("near", "lat", "lon")})
-            point = runtime().search.locate(lat=loaded.get("lat"), lon=loaded.get("lon"), near=loaded.get("near"))
+            point = search.locate(runtime(), loaded)
             label = location_view(point, request_language())["label"]
             place_set = _("Near %(place)s. Now choose what is needed.", place=label) if label \
                 else _("Now choose what is needed.")
         except ValidationError:
             error = _("Type a ZIP code, town, neighbourhood or street corner, or use your location.")
-        except PlaceError:
+        except PlaceNotFound:
             error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
     elif "need" in args:
         try:
             loaded = NearbyQuerySchema().load({**{k: v for k, v in args.items() if k != "language"}, "limit": 6,
                                                "language": [args["language"]] if args.get("language") else []})
-            search = runtime().search
-            point = search.locate(lat=loaded.get("lat"), lon=loaded.get("lon"), zip_code=loaded.get("zip"),
-                                  near=loaded.get("near"))
-            out = search.nearby(point, loaded["need"], miles=loaded["radius"], limit=loaded["limit"],
-                                lang=request_language(), at=loaded.get("at"), languages=loaded["language"] or None)
+            out = search.nearby(runtime(), loaded, request_language())
         except ValidationError as exc:
             if "near" in exc.messages or "lat" in exc.messages:
                 error = _("Type a ZIP code, town, neighbourhood or street corner, or use your location.")
@@ -62,7 +59,7 @@ def nearby():
                 error = _("Choose a language from the list.")
             else:
                 error = _("Choose what you need from the buttons.")
-        except PlaceError:
+        except PlaceNotFound:
             error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
     big, more = buttons("officer"), buttons("officer_more")
     labels = dict(big + more)

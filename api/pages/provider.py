@@ -9,14 +9,14 @@ from marshmallow import ValidationError
 
 from api.pages import listing_form as LF
 from api.pages.common import error_page, no_store, page_for, pages
+from api.inputs import CapacitySchema, ListingEditSchema
 from api.pages.messages import page_message
 from api.problem import flatten_messages
-from api.provider import CapacitySchema, Forbidden, ListingEditSchema, edit_paths, new_capacity, write_listing
 from api.runtime import request_language, runtime
-from api.suggestions import SuggestionRefused, suggest
+from api.usecases import listings, suggestions
+from api.usecases.errors import Conflict, Refused, Stale
 from directory import permissions
-from directory.model import error_messages
-from directory.errors import ListingNotFound, VersionConflict
+from directory.errors import ListingNotFound
 from matching.query import Browse
 
 
@@ -81,25 +81,23 @@ def provider_capacity(listing_id: str):
     confirm = request.form.get("action") == "confirm"
     try:
         if confirm:
-            current = (rt.store.get(listing_id)[0].get("record") or {}).get("capacity")
-            if not current:
-                return _home({listing_id: {"kind": "error", "text": _("There are no figures to confirm yet; "
-                                                                     "enter them and save.")}}, 409)
-            write_listing(listing_id, {"capacity": new_capacity(current, g.user)}, who=g.user,
-                          if_version=request.form.get("etag"), capacity_kind="confirm")
+            listings.confirm_capacity(rt, g.user, listing_id, if_version=request.form.get("etag"))
         else:
-            write_listing(listing_id, {"capacity": new_capacity(body, g.user)}, who=g.user,
-                          if_version=request.form.get("etag"), capacity_kind="update")
-    except Forbidden:
-        return error_page(403)
-    except VersionConflict:
+            listings.set_capacity(rt, g.user, listing_id, body, if_version=request.form.get("etag"))
+    except Stale:
         cap = view["capacity"]
         return _home({listing_id: {"kind": "conflict", "text": _(
             "Someone else updated this listing after you opened the page. It now says: %(now)s. "
             "Check the figures below and save again if yours are right.", now=cap["text"]),
             "mine": body}}, 409)
-    except ValidationError as exc:
-        return _home({listing_id: {"kind": "error", "text": "; ".join(page_message(m) for _f, m in error_messages(exc))}}, 422)
+    except Conflict:  # confirming figures never posted
+        return _home({listing_id: {"kind": "error", "text": _("There are no figures to confirm yet; "
+                                                             "enter them and save.")}}, 409)
+    except Refused as exc:
+        if exc.status != 422:
+            raise  # not found or not this person's: the error page
+        return _home({listing_id: {"kind": "error", "text": "; ".join(page_message(e["message"])
+                                                                      for e in exc.errors or [])}}, 422)
     text = _("Confirmed: the figures are still accurate.") if confirm else _("Saved. Search shows the new figures now.")
     return _home({listing_id: {"kind": "ok", "text": text}})
 
@@ -141,13 +139,11 @@ def provider_edit(listing_id: str):
         return _form_page(view, etag, mode="edit", errors=[_("Nothing was changed.")])
     try:
         loaded = ListingEditSchema().load(changes)
-        write_listing(listing_id, edit_paths(loaded), who=g.user, if_version=request.form.get("etag"))
+        listings.edit(runtime(), g.user, listing_id, loaded, if_version=request.form.get("etag"))
     except ValidationError as exc:
         return _form_page(view, request.form.get("etag") or etag, mode="edit", values=mine, base=base,
                           errors=LF.error_lines(exc, request_language()), status=422)
-    except Forbidden:
-        return error_page(403)
-    except VersionConflict:
+    except Stale:
         # Show what someone else changed since this form was opened; keep this person's values to retry.
         # The form shows the listing as it is now with only this person's own changes on top, so saving
         # again never puts back what the other person changed.
@@ -160,6 +156,12 @@ def provider_edit(listing_id: str):
                           conflict=LF.differences(base, now, request_language()),
                           yours=LF.differences({k: now.get(k) for k in changes}, changes, request_language()),
                           status=409)
+    except Refused as exc:
+        if exc.status != 422:
+            raise  # not found or not this person's: the error page
+        return _form_page(view, request.form.get("etag") or etag, mode="edit", values=mine, base=base,
+                          errors=LF.lines_for([(e["field"], e["message"]) for e in exc.errors or []],
+                                              request_language()), status=422)
     return redirect(url_for("pages.provider_home", saved=listing_id) + f"#listing-{listing_id}")
 
 
@@ -190,12 +192,12 @@ def suggest_listing(listing_id: str):
                           note=note, status=422)
     try:
         loaded = ListingEditSchema().load(changes)
-        suggest(listing_id, loaded, note or None)
+        suggestions.suggest(runtime(), g.user, listing_id, loaded, note or None)
     except ValidationError as exc:
         return _form_page(view, etag, mode="suggest", values=mine, base=base,
                           errors=LF.error_lines(exc, request_language()), note=note, status=422)
-    except SuggestionRefused as exc:
-        return error_page(exc.status, message=page_message(str(exc)))
+    except Refused as exc:
+        return error_page(exc.status, message=page_message(exc.detail))
     resp = make_response(render_template("message.html", title=_("Thank you"),
                                          message=_("Your suggestion was sent. An administrator will review it.")))
     return no_store(resp)

@@ -16,11 +16,11 @@ from api.pages.common import error_page, no_store, page_for, pages
 from api.pages.messages import page_message
 from api.problem import flatten_messages
 from api.referral_schemas import NewReferralSchema, StatusChangeSchema
-from api.referrals import Refused, change_status, send_referrals
 from api.runtime import request_language, runtime
-from directory import permissions, taxonomy
-from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE
-from directory.referral_states import MAX_GROUP, OPEN, SHAREABLE, ReferralNotFound, sides
+from api.usecases import referrals
+from api.usecases.errors import NotFound, Refused
+from directory import taxonomy
+from directory.referral_states import MAX_GROUP, OPEN, SHAREABLE, sides
 from directory.errors import ListingNotFound
 from matching.service import NEARBY_GROUPS
 
@@ -125,12 +125,12 @@ def referral_send():
         raw["note"] = form["note"].strip()
     errors: dict[str, str] = {}
     try:
-        made = send_referrals(NewReferralSchema().load(raw), g.user)
+        made = referrals.send(runtime(), g.user, NewReferralSchema().load(raw))
     except ValidationError as exc:
         errors = {e["field"].split("[")[0].split(".")[0]: e["message"] for e in flatten_messages(exc.messages)}
     except Refused as exc:
-        errors = {e["field"].split("[")[0]: e["message"] for e in exc.extra.get("errors") or [{"field": "listing_ids",
-                                                                                             "message": str(exc)}]}
+        errors = {e["field"].split("[")[0]: e["message"] for e in exc.errors or [{"field": "listing_ids",
+                                                                                 "message": exc.detail}]}
     if errors:
         said = {"participant_ref": _("Type the participant's case id from your program's system: no name, no date "
                                      "of birth (letters, digits and - . _ : /)."),
@@ -138,7 +138,7 @@ def referral_send():
                 "needs": _("Choose at least one need."), "note": _("Keep the note under 500 characters.")}
         return _new_form(_chosen_listings(ids), needs=form.getlist("needs"), urgency=raw["urgency"], form=form,
                          errors={k: said.get(k, page_message(v)) for k, v in errors.items()}, status=422)
-    return redirect(url_for("pages.referrals_list", sent=made[0]["group_id"]))
+    return redirect(url_for("pages.referrals_list", sent=made["group_id"]))
 
 
 # ----- the referrer's list and every referral's detail ------------------------------------------------------
@@ -148,8 +148,7 @@ def referrals_list():
     rt = runtime()
     show = request.args.get("show", "open")
     statuses = list(OPEN) if show == "open" else None
-    found = rt.referrals.search(g.user, statuses=statuses, group_id=request.args.get("sent"))
-    shown = rt.referrals.looked_at(found, g.user, seen=False)
+    shown = referrals.listed(rt, g.user, statuses=statuses, group_id=request.args.get("sent"), inbox=False)
     sent = request.args.get("sent")
     html = render_template("referrals.html", title=_("Referrals"), referrals=shown, show=show, labels=_labels(),
                            sent=len(shown) if sent else 0)
@@ -159,8 +158,8 @@ def referrals_list():
 def _detail(referral_id: str, *, error: str | None = None, done: str | None = None, status: int = 200):
     rt = runtime()
     try:
-        shown = rt.referrals.view(referral_id, g.user)
-    except ReferralNotFound:
+        shown = referrals.view(rt, g.user, referral_id)
+    except NotFound:
         return error_page(404)
     listing = _listing_view(shown["listing_id"])
     html = render_template("referral.html", title=_("Referral"), r=shown, listing=listing, labels=_labels(),
@@ -191,7 +190,7 @@ def referral_status(referral_id: str):
         if request.form.get(name, "").strip():
             raw[name] = request.form[name].strip()[:500]
     try:
-        changed = change_status(referral_id, StatusChangeSchema().load(raw), g.user)
+        changed = referrals.change_status(runtime(), g.user, referral_id, StatusChangeSchema().load(raw))
     except ValidationError as exc:
         fields = {e["field"] for e in flatten_messages(exc.messages)}
         message = _("Choose a reason to decline.") if "reason" in fields else _("That change is not possible.")
@@ -199,7 +198,7 @@ def referral_status(referral_id: str):
     except Refused as exc:
         if exc.status == 404:
             return error_page(404)
-        if exc.status == 409 and str(exc).startswith("No bed left"):
+        if isinstance(exc, referrals.NoBed):
             message = _("No bed left: every open bed is held for another referral. Decline it, or update your "
                         "bed count first.")
         elif exc.status == 409 and exc.extra.get("current_status"):
@@ -225,8 +224,7 @@ def _back(back: str, referral_id: str, message: str, status: int):
 def _inbox(*, error: tuple[str, str] | None = None, done: str | None = None, status: int = 200):
     rt = runtime()
     show = request.args.get("show", "open")
-    found = rt.referrals.search(g.user, statuses=list(OPEN) if show == "open" else None)
-    shown = rt.referrals.looked_at(found, g.user, seen=True)
+    shown = referrals.listed(rt, g.user, statuses=list(OPEN) if show == "open" else None, inbox=True)
     listings = {lid: _listing_view(lid) for lid in dict.fromkeys(r["listing_id"] for r in shown)}
     html = render_template("inbox.html", title=_("Referrals inbox"), referrals=shown, listings=listings, show=show,
                            labels=_labels(), error=error, done=done, hold_hours=rt.settings.referral_hold_hours)
@@ -237,15 +235,3 @@ def _inbox(*, error: tuple[str, str] | None = None, done: str | None = None, sta
 @page_for("referral.inbox")
 def provider_inbox():
     return _inbox(done=request.args.get("done"))
-
-
-def unseen_count(person) -> int:  # noqa: ANN001 - a directory.accounts.User
-    """The header badge: events on this person's referrals their side has not seen. A badge is not worth an
-    error page: when the engine does not answer (an error page may be saying just that) it is left out."""
-    if person is None or permissions.scope(person, "referral.follow") == permissions.ANY:
-        return 0  # an administrator sees both sides of every referral: no badge is theirs
-    try:
-        return runtime().referrals.unseen(person)
-    except (*ENGINE_UNAVAILABLE, ENGINE_ERROR):
-        return 0
-

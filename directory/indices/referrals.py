@@ -1,15 +1,61 @@
-"""The referrals index (``<prefix>-referrals``): searches other layers run over it."""
+"""The referrals index (``<prefix>-referrals``): one document per referral, written with the engine's
+sequence numbers, and the bodies of the searches over it (``directory.referrals`` keeps the rules)."""
 from __future__ import annotations
 
-from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
-from directory.indices.catalogue import Catalogue
+from directory.indices.catalogue import Catalogue, StaleWrite
+
+
+def list_body(filters: list[dict], size: int) -> dict:
+    """The referrals matching ``filters``, most recently changed first."""
+    return {"size": size, "query": {"bool": {"filter": filters}}, "sort": [{"updated_at": "desc"}, {"id": "asc"}]}
+
+
+def unseen_body(scope: dict, field: str) -> dict:
+    """The sum of one side's unseen-event counts over the referrals in ``scope``."""
+    return {"size": 0, "query": {"bool": {"filter": [scope]}}, "aggs": {"n": {"sum": {"field": field}}}}
+
+
+def group_open_body(group_id: str, statuses: list[str], size: int) -> dict:
+    """The referrals of one group still in one of ``statuses``."""
+    return {"size": size, "query": {"bool": {"filter": [{"term": {"group_id": group_id}},
+                                                        {"terms": {"status": statuses}}]}}}
+
+
+def ended_before_query(statuses: list[str], cutoff: str) -> dict:
+    """Referrals in a final status that ended before ``cutoff`` (retention)."""
+    return {"bool": {"filter": [{"terms": {"status": statuses}}, {"range": {"ended_at": {"lt": cutoff}}}]}}
 
 
 class ReferralIndex:
     def __init__(self, es: Elasticsearch, catalogue: Catalogue):
         self.es = es
+        self.catalogue = catalogue
         self.index = catalogue.name("referrals")
+
+    def exists(self) -> bool:
+        return self.catalogue.exists("referrals")
+
+    def get(self, referral_id: str) -> tuple[dict, dict] | None:
+        """The referral and the sequence numbers to change it with, or None."""
+        try:
+            hit = self.es.get(index=self.index, id=referral_id)
+        except NotFoundError:
+            return None
+        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+
+    def save(self, doc: dict, seq: dict) -> None:
+        """Write a referral read with ``seq``; raises ``StaleWrite`` when it changed meanwhile."""
+        try:
+            self.es.index(index=self.index, id=doc["id"], document=doc, refresh=True, **seq)
+        except ConflictError:
+            raise StaleWrite(doc["id"]) from None
+
+    def create_many(self, docs: list[dict]) -> None:
+        """New referrals (a group), searchable when this returns."""
+        helpers.bulk(self.es, ({"_op_type": "create", "_index": self.index, "_id": d["id"], "_source": d}
+                               for d in docs), refresh=True)
 
     def search(self, body: dict) -> dict | None:
         """One search request over the referrals; None when no referral index exists yet."""
@@ -17,3 +63,13 @@ class ReferralIndex:
             return self.es.search(index=self.index, body=body).body
         except NotFoundError:
             return None
+
+    def ids(self, query: dict) -> list[str] | None:
+        """The ids of every referral matching ``query`` (scrolled); None when there is no index yet."""
+        try:
+            return [h["_id"] for h in helpers.scan(self.es, index=self.index, query={"query": query, "_source": False})]
+        except NotFoundError:
+            return None
+
+    def delete_many(self, ids: list[str]) -> None:
+        helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids), refresh=True)
