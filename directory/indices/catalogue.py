@@ -59,6 +59,9 @@ SPECS: tuple[IndexSpec, ...] = (
     ), PRIORITY_ACCOUNTS),
     IndexSpec("counters", "counters", "rate-limit and sign-in throttle counts every worker shares (indices.counters)",
               _strict(expires_at={"type": "double"}), PRIORITY_ACCOUNTS),
+    IndexSpec("account_changes", "account-changes", "one document rewritten on every account change: the "
+              "generation every worker's account cache checks (directory.accounts)", _strict(at=_DATE),
+              PRIORITY_ACCOUNTS),
     IndexSpec("signin_failures", "signin-failures", "failed sign-ins per (username, client) and lock-outs",
               _strict(count=_INT, locked_until=_DATE, updated_at=_DATE), PRIORITY_ACCOUNTS),
     IndexSpec("edits", "edits", "provider edits and capacity, one durable record per listing", _strict(
