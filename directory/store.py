@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
 from directory import capacity, documents, model
 from directory.errors import VersionConflict
@@ -136,17 +136,19 @@ class Store:
         order = f"{hit['_index']}:{resp['_seq_no']:015d}"
         for field_change in pending.values():
             field_change["order"] = order
-        if capacity_kind and "capacity" in changes:
-            self.history.record(listing_id, doc["organization"]["id"], new_record["capacity"]["log"][-1:])
         self.edits.save(listing_id, pending, actor=actor, first=edit_hit)
         live = self.listings.live_index()
         if live != hit["_index"]:
             # A rebuild went live while this edit was being written: carry it over.
             self.listings.reapply(live, listing_id)
-        for path in changes:
-            old, new = get_path(old_record, path), pending[path]["value"]
-            if old != new:
-                self.audit("edit", actor=actor, listing_id=listing_id, field=path, old=old, new=new,
-                                  source=source)
+        # The capacity history's copy and the audit events go in one request (the history's own copy is the
+        # listing's log, written above: an entry missing here is copied when the history is next read).
+        trail = [{"action": "edit", "actor": actor, "listing_id": listing_id, "field": path,
+                  "old": get_path(old_record, path), "new": pending[path]["value"], "source": source}
+                 for path in changes if get_path(old_record, path) != pending[path]["value"]]
+        copies = self.history.actions(listing_id, doc["organization"]["id"], new_record["capacity"]["log"][-1:]) \
+            if capacity_kind and "capacity" in changes else []
+        if copies or trail:
+            helpers.bulk(self.es, copies + self.audit_trail.actions(trail))
         return EditResult(doc, doc["etag"], order)
 

@@ -25,13 +25,18 @@ class CapacityHistory:
         self.es = es
         self.index = catalogue.name("capacity_history")
 
-    def record(self, listing_id: str, organization_id: str, entries: list[dict]) -> None:
-        """Copy log entries to the history index (idempotent: ids are listing and revision). It does not wait
-        for a refresh: ``page`` takes the newest entries from the listing's own log."""
-        helpers.bulk(self.es, ({"_index": self.index, "_id": f"{listing_id}:{e['revision']}", "_source": {
+    def actions(self, listing_id: str, organization_id: str, entries: list[dict]) -> list[dict]:
+        """The bulk actions that copy log entries to the history index (idempotent: ids are listing and
+        revision), for a caller that sends them with other writes in one request."""
+        return [{"_index": self.index, "_id": f"{listing_id}:{e['revision']}", "_source": {
             "listing_id": listing_id, "organization_id": organization_id, "revision": e["revision"], "at": e["at"],
             "by": e["by"], "kind": e["kind"], "old": {"value": e["old"]}, "new": {"value": e["new"]}}}
-            for e in entries))
+            for e in entries]
+
+    def record(self, listing_id: str, organization_id: str, entries: list[dict]) -> None:
+        """Copy log entries to the history index. It does not wait for a refresh: ``page`` takes the newest
+        entries from the listing's own log."""
+        helpers.bulk(self.es, self.actions(listing_id, organization_id, entries))
 
     def page(self, listing_id: str, organization_id: str, capacity: dict | None, *, size: int = 50,
              before: int | None = None) -> tuple[list[dict], int | None]:
