@@ -15,7 +15,7 @@ SHARED    ?= ../shared/data
 
 help:
 	@echo "make run      install, start Elasticsearch, load seed_data/, serve on http://$(HOST):$(PORT)"
-	@echo "make test     install, start Elasticsearch, run the whole suite"
+	@echo "make test     install, start Elasticsearch, run the whole suite, then the 3-node failover test"
 	@echo "make es-up / es-down   start / stop the local Elasticsearch $(ES_VERSION)"
 	@echo "make load-real  rebuild a real directory: the CT federal facility lists, no sample listing"
 	@echo "make load-ct  rebuild from seed_data/ (sample) plus the CT federal facility lists"
@@ -103,9 +103,12 @@ run: seed translations
 serve: translations
 	$(BIN)/flask --app api.app:create_app run --host $(HOST) --port $(PORT) --debug
 
+# The whole suite, then the failover test on a 3-node cluster of its own (started here, stopped after it,
+# pass or fail, so CI's machine gets its memory back).
 test: es-up translations browser
 	$(BIN)/lint-imports
 	$(BIN)/pytest -m "not cluster"
+	$(MAKE) test-cluster; status=$$?; scripts/es-cluster.sh down; exit $$status
 
 test-cluster: cluster-up
 	$(BIN)/pytest -m cluster -s

@@ -60,7 +60,7 @@ def edit_listing(changes: dict, listing_id: str):
 @blp.response(200, ListingSchema, headers=ETAG_HEADER)
 @documents_errors(blp, 400, 401, 403, 404, 412, 415, 422, 428)
 def put_capacity(body: dict, listing_id: str):
-    """Post open beds or slots in one small call; search and match reflect it when this returns."""
+    """Post open beds or slots in one small call; a read of the listing shows it at once, search and match within a second."""
     return _written(listings.set_capacity(runtime(), user(), listing_id, body, if_version=_if_match(required=True)))
 
 

@@ -35,11 +35,16 @@ def stop_node(port: int, heap: str) -> None:
 
 
 def start_gunicorn(settings: Settings, port: int, workers: int = 2, threads: int = 4,
-                   log_level: str = "warning") -> subprocess.Popen:
-    """The API as production runs it (Dockerfile: 2 workers x 4 threads), ready to serve."""
-    env = {**os.environ, "LEAD_ES_URL": settings.es_url, "LEAD_INDEX_PREFIX": settings.index_prefix}
+                   log_level: str = "warning", env: dict[str, str] | None = None,
+                   worker_class: str = "gthread") -> subprocess.Popen:
+    """The API as production runs it (Dockerfile: 2 workers x 4 threads), ready to serve; ``env`` adds
+    settings (``LEAD_*``) for the server only. ``worker_class`` gevent takes ``threads`` as the connections
+    each worker serves at once."""
+    env = {**os.environ, "LEAD_ES_URL": settings.es_url, "LEAD_INDEX_PREFIX": settings.index_prefix, **(env or {})}
+    per_worker = ["--threads", str(threads)] if worker_class == "gthread" else \
+        ["--worker-class", worker_class, "--worker-connections", str(threads)]
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                             "--threads", str(threads), "--log-level", log_level, "api.app:create_app()"],
+                             *per_worker, "--log-level", log_level, "api.app:create_app()"],
                             cwd=ROOT, env=env)
     http = urllib3.PoolManager()
     for _ in range(150):

@@ -2,8 +2,14 @@
 
 - Passwords (web sign-in) are hashed with scrypt (Werkzeug's default method).
 - API tokens are 256-bit random secrets shown once; the store keeps their SHA-256 (a slow hash
-  adds nothing for secrets of that entropy). A token names its account, so checking it costs one
-  document read, done on every request: a disabled account loses access at once.
+  adds nothing for secrets of that entropy). A token names its account; the account's document is read
+  once and then kept in the process (``_AccountCache``), so checking a token or a session costs no
+  engine round trip. Every account change rewrites one document (``<prefix>-account-changes``) after
+  the account itself; each process reads that document's sequence number at most once per
+  ``GENERATION_SECONDS`` and forgets every cached account when it moved. So disabling an account,
+  revoking its tokens, a new password or signing out reaches every worker of every app server within
+  ``GENERATION_SECONDS`` (0.5 s), at the cost of one read by id per process per half second. A check
+  that would refuse (unknown token or session, disabled) reads the account again before refusing.
 - Repeated failed sign-ins lock the *pair* of that username and that client for a while, so nobody
   can lock someone else out at will; unknown and known usernames are counted and answered alike.
 - A browser session exists server-side too (a random id per sign-in, kept hashed on the account):
@@ -18,6 +24,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -26,7 +34,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from directory import permissions
 from directory.indices.catalogue import Catalogue, StaleWrite
-from directory.indices.users import SigninFailureIndex, UserIndex, UsernameTaken
+from directory.indices.users import AccountChangesIndex, SigninFailureIndex, UserIndex, UsernameTaken
 from directory.settings import Settings
 
 ROLES = permissions.ROLES
@@ -36,6 +44,32 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 PROGRAM = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 MAX_SESSIONS = 20  # per account: signing in on a 21st device ends the oldest session
+
+# How often a process asks whether any account changed: the longest a change made in one process (an account
+# disabled, a token revoked) goes unseen by another.
+GENERATION_SECONDS = 0.5
+CACHE_ACCOUNTS = 10_000  # accounts kept per process and directory; more and the cache starts again
+_UNREAD = object()
+
+
+class _AccountCache:
+    """The account documents one process has read, for one users index, and the generation they belong to."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.docs: dict[str, dict] = {}
+        self.generation: object = _UNREAD
+        self.checked_at = float("-inf")
+
+
+_CACHES: dict[str, _AccountCache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache_of(index: str) -> _AccountCache:
+    """The process-wide cache of one users index (every ``Accounts`` over it shares it, as workers' threads do)."""
+    with _CACHES_LOCK:
+        return _CACHES.setdefault(index, _AccountCache())
 
 
 class AccountError(ValueError):
@@ -99,12 +133,71 @@ class Accounts:
         self.catalogue = Catalogue(es, settings)
         self.users = UserIndex(es, self.catalogue)
         self.failures = SigninFailureIndex(es, self.catalogue)
+        self.changes = AccountChangesIndex(es, self.catalogue)
         self.index = self.users.index
         self.failures_index = self.failures.index
+        self.changes_index = self.changes.index
         self._audit = audit or (lambda *a, **k: None)
+        self._cache = _cache_of(self.index)
+        self._clock = time.monotonic
 
     def ensure_index(self) -> None:
-        self.catalogue.ensure("users", "signin_failures")
+        self.catalogue.ensure("users", "signin_failures", "account_changes")
+
+    # ----- the cache of verified accounts -------------------------------------------------------
+    def _generation(self) -> object:
+        """Where the account-changes document stands: (primary term, sequence number), None before any change.
+        A sequence number is never reused, so a changed generation always reads as changed."""
+        return self.changes.generation()
+
+    def _changed(self) -> None:
+        """After an account write: every process forgets its cached accounts (this one now, others within
+        ``GENERATION_SECONDS``)."""
+        self.changes.bump(_now().isoformat())
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop this process's cached accounts (the next check reads the generation again)."""
+        with self._cache.lock:
+            self._cache.docs.clear()
+            self._cache.generation = _UNREAD
+            self._cache.checked_at = float("-inf")
+
+    def _cached(self, username: str, *, fresh: bool = False) -> tuple[dict | None, bool]:
+        """(the account document, whether it came from this process's cache): the cached one when no
+        account changed since it was read, else read now."""
+        cache, now = self._cache, self._clock()
+        if now - cache.checked_at >= GENERATION_SECONDS:
+            generation = self._generation()
+            with cache.lock:
+                if generation != cache.generation:
+                    cache.docs.clear()
+                    cache.generation = generation
+                cache.checked_at = now
+        if not fresh:
+            doc = cache.docs.get(username)
+            if doc is not None:
+                return doc, True
+        generation = cache.generation
+        found = self._get(username)
+        with cache.lock:
+            if found is None:
+                cache.docs.pop(username, None)
+            elif cache.generation is generation:  # no change seen while it was read: keep it
+                if len(cache.docs) >= CACHE_ACCOUNTS:
+                    cache.docs.clear()
+                cache.docs[username] = found[0]
+        return (found[0] if found else None), False
+
+    def _verified(self, username: str, check):  # noqa: ANN001, ANN202 - check(doc) -> (verdict, ok)
+        """``check`` over the cached account; a refusal is checked again over the account read afresh, so
+        a token or session made in another process a moment ago is never refused for being unknown here."""
+        doc, cached = self._cached(username)
+        verdict = check(doc) if doc is not None else (None, False)
+        if verdict[1] or not cached:
+            return verdict[0]
+        doc, _ = self._cached(username, fresh=True)
+        return check(doc)[0] if doc is not None else None
 
     def _get(self, username: str) -> tuple[dict, dict] | None:
         return self.users.get(username)
@@ -166,9 +259,10 @@ class Accounts:
             doc["updated_at"] = _now().isoformat()
             try:
                 self.users.save(username, doc, seq)
-                return doc
             except StaleWrite:
                 continue
+            self._changed()
+            return doc
         raise AccountError(f"could not update {username!r}: too much contention")
 
     def reset_token(self, username: str, *, actor: str = "system") -> str:
@@ -209,16 +303,20 @@ class Accounts:
             username = _decode_name(parts[1])
         except (ValueError, UnicodeDecodeError):
             return None
-        found = self._get(username) if USERNAME.match(username) else None
-        if not found:
+        if not USERNAME.match(username):
             return None
         digest = _digest(parts[3])
-        for entry in (found[0].get("tokens") or {}).get("items", []):
-            if entry["id"] == parts[2] and hmac.compare_digest(entry["sha256"], digest):
-                if found[0].get("disabled"):
-                    raise AccountDisabled(username)
-                return self._user(found[0])
-        return None
+
+        def check(doc: dict) -> tuple[User | str | None, bool]:
+            for entry in (doc.get("tokens") or {}).get("items", []):
+                if entry["id"] == parts[2] and hmac.compare_digest(entry["sha256"], digest):
+                    return ("disabled", False) if doc.get("disabled") else (self._user(doc), True)
+            return None, False
+
+        verdict = self._verified(username, check)
+        if verdict == "disabled":
+            raise AccountDisabled(username)
+        return verdict
 
     def authenticate_password(self, username: str, password: str, *, client: str = "") -> User | None:
         """Check a password; raises ``LoginLocked`` while this username is locked for this client.
@@ -281,16 +379,18 @@ class Accounts:
 
     def session_user(self, username: str, sid: str) -> tuple[User | None, str]:
         """(the account, "ok") when this session of it is still open; else (None, "none" or "disabled")."""
-        found = self._get(username) if USERNAME.match(username or "") else None
-        if not found:
+        if not USERNAME.match(username or ""):
             return None, "none"
-        doc = found[0]
-        if doc.get("disabled"):
-            return None, "disabled"
         digest = _digest(sid or "")
-        if not any(hmac.compare_digest(i["id"], digest) for i in (doc.get("sessions") or {}).get("items") or []):
-            return None, "none"
-        return self._user(doc), "ok"
+
+        def check(doc: dict) -> tuple[tuple[User | None, str], bool]:
+            if doc.get("disabled"):
+                return (None, "disabled"), False
+            if not any(hmac.compare_digest(i["id"], digest) for i in (doc.get("sessions") or {}).get("items") or []):
+                return (None, "none"), False
+            return (self._user(doc), "ok"), True
+
+        return self._verified(username, check) or (None, "none")
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")

@@ -60,6 +60,11 @@ class Store:
         self.dedupe_review = DedupeReview(es, self.catalogue)
         self.referral_index = ReferralIndex(es, self.catalogue)
 
+    def refresh(self) -> None:
+        """Make every write so far searchable now (tests and scripts that search right after writing:
+        requests never wait for this)."""
+        self.catalogue.refresh(self.listings.alias, self.history.index, self.edits.index)
+
     def ensure_indices(self) -> None:
         """Create the indices that are missing and migrate the others (safe to call repeatedly)."""
         self.catalogue.ensure()
@@ -83,7 +88,7 @@ class Store:
 
     # ----- writing a listing ----------------------------------------------------------------
     def edit(self, listing_id: str, changes: dict[str, Any], *, actor: str, if_version: str | None = None,
-             source: str = "api", refresh: bool = True, authorize: Callable[[dict], None] | None = None,
+             source: str = "api", refresh: bool = False, authorize: Callable[[dict], None] | None = None,
              capacity_kind: str | None = None) -> EditResult:
         """Apply record-level field changes to one listing with optimistic concurrency.
 
@@ -94,6 +99,10 @@ class Store:
         ``authorize(current_document)`` runs first and may raise to refuse the change. With
         ``capacity_kind`` (update or confirm), a capacity change is numbered and logged in the same
         write (``directory.capacity``).
+
+        It returns once the engine has acknowledged the write, without waiting for a refresh: a read by
+        id (``get``, the ETag path) sees it at once, search within one refresh interval
+        (``REFRESH_SECONDS``). ``refresh=True`` waits for search too (scripts; never a request).
         """
         unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
         if unknown:
@@ -106,7 +115,7 @@ class Store:
             raise VersionConflict(version)
         old_record = hit["_source"]["record"]
         now = datetime.now(timezone.utc).isoformat()
-        existing = self.edits.fields(listing_id)
+        existing, edit_hit = self.edits.read(listing_id)
         if capacity_kind and "capacity" in changes:
             current = old_record.get("capacity")
             last = capacity.revision_of(current, (existing.get("capacity") or {}).get("value"))
@@ -126,17 +135,19 @@ class Store:
         order = f"{hit['_index']}:{resp['_seq_no']:015d}"
         for field_change in pending.values():
             field_change["order"] = order
-        if capacity_kind and "capacity" in changes:
-            self.history.record(listing_id, doc["organization"]["id"], new_record["capacity"]["log"][-1:])
-        self.edits.save(listing_id, pending, actor=actor)
+        self.edits.save(listing_id, pending, actor=actor, first=edit_hit)
         live = self.listings.live_index()
         if live != hit["_index"]:
             # A rebuild went live while this edit was being written: carry it over.
             self.listings.reapply(live, listing_id)
-        for path in changes:
-            old, new = get_path(old_record, path), pending[path]["value"]
-            if old != new:
-                self.audit("edit", actor=actor, listing_id=listing_id, field=path, old=old, new=new,
-                                  source=source)
+        # The capacity history's copy and the audit events go in one request (the history's own copy is the
+        # listing's log, written above: an entry missing here is copied when the history is next read).
+        trail = [{"action": "edit", "actor": actor, "listing_id": listing_id, "field": path,
+                  "old": get_path(old_record, path), "new": pending[path]["value"], "source": source}
+                 for path in changes if get_path(old_record, path) != pending[path]["value"]]
+        copies = self.history.actions(listing_id, doc["organization"]["id"], new_record["capacity"]["log"][-1:]) \
+            if capacity_kind and "capacity" in changes else []
+        if copies or trail:
+            self.catalogue.bulk(copies + self.audit_trail.actions(trail))
         return EditResult(doc, doc["etag"], order)
 

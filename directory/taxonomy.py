@@ -226,13 +226,13 @@ GROUPS: tuple[Group, ...] = (
 )
 GROUPS_BY_NAME: dict[str, Group] = {g.name: g for g in GROUPS}
 # Where groups appear, in order: ``nearby`` (the officer's quick mode; every button is one of them),
-# ``officer`` (the big buttons) and ``officer_more`` (the smaller ones), ``beds`` (the bed board's rows,
+# ``quick_buttons`` (the big buttons) and ``more_buttons`` (the smaller ones), ``beds`` (the bed board's rows,
 # as Connecticut's DMHAS bed board groups them, plus shelter).
 LISTS: dict[str, tuple[str, ...]] = {
     "nearby": ("detox", "shelter", "crisis", "harm_reduction", "naloxone", "methadone", "suboxone", "food",
                "treatment", "health"),
-    "officer": ("detox", "shelter", "crisis", "harm_reduction", "naloxone", "food"),
-    "officer_more": ("methadone", "suboxone", "treatment", "health"),
+    "quick_buttons": ("detox", "shelter", "crisis", "harm_reduction", "naloxone", "food"),
+    "more_buttons": ("methadone", "suboxone", "treatment", "health"),
     "beds": ("withdrawal_management", "residential_treatment", "recovery_houses", "sober_houses", "walk_in",
              "shelter"),
 }
@@ -244,7 +244,7 @@ def group(name: str) -> Group:
 
 
 def groups(list_name: str) -> tuple[Group, ...]:
-    """The groups that appear in one list (``nearby``, ``officer``, ``officer_more``, ``beds``), in order."""
+    """The groups that appear in one list (``nearby``, ``quick_buttons``, ``more_buttons``, ``beds``), in order."""
     return tuple(GROUPS_BY_NAME[name] for name in LISTS[list_name])
 
 

@@ -194,18 +194,54 @@ def validate_chunk(raws: list[dict]) -> list[Validated]:
 
 
 def validate_all(raws: list[dict]) -> list[Validated]:
-    workers = os.cpu_count() or 1
-    if len(raws) < PARALLEL_MIN_RECORDS or workers < 2:
-        return validate_chunk(raws)
-    chunks = [raws[i:i + CHUNK] for i in range(0, len(raws), CHUNK)]
-    # spawn, not fork: the parent holds engine connections and threads.
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return [item for chunk in pool.map(validate_chunk, chunks) for item in chunk]
-    except BrokenProcessPool:
-        # Workers cannot start when the main program is not importable (a script on stdin, say).
-        log.warning("validation workers could not start; validating in this process")
-        return validate_chunk(raws)
+    validation = Validation()
+    for i in range(0, len(raws), CHUNK):
+        validation.add(raws[i:i + CHUNK])
+    return validation.results()
+
+
+class Validation:
+    """Validation that runs while the sources are still being read: chunks of raw records are handed over
+    as they fill (``add``), and from ``PARALLEL_MIN_RECORDS`` records on they are validated by worker
+    processes (one per core) while the caller reads on; ``results`` gives them back in input order. A
+    smaller run is validated in this process, as starting the workers would cost more than it saves."""
+
+    def __init__(self) -> None:
+        self.workers = os.cpu_count() or 1
+        self.waiting: list[list[dict]] = []  # chunks not handed to a worker (yet)
+        self.count = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list = []
+        self.broken = False
+
+    def add(self, raws: list[dict]) -> None:
+        self.waiting.append(raws)
+        self.count += len(raws)
+        if self.pool is None and not self.broken and self.workers >= 2 and self.count >= PARALLEL_MIN_RECORDS:
+            # spawn, not fork: the parent holds engine connections and threads.
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        if self.pool is not None:
+            self.futures.extend((chunk, self.pool.submit(validate_chunk, chunk)) for chunk in self.waiting)
+            self.waiting = []
+
+    def results(self) -> list[Validated]:
+        out: list[Validated] = []
+        try:
+            for chunk, future in self.futures:
+                try:
+                    out.extend(future.result())
+                except BrokenProcessPool:
+                    # Workers cannot start when the main program is not importable (a script on stdin, say).
+                    if not self.broken:
+                        log.warning("validation workers could not start; validating in this process")
+                    self.broken = True
+                    out.extend(validate_chunk(chunk))
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+        for chunk in self.waiting:
+            out.extend(validate_chunk(chunk))
+        return out
 
 
 def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
@@ -224,6 +260,18 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
         report.phases[name] = report.phases.get(name, 0.0) + now - tick
         tick = now
 
+    # Reading, geocoding and validation overlap: each chunk of candidates is located and handed to the
+    # validation workers as soon as it is read, and the next chunk is read meanwhile.
+    validation = Validation()
+    located = 0
+
+    def hand_over() -> None:
+        nonlocal located
+        chunk = candidates[located:]
+        geocode(chunk, geocoder)
+        validation.add([c.raw for c in chunk])
+        located = len(candidates)
+
     for spec in sources:
         kind, path = parse_source(spec)
         for item in READERS[kind](path):
@@ -240,24 +288,13 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             check_coordinates(item)
             candidates.append(item)
             from_seed.append(kind == SAMPLE_KIND)
-    phase("read")
-    geocoder.prefetch([c.raw.get("address") or {} for c in candidates
-                       if (c.raw.get("location") or {}).get("latitude") is None])
-    for cand in candidates:
-        loc = cand.raw.setdefault("location", {})
-        if loc.get("location_type") == "virtual":
-            loc["geocode_quality"] = "none"  # no site: nothing to put on the map
-            continue
-        stated = loc.get("geocode_quality") if loc.get("latitude") is not None else None
-        place = geocoder.locate(cand.raw.get("address"), loc.get("latitude"), loc.get("longitude"))
-        if place:
-            # A feed that says how its coordinates were found (our own export does) keeps that.
-            loc.update(latitude=place.lat, longitude=place.lon, geocode_quality=stated or place.quality)
-        else:
-            loc["geocode_quality"] = "none"
-    phase("geocode")
-    validated = validate_all([c.raw for c in candidates])
-    phase("validate")
+            if len(candidates) - located >= CHUNK:
+                hand_over()
+    if len(candidates) > located:
+        hand_over()
+    phase("read")  # with geocoding, and validation running beside it from PARALLEL_MIN_RECORDS on
+    validated = validation.results()
+    phase("validate")  # what was left to wait for once everything was read
     for cand, seeded, (record, errors) in zip(candidates, from_seed, validated):
         if errors:
             for path, message in errors:
@@ -282,6 +319,25 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             report.by_source[src["source"]] += 1
     report.quality = data_quality(records)
     return records
+
+
+def geocode(candidates: list[Candidate], geocoder: Geocoder) -> None:
+    """Locate candidates without coordinates (the geocoder's cache, then its service or the centroids)."""
+    missing = [c.raw.get("address") or {} for c in candidates if (c.raw.get("location") or {}).get("latitude") is None]
+    if missing:
+        geocoder.prefetch(missing)
+    for cand in candidates:
+        loc = cand.raw.setdefault("location", {})
+        if loc.get("location_type") == "virtual":
+            loc["geocode_quality"] = "none"  # no site: nothing to put on the map
+            continue
+        stated = loc.get("geocode_quality") if loc.get("latitude") is not None else None
+        place = geocoder.locate(cand.raw.get("address"), loc.get("latitude"), loc.get("longitude"))
+        if place:
+            # A feed that says how its coordinates were found (our own export does) keeps that.
+            loc.update(latitude=place.lat, longitude=place.lon, geocode_quality=stated or place.quality)
+        else:
+            loc["geocode_quality"] = "none"
 
 
 def data_quality(records: list[dict]) -> dict[str, dict[str, int]]:

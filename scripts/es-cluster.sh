@@ -56,6 +56,7 @@ wait_cluster() {
 up() {
   # Start the nodes side by side: the first cannot finish starting until a majority of masters is up.
   local pids=() i failed=0
+  node 1 install  # one unpacking of the release, before the nodes start side by side
   for i in $(seq 1 $size); do node "$i" launch & pids+=($!); done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = 0 ] || { echo "es-cluster: a node failed to start; see $here/node-*/logs" >&2; return 1; }

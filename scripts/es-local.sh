@@ -4,6 +4,7 @@
 #   scripts/es-local.sh up      download (once), configure and start; reuse a healthy node
 #   scripts/es-local.sh launch  configure and start without waiting (scripts/es-cluster.sh starts
 #                               every node of a cluster first, then waits for the cluster)
+#   scripts/es-local.sh install download and unpack the release only (once; scripts/es-cluster.sh)
 #   scripts/es-local.sh down    stop the node started from this node folder
 #   scripts/es-local.sh kill    SIGKILL the node started from this node folder (failure tests)
 #   scripts/es-local.sh status  print the cluster health or exit 1
@@ -99,10 +100,14 @@ download() {
       -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" \
       -DoutputDirectory="$cache" >&2)
   fi
+  # A folder of this process's own: several nodes started at once on a fresh machine (es-cluster.sh runs
+  # `install` first, but a test node may race it) never unpack into one another's; the first to finish wins.
+  local tmp="$home.tmp.$$"
   log "unpacking $zip"
-  rm -rf "$home.tmp" && mkdir -p "$home.tmp"
-  (cd "$home.tmp" && unzip -q "$zip")
-  mv "$home.tmp/elasticsearch-$ES_VERSION" "$home" && rmdir "$home.tmp"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  (cd "$tmp" && unzip -q "$zip")
+  mv -T "$tmp/elasticsearch-$ES_VERSION" "$home" 2>/dev/null || [ -d "$home/lib" ]
+  rm -rf "$tmp"
 }
 
 configure() {
@@ -204,9 +209,10 @@ hard_kill() {
 case "${1:-}" in
   up) start ;;
   launch) launch ;;
+  install) download ;;
   wait) wait_healthy "${2:-120}" ;;
   down) stop ;;
   kill) hard_kill ;;
   status) curl -fsS "$url/_cluster/health?pretty" ;;
-  *) echo "usage: $0 up|launch|wait|down|kill|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|launch|install|wait|down|kill|status" >&2; exit 2 ;;
 esac

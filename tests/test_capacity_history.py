@@ -25,16 +25,16 @@ def put(client, available, status=200):
 def test_a_crash_between_the_listing_write_and_the_history_copy_loses_no_entry(provider, app, monkeypatch):
     store = app.extensions["lead"].store
     put(provider, 5)
-    real = store.history.record
+    real = store.history.actions  # the copy to the history index, sent after the listing write
     calls = []
 
     def crash(*args, **kwargs):  # the process dies right after the listing write
         calls.append(args)
         raise ConnectionError("process killed")
 
-    monkeypatch.setattr(store.history, "record", crash)
+    monkeypatch.setattr(store.history, "actions", crash)
     put(provider, 6, status=500)
-    monkeypatch.setattr(store.history, "record", real)
+    monkeypatch.setattr(store.history, "actions", real)
     doc, _ = store.get(OWN)
     assert doc["capacity"]["available"] == 6 and calls  # the change itself was applied
     history = provider.get(f"/api/v1/services/{OWN}/capacity/history").get_json()["history"]

@@ -93,3 +93,20 @@ def test_dedupe_merges_across_sources_only():
     assert {s["source"] for s in kept["sources"]} == {"a", "b"}
     assert kept["needs"] == ["basic_needs.food", "mental_health"]
     assert len(d.records()) == 2
+
+
+def test_validation_beside_reading_keeps_the_input_order_in_worker_processes(monkeypatch):
+    from ingest import pipeline  # noqa: PLC0415
+
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_RECORDS", 4)  # workers from the second chunk on
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    raws = [_record(id=f"x:{i}", needs=["basic_needs.food"] if i % 3 else ["not.a.need"]) for i in range(12)]
+    validation = pipeline.Validation()
+    for i in range(0, len(raws), 3):
+        validation.add(raws[i:i + 3])
+        if validation.count >= 4:
+            assert validation.pool is not None and not validation.waiting  # handed over while "reading" goes on
+    out = validation.results()
+    assert [r["id"] if r else None for r, _ in out] == [None if i % 3 == 0 else f"x:{i}" for i in range(12)]
+    assert all(("needs" in {f for f, _ in errors}) == (i % 3 == 0) for i, (_, errors) in enumerate(out))
+    assert out == pipeline.validate_chunk(raws)  # the same answers as in this process

@@ -235,7 +235,7 @@ def test_a_provider_updates_beds_in_one_save_and_search_shows_it_at_once(site):
     form = _capacity_form(page, OWN)
     saved = c.post(f"/provider/listings/{OWN}/capacity", data={**form, "available": "11", "maximum": "93",
                                                                 "accepting": "yes", "action": "save"})
-    assert saved.status_code == 200 and "Saved. Search shows the new figures now." in text(saved)
+    assert saved.status_code == 200 and "Saved. Search shows the new figures within a second." in text(saved)
     officer, _, _ = sign_in(site, "officer")
     listing = officer.get(f"/api/v1/services/{OWN}").get_json()
     assert listing["capacity"]["available"] == 11 and listing["capacity"]["updated_by"] == name

@@ -170,23 +170,32 @@ def test_bad_edits_are_named_and_change_nothing(seeded, as_role):
     assert etag(provider, OWN) == tag
 
 
-def test_an_edit_is_reflected_in_search_and_match_when_the_call_returns(seeded, as_role):
+def test_an_edit_is_read_back_at_once_and_searchable_after_the_next_refresh(seeded, as_role, store):
     provider, officer = as_role("provider"), as_role("officer")
     tag = etag(provider, OWN)
     resp = provider.patch(f"/api/v1/services/{OWN}", json={"status": "temporarily_closed"}, headers={"If-Match": tag})
     assert resp.status_code == 200
+    # The writer's next read (by id, real-time) is the write, with the ETag the write answered.
+    again = provider.get(f"/api/v1/services/{OWN}")
+    assert again.get_json()["status"] == "temporarily_closed" and again.headers["ETag"] == resp.headers["ETag"]
+    # Search sees it after the index's next refresh (every second: the live index's refresh interval).
+    live = store.listings.live_index()
+    interval = store.es.indices.get_settings(index=live, name="index.refresh_interval")[live]["settings"]
+    assert interval["index"]["refresh_interval"] == "1s"
+    store.refresh()
     found = officer.get("/api/v1/services?q=shelter&page_size=50").get_json()
     assert OWN not in [r["listing_id"] for r in found["results"]]
     tag = resp.headers["ETag"]
     provider.patch(f"/api/v1/services/{OWN}", json={"status": "active", "languages": ["en", "es", "pt"]},
                    headers={"If-Match": tag})
+    store.refresh()
     out = officer.post("/api/v1/match", json={"location": {"zip": "06120"}, "needs": ["shelter"],
                                               "languages": ["pt"], "limit": 50}).get_json()
     mine = next(r for r in out["results"] if r["listing_id"] == OWN)
     assert "pt" in mine["languages"]
 
 
-def test_capacity_in_one_call_history_and_confirmation(seeded, as_role):
+def test_capacity_in_one_call_history_and_confirmation(seeded, as_role, store):
     provider, cm = as_role("provider"), as_role("case_manager")
     resp = provider.put(f"/api/v1/services/{OWN}/capacity", headers={"If-Match": etag(provider, OWN)},
                         json={"available": 7, "maximum": 93, "waitlist": 0, "accepting_new_clients": True})
@@ -199,6 +208,7 @@ def test_capacity_in_one_call_history_and_confirmation(seeded, as_role):
     assert [h["kind"] for h in history["history"]] == ["confirm", "update"]
     assert history["history"][1]["new"]["available"] == 7 and history["history"][1]["old"]["available"] == 22
     assert history["last_confirmed_by"] == provider.username
+    store.refresh()
     match = cm.post("/api/v1/match", json={"location": {"zip": "06120"}, "needs": ["shelter"], "limit": 50}).get_json()
     mine = next(r for r in match["results"] if r["listing_id"] == OWN)
     assert mine["capacity"]["fresh"] and mine["capacity"]["available"] == 7
@@ -208,6 +218,7 @@ def test_capacity_older_than_the_window_is_shown_unconfirmed(seeded, as_role, es
     provider = as_role("provider")
     provider.put(f"/api/v1/services/{OWN}/capacity", headers={"If-Match": etag(provider, OWN)},
                  json={"available": 5, "maximum": 93})
+    seeded.refresh()
     strict = create_app(settings.with_(capacity_fresh_hours=0.0), es=es)
     c = strict.test_client()
     _, token = accounts.create("strict-cm", "case_manager")

@@ -219,6 +219,7 @@ def test_an_accept_holds_a_bed_that_matching_sees_until_it_expires(site, people,
     rid = send(cm, [OTHER_ORG_BEDS]).get_json()["referrals"][0]["id"]
     accepted = move(provider, rid, "accepted").get_json()
     assert accepted["hold"]["active"] and accepted["hold"]["listing_id"] == OTHER_ORG_BEDS
+    site.extensions["lead"].store.refresh()  # search sees the hold after the next refresh; make it now
     cap = capacity(cm, OTHER_ORG_BEDS)
     assert (cap["available"], cap["reported_available"], cap["held"], cap["status"]) == (0, 1, 1, "full")
     assert cap["text"].startswith("Full for now: 1 bed held for a referral")

@@ -91,7 +91,7 @@ def test_need_groups_name_real_codes_and_every_list_names_real_groups():
         assert len(set(members)) == len(members), name
         assert [g.name for g in taxonomy.groups(name)] == list(members)
     # Every officer button is a nearby group, and the two rows of buttons do not repeat one another.
-    buttons = [g.name for g in taxonomy.groups("officer") + taxonomy.groups("officer_more")]
+    buttons = [g.name for g in taxonomy.groups("quick_buttons") + taxonomy.groups("more_buttons")]
     assert sorted(buttons) == sorted(taxonomy.LISTS["nearby"])
 
 

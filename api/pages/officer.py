@@ -19,7 +19,7 @@ from matching.service import location_view
 
 
 def buttons(list_name: str) -> tuple[tuple[str, str], ...]:
-    """(group, label) of the taxonomy's ``officer`` (big) or ``officer_more`` buttons, in the page's language;
+    """(group, label) of the taxonomy's ``quick_buttons`` (big) or ``more_buttons``, in the page's language;
     every one is a group of matching.service.NEARBY_GROUPS."""
     lang = request_language()
     return tuple((g.name, g.label_in(lang)) for g in taxonomy.groups(list_name))
@@ -61,7 +61,7 @@ def nearby():
                 error = _("Choose what you need from the buttons.")
         except PlaceNotFound:
             error = _("That place was not found in Connecticut. Try a ZIP code or a town.")
-    big, more = buttons("officer"), buttons("officer_more")
+    big, more = buttons("quick_buttons"), buttons("more_buttons")
     labels = dict(big + more)
     results = (out or {}).get("results") or []
     svg = result_map(out["location"], results, title=_("Map of the results around you"),

@@ -49,7 +49,7 @@ def _home(messages: dict | None = None, status: int = 200):
 @page_for("listing.edit")
 def provider_home():
     saved = request.args.get("saved")
-    return _home({saved: {"kind": "ok", "text": _("Saved. Search shows the change now.")}} if saved else None)
+    return _home({saved: {"kind": "ok", "text": _("Saved. Search shows the change within a second.")}} if saved else None)
 
 
 def _capacity_body(form, current: dict | None) -> dict:  # noqa: ANN001
@@ -98,7 +98,7 @@ def provider_capacity(listing_id: str):
             raise  # not found or not this person's: the error page
         return _home({listing_id: {"kind": "error", "text": "; ".join(page_message(e["message"])
                                                                       for e in exc.errors or [])}}, 422)
-    text = _("Confirmed: the figures are still accurate.") if confirm else _("Saved. Search shows the new figures now.")
+    text = _("Confirmed: the figures are still accurate.") if confirm else _("Saved. Search shows the new figures within a second.")
     return _home({listing_id: {"kind": "ok", "text": text}})
 
 

@@ -45,9 +45,14 @@ class AuditTrail:
         """Append several audit events in one request (each a dict of ``append``'s arguments)."""
         if not events:
             return
+        helpers.bulk(self.es, self.actions(events))
+
+    def actions(self, events: list[dict]) -> list[dict]:
+        """The bulk actions that append these events (each a dict of ``append``'s arguments), for a caller
+        that sends them with other writes in one request."""
         at = _now()
-        helpers.bulk(self.es, ({"_index": self.index, "_source": event(e.pop("action"), at=at, **e)}
-                               for e in (dict(x) for x in events)))
+        return [{"_index": self.index, "_source": event(e.pop("action"), at=at, **e)}
+                for e in (dict(x) for x in events)]
 
     def events(self, **filters: Any) -> list[dict]:
         """Audit events, newest first (``events_body``'s filters), with old and new unwrapped."""

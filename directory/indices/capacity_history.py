@@ -25,17 +25,27 @@ class CapacityHistory:
         self.es = es
         self.index = catalogue.name("capacity_history")
 
-    def record(self, listing_id: str, organization_id: str, entries: list[dict]) -> None:
-        """Copy log entries to the history index (idempotent: ids are listing and revision)."""
-        helpers.bulk(self.es, ({"_index": self.index, "_id": f"{listing_id}:{e['revision']}", "_source": {
+    def actions(self, listing_id: str, organization_id: str, entries: list[dict]) -> list[dict]:
+        """The bulk actions that copy log entries to the history index (idempotent: ids are listing and
+        revision), for a caller that sends them with other writes in one request."""
+        return [{"_index": self.index, "_id": f"{listing_id}:{e['revision']}", "_source": {
             "listing_id": listing_id, "organization_id": organization_id, "revision": e["revision"], "at": e["at"],
             "by": e["by"], "kind": e["kind"], "old": {"value": e["old"]}, "new": {"value": e["new"]}}}
-            for e in entries), refresh="wait_for")
+            for e in entries]
+
+    def record(self, listing_id: str, organization_id: str, entries: list[dict]) -> None:
+        """Copy log entries to the history index. It does not wait for a refresh: ``page`` takes the newest
+        entries from the listing's own log."""
+        helpers.bulk(self.es, self.actions(listing_id, organization_id, entries))
 
     def page(self, listing_id: str, organization_id: str, capacity: dict | None, *, size: int = 50,
              before: int | None = None) -> tuple[list[dict], int | None]:
         """Newest first: up to ``size`` entries with a revision below ``before``, and the cursor for the
-        next page (None at the end). Entries still only in the listing's own log are copied first."""
+        next page (None at the end). Entries still only in the listing's own log are copied first.
+
+        The listing's log (read by id, real-time) holds its newest ``LOG_KEEP`` entries, and every entry
+        the index may not show yet (written within the last refresh interval) is among them: the page is
+        the index's answer with the log's entries merged in, so a write is in its history at once."""
         log = (capacity or {}).get("log") or []
         if log:
             ids = [f"{listing_id}:{e['revision']}" for e in log]
@@ -47,8 +57,12 @@ class CapacityHistory:
             if missing:
                 self.record(listing_id, organization_id, missing)
         resp = self.es.search(index=self.index, body=page_body(listing_id, size=size, before=before))
-        hits = resp["hits"]["hits"]
-        entries = [{"revision": h["_source"]["revision"], "at": h["_source"]["at"], "by": h["_source"]["by"],
-                    "kind": h["_source"]["kind"], "old": h["_source"]["old"]["value"],
-                    "new": h["_source"]["new"]["value"]} for h in hits[:size]]
-        return entries, (entries[-1]["revision"] if len(hits) > size else None)
+        found = {h["_source"]["revision"]: {
+            "revision": h["_source"]["revision"], "at": h["_source"]["at"], "by": h["_source"]["by"],
+            "kind": h["_source"]["kind"], "old": h["_source"]["old"]["value"], "new": h["_source"]["new"]["value"]}
+            for h in resp["hits"]["hits"]}
+        for e in log:
+            if before is None or e["revision"] < before:
+                found.setdefault(e["revision"], {k: e[k] for k in ("revision", "at", "by", "kind", "old", "new")})
+        entries = [found[r] for r in sorted(found, reverse=True)]
+        return entries[:size], (entries[size - 1]["revision"] if len(entries) > size else None)

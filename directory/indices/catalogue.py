@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 
 from directory import documents
 from directory.es import (PRIORITY_ACCOUNTS, PRIORITY_BACKGROUND, PRIORITY_LISTINGS, PRIORITY_WRITES,
@@ -59,6 +59,9 @@ SPECS: tuple[IndexSpec, ...] = (
     ), PRIORITY_ACCOUNTS),
     IndexSpec("counters", "counters", "rate-limit and sign-in throttle counts every worker shares (indices.counters)",
               _strict(expires_at={"type": "double"}), PRIORITY_ACCOUNTS),
+    IndexSpec("account_changes", "account-changes", "one document rewritten on every account change: the "
+              "generation every worker's account cache checks (directory.accounts)", _strict(at=_DATE),
+              PRIORITY_ACCOUNTS),
     IndexSpec("signin_failures", "signin-failures", "failed sign-ins per (username, client) and lock-outs",
               _strict(count=_INT, locked_until=_DATE, updated_at=_DATE), PRIORITY_ACCOUNTS),
     IndexSpec("edits", "edits", "provider edits and capacity, one durable record per listing", _strict(
@@ -177,6 +180,14 @@ class Catalogue:
         """(key, name) of every index of this directory."""
         for spec in SPECS:
             yield spec.key, self.name(spec.key)
+
+    def refresh(self, *indices: str) -> None:
+        """Make every write so far to these indices searchable now (tests and scripts only)."""
+        self.es.indices.refresh(index=list(indices), ignore_unavailable=True, allow_no_indices=True)
+
+    def bulk(self, actions: list[dict]) -> None:
+        """Several writes to any of the catalogue's indices in one request (raises on any failure)."""
+        helpers.bulk(self.es, actions)
 
     def drop_everything(self) -> None:
         """Delete every index of this prefix (tests and `make clean` only)."""

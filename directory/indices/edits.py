@@ -27,15 +27,22 @@ class EditLog:
 
     def fields(self, listing_id: str) -> dict:
         """The edited fields of one listing (path -> change), empty when it has none."""
+        return self.read(listing_id)[0]
+
+    def read(self, listing_id: str) -> tuple[dict, dict | None]:
+        """(edited fields, the record as read) of one listing; ``({}, None)`` when it has none. A read by
+        id is real-time, so it sees the last save whether or not a refresh came since."""
         try:
-            return self.es.get(index=self.index, id=listing_id)["_source"]["fields"]
+            hit = self.es.get(index=self.index, id=listing_id).body
         except NotFoundError:
-            return {}
+            return {}, None
+        return hit["_source"]["fields"], hit
 
     def all(self) -> dict[str, dict]:
-        """Every edit record, by listing id."""
+        """Every edit record, by listing id (saves do not wait for a refresh: this one makes them searchable)."""
         if not self.es.indices.exists(index=self.index):
             return {}
+        self.es.indices.refresh(index=self.index)
         return {hit["_id"]: hit["_source"] for hit in helpers.scan(self.es, index=self.index,
                                                                   query={"query": {"match_all": {}}})}
 
@@ -45,15 +52,21 @@ class EditLog:
         for hit in helpers.scan(self.es, index=self.index, query=changed_since_body(since.isoformat())):
             yield hit["_source"]["listing_id"]
 
-    def save(self, listing_id: str, pending: dict[str, dict], *, actor: str) -> None:
+    def save(self, listing_id: str, pending: dict[str, dict], *, actor: str, first: dict | None = None) -> None:
         """Merge field changes into the listing's record; a later write never loses to an earlier one
-        (each change carries its ``order``)."""
-        for _attempt in range(50):
-            try:
-                hit = self.es.get(index=self.index, id=listing_id)
+        (each change carries its ``order``). ``first`` is the record as the caller just read it (``read``),
+        tried before reading it again; the write does not wait for a refresh (reads by id are real-time)."""
+        for attempt in range(50):
+            hit = first if attempt == 0 else None
+            if hit is None:
+                try:
+                    hit = self.es.get(index=self.index, id=listing_id).body
+                except NotFoundError:
+                    hit = None
+            if hit is not None:
                 stored, seq = hit["_source"]["fields"], {"if_seq_no": hit["_seq_no"],
                                                         "if_primary_term": hit["_primary_term"]}
-            except NotFoundError:
+            else:
                 stored, seq = {}, {"op_type": "create"}
             merged = dict(stored)
             for path, change in pending.items():
@@ -62,7 +75,7 @@ class EditLog:
             body = {"listing_id": listing_id, "fields": merged, "updated_at": datetime.now(timezone.utc).isoformat(),
                     "updated_by": actor}
             try:
-                self.es.index(index=self.index, id=listing_id, document=body, refresh=True, **seq)
+                self.es.index(index=self.index, id=listing_id, document=body, **seq)
                 return
             except ConflictError:
                 time.sleep(0.005)

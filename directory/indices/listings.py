@@ -99,7 +99,9 @@ class ListingIndex:
         return answers
 
     def records(self) -> Iterator[dict]:
-        """Every live listing record, provider edits and capacity applied, in id order (for exports)."""
+        """Every live listing record, provider edits and capacity applied, in id order (for exports). Writes do
+        not wait for a refresh, so this one refreshes first: an export holds every acknowledged write."""
+        self.es.indices.refresh(index=self.alias)
         hits = helpers.scan(self.es, index=self.alias, query={"query": {"match_all": {}}, "_source": ["record"]},
                             preserve_order=False)
         yield from sorted((h["_source"]["record"] for h in hits), key=lambda r: r["id"])

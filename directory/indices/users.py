@@ -70,3 +70,25 @@ class SigninFailureIndex:
 
     def clear(self, key: str) -> None:
         self.es.options(ignore_status=404).delete(index=self.index, id=key)
+
+
+class AccountChangesIndex:
+    """One document whose sequence number moves on every account change: processes that cache accounts
+    compare it to know when to read them again."""
+    DOC_ID = "accounts"
+
+    def __init__(self, es: Elasticsearch, catalogue: Catalogue):
+        self.es = es
+        self.index = catalogue.name("account_changes")
+
+    def generation(self) -> tuple[int, int] | None:
+        """(primary term, sequence number) of the changes document; None before any change. A sequence
+        number is never reused, so a changed generation always reads as changed."""
+        try:
+            hit = self.es.get(index=self.index, id=self.DOC_ID, source=False)
+        except NotFoundError:
+            return None
+        return hit["_primary_term"], hit["_seq_no"]
+
+    def bump(self, at: str) -> None:
+        self.es.index(index=self.index, id=self.DOC_ID, document={"at": at})

@@ -92,7 +92,7 @@ def test_provider_updates_beds_with_the_stepper_and_edits_a_listing(visit, live,
     assert T[lang]["saved"] in listing.locator("[data-role=message]").inner_text()
     assert page.url.endswith("/provider")  # saved through the JSON API, no page load
     search = live[1].extensions["lead"].search
-    assert search.listing(listing_id)[0]["capacity"]["available"] == before + 2  # live in search at once
+    assert search.listing(listing_id)[0]["capacity"]["available"] == before + 2  # read by id: at once (search within a refresh interval)
     listing.get_by_role("link", name=re.compile(T[lang]["edit"])).click()
     page.wait_for_selector("form.listing-form")
     v.check("provider-edit")
