@@ -383,6 +383,15 @@ class ListingSchema(Schema):
         "description": "Eligibility columns read from the program's name or description, with where they were read"})
     also_here = fields.List(fields.Nested(RefSchema), metadata={
         "description": "The organisation's other programs at the same address (listing id, 'organisation / program')"})
+    details = fields.Dict(metadata={
+        "description": "What the source feed says beyond what matching reads: wait_time, audience, service_areas, "
+                       "accessibility, funding, payment_methods, holiday_schedules, contacts, location_languages, "
+                       "as_given (values kept as written because the directory cannot model them)"})
+    flags = fields.List(fields.Dict(), metadata={
+        "description": "Why an import wants a person's look ({code, message}): organization_unknown, uncategorised, "
+                       "needs_from_text, capacity_unit_not_modelled, schedule_unreadable, age_unreadable"})
+    needs_read_from = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Needs read from the service's own text (the feed named none): code -> the words"})
 
 
 class OrganizationSummarySchema(Schema):

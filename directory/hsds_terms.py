@@ -92,6 +92,17 @@ DIRECTORY_TERMS: dict[str, tuple[str, str, str]] = {
     "capacity_wait_days": ("Wait in days", "Estimated wait in days", "int"),
     "capacity_accepting_new_clients": ("Accepting new clients", "The program takes new clients", "bool"),
     "capacity_updated_by": ("Capacity updated by", "Who last confirmed the capacity", "text"),
+    "capacity_unit_name": ("Capacity unit as given", "The source feed's own unit, when it is none of ours "
+                                                     "(capacity_unit is then 'other')", "text"),
+    "audience": ("Audience", "Who the service is meant for, as the source feed says it", "text"),
+    "payment_accepted": ("Payment accepted", "A way of paying the service accepts", "list"),
+    "need_read_from": ("Need read from the text", "A need read from the service's own words, with the words "
+                                                  "('legal_aid: legal')", "list"),
+    "flag": ("Flagged for review", "Why the import wants a person's look ('organization_unknown: ...')", "list"),
+    "inferred": ("Read from text", "An eligibility column read from the name or text, with where "
+                                   "('min_age: read from text: ...')", "list"),
+    "as_given": ("Kept as given", "A value the directory cannot model, as the source feed wrote it "
+                                  "('schedule: byday=MO opens_at=sunrise')", "list"),
 }
 
 

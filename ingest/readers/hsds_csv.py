@@ -39,6 +39,13 @@ TABLES = {
     "eligibility": ("eligibility",),
     "service_capacity": ("service_capacity", "service_capacities"),
     "unit": ("unit", "units"),
+    # Kept for the listing (ingest.readers.hsds_keep): 1.x and 3.0 names.
+    "holiday_schedule": ("holiday_schedule", "holiday_schedules"),
+    "contact": ("contact", "contacts"),
+    "service_area": ("service_area", "service_areas"),
+    "accessibility": ("accessibility", "accessibility_for_disabilities", "accessibilities"),
+    "funding": ("funding", "fundings"),
+    "payment_accepted": ("payment_accepted", "payments_accepted", "payment_accepteds"),
 }
 ID_ALIASES = {"taxonomy_term": ("taxonomy_id", "taxonomy_term_id", "term_id", "code"),
               "organization": ("organization_id",), "service": ("service_id",), "location": ("location_id",)}
@@ -159,6 +166,15 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
     sals_by_service = _by(tables.get("service_at_location", []), "service_id")
     attributes = _by(tables.get("attribute", []), "link_id")
     languages = _by(tables.get("language", []), "service_id")
+    location_languages = _by([r for r in tables.get("language", []) if _blank(r, "service_id", "phone_id")],
+                             "location_id")
+    phone_languages = _by(tables.get("language", []), "phone_id")
+    holidays = tables.get("holiday_schedule", [])
+    contacts = tables.get("contact", [])
+    areas = _by(tables.get("service_area", []), "service_id")
+    access = _by(tables.get("accessibility", []), "location_id")
+    funding = tables.get("funding", [])
+    payments = _by(tables.get("payment_accepted", []), "service_id")
     documents = _by(tables.get("required_document", []), "service_id")
     service_taxonomy = _by(tables.get("service_taxonomy", []), "service_id")
     eligibility = _by(tables.get("eligibility", []), "service_id")
@@ -170,7 +186,21 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
         if text(row.get("service_id")) and text(row.get("location_id")):
             implied[row["service_id"].strip()].add(row["location_id"].strip())
 
+    for p in phones:
+        if text(p.get("id")) and phone_languages.get(p["id"].strip()):
+            p["languages"] = [r.get("name") or r.get("code") or r.get("language")
+                              for r in phone_languages[p["id"].strip()]]
+    contact_phones = _by(phones, "contact_id")
+    for c in contacts:
+        c["phones"] = contact_phones.get((c.get("id") or "").strip(), [])
     for loc_id, loc in locations.items():
+        loc["languages"] = [r.get("name") or r.get("code") or r.get("language") for r in location_languages.get(loc_id, [])]
+        loc["accessibility"] = [{**a, "description": a.get("description") or a.get("accessibility")}
+                                for a in access.get(loc_id, [])]
+        loc["holiday_schedules"] = [h for h in holidays if (h.get("location_id") or "").strip() == loc_id
+                                    and _blank(h, "service_id", "service_at_location_id")]
+        loc["contacts"] = [c for c in contacts if (c.get("location_id") or "").strip() == loc_id
+                           and _blank(c, "service_id", "service_at_location_id", "organization_id")]
         loc["addresses"] = [{**a, "address_type": a.get("address_type") or "physical"} for a in addresses.get(loc_id, [])]
         loc["phones"] = [p for p in phones if (p.get("location_id") or "").strip() == loc_id
                          and _blank(p, "service_id", "service_at_location_id", "contact_id")]
@@ -186,6 +216,10 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
         org = dict(orgs.get((svc.get("organization_id") or "").strip()) or {})
         org["phones"] = [p for p in phones if (p.get("organization_id") or "").strip() == org.get("id")
                          and _blank(p, "service_id", "location_id", "service_at_location_id", "contact_id")]
+        org["funding"] = [f for f in funding if org.get("id") and (f.get("organization_id") or "").strip() == org["id"]
+                          and _blank(f, "service_id")]
+        if not org.get("id") and text(svc.get("organization_id")):
+            org["id"] = svc["organization_id"].strip()  # not in the organisations table: kept as given
         svc["attributes"] = [{"taxonomy_term": terms.get((a.get("taxonomy_term_id") or "").strip()) or {},
                               "value": a.get("value")} for a in attributes.get(sid, [])
                              if (a.get("link_entity") or "service").strip().lower() in ("service", "")]
@@ -196,6 +230,13 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
         svc["_taxonomy_names"] = [n for n in names if n]
         svc["_keywords"] = F.split_list(svc.get("keywords"))
         svc["languages"] = languages.get(sid, []) + F.split_list(svc.get("languages"))
+        svc["holiday_schedules"] = [h for h in holidays if (h.get("service_id") or "").strip() == sid
+                                    and _blank(h, "service_at_location_id")]
+        svc["contacts"] = [c for c in contacts if (c.get("service_id") or "").strip() == sid
+                           and _blank(c, "service_at_location_id")]
+        svc["service_areas"] = [{**a, "name": a.get("name") or a.get("service_area")} for a in areas.get(sid, [])]
+        svc["funding"] = [f for f in funding if (f.get("service_id") or "").strip() == sid]
+        svc["payment_accepted"] = payments.get(sid, [])
         svc["required_documents"] = documents.get(sid, [])
         elig_rows = eligibility.get(sid, [])
         svc["_eligibility"] = [r.get("eligibility") for r in elig_rows if text(r.get("eligibility"))]
@@ -231,6 +272,7 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
             sal_id = (sal.get("id") or "").strip()
             sal["id"] = sal_id or None
             sal["location"] = locations.get(lid, {"id": lid or None})
+            sal["contacts"] = [c for c in contacts if sal_id and (c.get("service_at_location_id") or "").strip() == sal_id]
             sal["phones"] = [p for p in phones if sal_id and (p.get("service_at_location_id") or "").strip() == sal_id
                              or ((p.get("service_id") or "").strip() == sid and (p.get("location_id") or "").strip() == lid
                                  and lid)]
