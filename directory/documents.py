@@ -112,6 +112,8 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "access": {"properties": {"walk_in": _BOOL, "appointment_required": _BOOL}},
         "capacity": {"properties": {
             "status": _KW, "available": _INT, "maximum": _INT, "unit": _KW, "waitlist": _INT,
+            # The feed's own name of a unit we do not model (unit "other"), shown as given.
+            "unit_name": {"type": "keyword", "index": False},
             "wait_days": _INT, "accepting_new_clients": _BOOL, "updated_at": _DATE, "updated_by": _KW,
             "relative_time": _BOOL, "revision": _INT, "log": _STORED,
             "source": _KW,

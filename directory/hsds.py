@@ -72,7 +72,9 @@ def attributes(record: dict) -> list[dict]:
                         ("hours", record.get("hours_text")), ("geocode_quality", loc.get("geocode_quality")),
                         ("walk_in", access.get("walk_in")), ("appointment_required", access.get("appointment_required")),
                         ("sample", True if record.get("sample") else None),
-                        ("source_term", record.get("source_terms") or None)):
+                        ("source_term", record.get("source_terms") or None),
+                        # A service with no site has no service_at_location to carry its location's name.
+                        ("location_name", loc.get("name") if is_virtual(record) else None)):
         add(DIRECTORY, code, value)
     details = record.get("details") or {}
     pairs = lambda d: [f"{k}: {v}" for k, v in (d or {}).items()] or None  # noqa: E731
@@ -219,9 +221,10 @@ def location(record: dict) -> dict:
                   "organization_id": ids(record)["organization_id"], "name": loc.get("name"),
                   "latitude": loc.get("latitude"), "longitude": loc.get("longitude"),
                   "transportation": loc.get("transportation"),
-                  "languages": [_language(c, f"{record['id']}|location|{c}", location_id=location_id)
+                  # A location's own facts are one object each, whichever of its listings publishes them.
+                  "languages": [_language(c, f"location|{loc['id']}|{c}", location_id=location_id)
                                 for c in details.get("location_languages") or []],
-                  "accessibility": [_clean({"id": hsds_id("accessibility", f"{record['id']}|{i}"),
+                  "accessibility": [_clean({"id": hsds_id("accessibility", f"{loc['id']}|{i}"),
                                             "location_id": location_id, **a})
                                     for i, a in enumerate(details.get("accessibility") or [])]})
     if any(address.get(k) for k in ("address_1", "city", "postal_code")):

@@ -94,6 +94,8 @@ DIRECTORY_TERMS: dict[str, tuple[str, str, str]] = {
     "capacity_updated_by": ("Capacity updated by", "Who last confirmed the capacity", "text"),
     "capacity_unit_name": ("Capacity unit as given", "The source feed's own unit, when it is none of ours "
                                                      "(capacity_unit is then 'other')", "text"),
+    "location_name": ("Location name", "The name of a service's virtual location (a phone line, a website): a "
+                                       "service with no site has no service_at_location to carry it", "text"),
     "audience": ("Audience", "Who the service is meant for, as the source feed says it", "text"),
     "payment_accepted": ("Payment accepted", "A way of paying the service accepts", "list"),
     "need_read_from": ("Need read from the text", "A need read from the service's own words, with the words "

@@ -22,21 +22,18 @@ NOT_A_NEED_ALONE = frozenset({
 
 
 def needs_from_text(*texts: str | None) -> dict[str, str]:
-    """Need code -> the words it was read from (quoted, comma separated), from the first text that says any
-    need (the name, then the description). Longer phrases win over the words inside them."""
+    """Need code -> the words it was read from (quoted, comma separated), from every text given (the name
+    and the description). Longer phrases win over the words inside them; a parent need read beside one of
+    its own children says nothing more than the child."""
+    found: dict[str, list[str]] = {}
     for text in texts:
-        folded = taxonomy.fold(text or "")
-        if not folded:
+        padded = f" {taxonomy.fold(text or '')} "
+        if not padded.strip():
             continue
-        padded = f" {folded} "
         hits = [p for p in taxonomy.WORD_INDEX if f" {p} " in padded and p not in NOT_A_NEED_ALONE]
         hits = [p for p in hits if not any(p != q and f" {p} " in f" {q} " for q in hits)]
-        found: dict[str, list[str]] = {}
         for phrase in sorted(hits):
             for code in taxonomy.WORD_INDEX[phrase]:
-                found.setdefault(code, []).append(phrase)
-        # A parent read beside one of its own children says nothing more than the child.
-        codes = taxonomy.leaves(found)
-        if codes:
-            return {c: ", ".join(f"'{w}'" for w in found[c]) for c in codes}
-    return {}
+                if phrase not in found.setdefault(code, []):
+                    found[code].append(phrase)
+    return {c: ", ".join(f"'{w}'" for w in found[c]) for c in taxonomy.leaves(found)}

@@ -29,7 +29,10 @@ def test_a_need_is_read_from_text_only_where_the_text_says_it():
     assert needs_from_text("Walk-in clinic for homeless men") == {}
     assert needs_from_text("Free clinic") == {"healthcare.health_center": "'free clinic'"}
     assert needs_from_text("Detox unit", "medical withdrawal management") == {
-        "substance_use.withdrawal_management": "'detox'"}  # the name says it; the description is not read
+        "substance_use.withdrawal_management": "'detox', 'withdrawal management'"}
+    assert needs_from_text("Drop-in Harm Reduction", "Syringe services and naloxone") == {
+        "substance_use.harm_reduction.naloxone": "'naloxone'",
+        "substance_use.harm_reduction.syringe_services": "'syringe services'"}  # the parent says no more
     assert needs_from_text(None, "Overnight shelter for adults") == {"housing.emergency_shelter": "'overnight shelter'"}
 
 
@@ -44,10 +47,10 @@ def test_every_service_of_the_legal_aid_feed_is_listed_with_its_real_causes_flag
     # The cause and the record: which organisation id is missing, for which service.
     unknown = [f for f in summary["flags"] if f["code"] == "organization_unknown"]
     assert [f["ref"] for f in unknown] == ["sal-2", "sal-3"]
-    assert "organization_id 'org-9' is not among the feed's organizations" in unknown[0]["message"]
+    assert "organization_id 'rlas-org-9' is not among the feed's organizations" in unknown[0]["message"]
     assert "svc-2" in unknown[0]["message"]
     pardons = records["hsds1-csv:sal-2"]
-    assert (pardons["organization"]["id"], pardons["organization"]["name"]) == ("org-9", "org-9 (as given by the feed)")
+    assert (pardons["organization"]["id"], pardons["organization"]["name"]) == ("rlas-org-9", "rlas-org-9 (as given by the feed)")
     # The clinic is legal aid, from the word 'legal', and says so.
     clinic = records["hsds1-csv:sal-1"]
     assert clinic["needs"] == ["legal_aid"] and clinic["needs_read_from"] == {"legal_aid": "'legal'"}
@@ -101,3 +104,81 @@ def test_flagged_listings_are_indexed_shown_and_found_by_their_words(store, clie
     assert clinic["needs_read_from"] == {"legal_aid": "'legal'"}
     found = client.get("/api/v1/services", query_string={"q": "friendly navigator"}).get_json()
     assert "hsds1-csv:sal-4" in [r["listing_id"] for r in found["results"]]
+
+
+# ----- feeds as they are published -------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["datapackage_empty_descriptor", "datapackage_nested"])
+def test_a_datapackage_with_its_tables_in_sub_folders_or_an_empty_descriptor_is_read(name):
+    report, records = load("hsds3-csv", name)
+    assert (report.read, len(records), len(report.rejected)) == (2, 2, 0)
+    coaching = records["hsds3-csv:sal-100"]
+    assert coaching["needs"] == ["substance_use.recovery_support"]
+    assert coaching["schedules"][0]["opens_at"] == "09:00" and coaching["service"]["minimum_age"] == 18
+    assert coaching["inferred"] == {"min_age": "read from text: 'Adults 18 and over'"}
+    assert coaching["details"] == {"wait_time": "No wait", "location_languages": ["es"]}
+    assert coaching["phones"][0]["languages"] == ["pt"]
+    assert any("tables read from the sub-folder" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("name", ["hsds3_api_folder", "hsds3_one_file"])
+def test_an_hsds3_api_dump_by_folder_or_in_one_file_is_assembled_and_a_unit_we_do_not_model_costs_nothing(name):
+    report, records = load("hsds3-json", name)
+    assert (report.read, len(records), len(report.rejected)) == (3, 3, 0)
+    by_name = {r["service"]["name"]: r for r in records.values()}
+    meals = by_name["Free Community Meals"]
+    assert meals["capacity"]["available"] == 40 and meals["capacity"]["maximum"] == 120
+    assert (meals["capacity"]["unit"], meals["capacity"]["unit_name"]) == ("other", "meals")
+    assert flags(meals) == ["capacity_unit_not_modelled"]
+    assert meals["details"]["holiday_schedules"] == [
+        {"valid_from": "2026-12-25", "valid_to": "2026-12-25", "closed": True, "description": "Closed for Christmas"}]
+    assert [s["byday"] for s in meals["schedules"]] == ["MO,TU,WE,TH,FR"]  # the closure is not weekly hours
+    assert meals["details"]["location_languages"] == ["es", "tl"]
+    assert meals["details"]["funding"] == ["Neighbourhood foundation"]  # from the organisation's own file
+    assert meals["details"]["contacts"][0]["phones"] == [{"number": "203-555-0180", "type": "cell"}]
+    # A page of summaries: sites linked through service_at_locations/ and locations/, an organisation missing.
+    drop_in = by_name["Drop-in Harm Reduction"]
+    assert drop_in["address"]["address_1"] == "999 Dixwell Avenue"
+    assert flags(drop_in) == ["needs_from_text", "organization_unknown"]
+    assert drop_in["needs"] == ["substance_use.harm_reduction.naloxone", "substance_use.harm_reduction.syringe_services"]
+    calls = by_name["Phone Check-ins"]
+    assert calls["location"]["location_type"] == "virtual" and calls["service"]["status"] == "inactive"
+    if name == "hsds3_api_folder":
+        assert report.skipped_by_reason == {"the API's root (version, profile): not a listing": 1,
+                                            "taxonomy: not a listing": 1}
+
+
+def test_the_ohana_export_one_organisation_a_line_is_read():
+    report, records = load("ohana-jsonl", "ohana_org_lines")
+    assert (report.read, len(records), len(report.rejected)) == (4, 4, 0)
+    shelter = records["ohana:710.7101"]
+    assert shelter["organization"]["name"] == "Harbor Street Mission"
+    assert shelter["needs"] == ["housing.emergency_shelter"] and shelter["service"]["minimum_age"] == 18
+    assert shelter["details"]["audience"] == "Adults experiencing homelessness"
+    assert shelter["details"]["payment_methods"] == ["Free"]
+    assert shelter["details"]["service_areas"] == [{"name": "New Haven"}, {"name": "West Haven"}]
+    assert shelter["details"]["location_languages"] == ["en", "es", "ht"]
+    assert [p["type"] for p in shelter["phones"]] == ["voice", "textphone"]
+    assert records["ohana:710.7102"]["needs"] == ["basic_needs.food"]  # "a hot meal"
+    assert records["ohana:721.7202"]["location"]["location_type"] == "virtual"
+    report, records = load("hsds3-json", "ohana_org_lines")
+    assert not records and "load it as ohana-jsonl" in report.rejected[0].message
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("hsds1_legal_aid", "hsds1-csv"), ("hsds1", "hsds1-csv"), ("datapackage_empty_descriptor", "hsds3-csv"),
+    ("datapackage_nested", "hsds3-csv"), ("no_sal_table", "hsds3-csv"), ("hsds3_api_folder", "hsds3-json"),
+    ("hsds3_one_file", "hsds3-json"), ("hsds3_sal_pages", "hsds3-json"), ("ohana_org_lines", "ohana-jsonl"),
+    ("ohana_jsonl", "ohana-jsonl"), ("ohana_csv", "ohana-csv"), ("not_hsds", None)])
+def test_detect_names_the_reader_of_each_layout(name, kind):
+    from ingest.readers.detect import detect
+    assert detect(FIXTURES / name).kind == kind
+
+
+@pytest.mark.es
+def test_lead_ingest_detect_says_what_it_saw_and_the_command(app, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ingest", "detect", str(FIXTURES / "datapackage_empty_descriptor")])
+    assert result.exit_code == 0, result.output
+    assert "an HSDS 3.0 CSV datapackage" in result.output and "datapackage.json (empty)" in result.output
+    assert f"lead ingest run hsds3-csv:{FIXTURES / 'datapackage_empty_descriptor'}" in result.output
+    assert runner.invoke(args=["ingest", "detect", str(tmp_path)]).exit_code == 1

@@ -19,6 +19,7 @@ from directory import hsds_terms, taxonomy
 from ingest.needs_text import needs_from_text
 from ingest.readers import hsds_fields as F
 from ingest.readers import hsds_keep as K
+from ingest.readers.hsds_objects import is_object_tree, is_type_keyed, read_object_tree
 from ingest.records import Candidate, ReadItem, Rejection, Skipped, drop_none, listing_id, text
 
 
@@ -165,7 +166,8 @@ def service_records(service: dict, org: dict | None, sals: list[dict], *, source
             record_id = listing_id(source, service.get("id"), loc.get("id") if not virtual else None)
         location_id = direct.get("location_id") if len(sites) == 1 and direct.get("location_id") else \
             text(loc.get("id")) or (f"{base_service.get('id') or 'service'}.no-site" if virtual else "unknown")
-        location = drop_none({"id": location_id, "name": text(loc.get("name")),
+        location = drop_none({"id": location_id, "name": text(loc.get("name")) or (direct.get("location_name")
+                                                                              if virtual else None),
                               "latitude": None if virtual else F.coordinate(loc.get("latitude")),
                               "longitude": None if virtual else F.coordinate(loc.get("longitude")),
                               "transportation": text(loc.get("transportation")),
@@ -231,6 +233,9 @@ def read_hsds3_json(path: str | Path, *, source: str = "hsds3") -> Iterator[Read
     """JSON files (or a folder of them) holding service, organization or service_at_location objects:
     full objects, paginated list pages, arrays, or newline-delimited JSON (``.ndjson``/``.jsonl``)."""
     path = Path(path)
+    if is_object_tree(path):  # one folder per object type, root.json at the top
+        yield from read_object_tree(path, source=source)
+        return
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".ndjson", ".jsonl"))
         if not files:
@@ -246,8 +251,11 @@ def read_hsds3_json(path: str | Path, *, source: str = "hsds3") -> Iterator[Read
         except (OSError, ValueError) as exc:
             yield Rejection(str(file), "-", "_file", f"not readable JSON: {exc}")
             continue
-        if objects and F.looks_like_ohana_location(objects[0]):
+        if objects and (F.looks_like_ohana_location(objects[0]) or F.looks_like_ohana_organization(objects[0])):
             yield Rejection(str(file), "-", "_file", OHANA_JSONL)
+            continue
+        if len(objects) == 1 and is_type_keyed(objects[0]):  # one file holding a list per object type
+            yield from read_object_tree(file, source=source)
             continue
         for n, obj in enumerate(objects, start=1):
             yield from _json_object(obj, source=source, file=str(file), ref=f"object {n}")

@@ -72,20 +72,33 @@ def _read_csv(file: Path) -> list[dict]:
 def load_tables(folder: Path) -> tuple[dict[str, list[dict]], dict[str, list[str]], list[str]]:
     """(rows by our table name, header by table name, warnings)."""
     files: dict[str, Path] = {}
-    package = folder / "datapackage.json"
-    if package.exists():
+    warnings: list[str] = []
+    packages = sorted(folder.rglob("datapackage.json"), key=lambda p: (len(p.parts), str(p)))
+    for package in packages[:1]:
         try:
-            resources = json.loads(package.read_text(encoding="utf-8-sig")).get("resources", [])
-        except ValueError:
-            resources = []
-        for res in resources:
-            if isinstance(res, dict) and res.get("path") and (folder / res["path"]).exists():
-                files.setdefault(str(res.get("name")), folder / res["path"])
-    for file in sorted(folder.glob("*.csv")):
+            descriptor = json.loads(package.read_text(encoding="utf-8-sig") or "null")
+        except ValueError as exc:
+            descriptor = None
+            warnings.append(f"{package.relative_to(folder)} is not readable JSON ({exc}); tables read by file name")
+        if descriptor is None or not isinstance(descriptor, dict) or not descriptor.get("resources"):
+            if descriptor is None or isinstance(descriptor, dict):
+                warnings.append(f"{package.relative_to(folder)} lists no tables; tables read by file name")
+            descriptor = {}
+        for res in descriptor.get("resources") or []:
+            if isinstance(res, dict) and isinstance(res.get("path"), str) and (package.parent / res["path"]).is_file():
+                files.setdefault(str(res.get("name")), package.parent / res["path"])
+    # Tables by file name: at the top first, then in sub-folders (data/, v1/...), the shallowest of a name winning.
+    for file in csv_files(folder):
+        if file.stem in files and files[file.stem] != file and file.parent != folder:
+            warnings.append(f"{file.relative_to(folder)} left out: {files[file.stem].relative_to(folder)} "
+                            "is read as that table")
+            continue
         files.setdefault(file.stem, file)
+    nested = sorted({str(f.parent.relative_to(folder)) for f in files.values() if f.parent != folder})
+    if nested:
+        warnings.append(f"tables read from the sub-folder{'s' if len(nested) > 1 else ''} {', '.join(nested)}")
     tables: dict[str, list[dict]] = {}
     headers: dict[str, list[str]] = {}
-    warnings: list[str] = []
     for ours, names in TABLES.items():
         name = next((n for n in names if n in files), None)
         if name is None:
@@ -100,6 +113,11 @@ def load_tables(folder: Path) -> tuple[dict[str, list[dict]], dict[str, list[str
             rows = [{**r, "id": r.get(alias)} for r in rows]
         tables[ours], headers[ours] = rows, header
     return tables, headers, warnings
+
+
+def csv_files(folder: Path) -> list[Path]:
+    """The CSV files of a feed folder: its own, then its sub-folders', shallowest first (stable order)."""
+    return sorted(folder.rglob("*.csv"), key=lambda p: (len(p.relative_to(folder).parts), str(p)))
 
 
 def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
@@ -127,7 +145,7 @@ def read_hsds_csv(path: str | Path, *, source: str = "hsds-csv") -> Iterator[Rea
     except (TableError, csv.Error, OSError) as exc:
         yield Rejection(where, "-", "_file", str(exc))
         return
-    found = sorted(p.name for p in folder.glob("*.csv"))
+    found = [str(p.relative_to(folder)) for p in csv_files(folder)]
     if "service" not in tables and "organization" not in tables and "location" not in tables:
         yield Rejection(where, "-", "_file", "not an HSDS datapackage: no services, organizations or locations "
                                              f"table (found: {', '.join(found) or 'no CSV files'})")

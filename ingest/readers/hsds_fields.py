@@ -289,6 +289,13 @@ def looks_like_ohana_location(obj: Any) -> bool:
         and "service_at_locations" not in obj
 
 
+def looks_like_ohana_organization(obj: Any) -> bool:
+    """An organisation of the Ohana API's JSON export: its locations nested, each with address and services."""
+    return isinstance(obj, dict) and isinstance(obj.get("locations"), list) and "services" not in obj and \
+        any(isinstance(loc, dict) and isinstance(loc.get("services"), list) and
+            ("address" in loc or "short_desc" in loc or "admin_emails" in loc) for loc in obj["locations"])
+
+
 def kind_of(obj: dict) -> str:
     keys = set(obj)
     if {"taxonomy_id", "name"} <= keys or "parent_id" in keys:

@@ -79,8 +79,19 @@ def holiday_schedules(rows: Iterable[dict]) -> list[dict]:
         out.append(drop_none({"valid_from": start.isoformat() if start else None,
                               "valid_to": end.isoformat() if end else None, "closed": closed,
                               "opens_at": None if closed else opens, "closes_at": None if closed else closes,
-                              "description": text(row.get("description")) or text(row.get("notes"))}))
+                              "description": _said(row)}))
     return out
+
+
+# What our export writes on a dated schedule that has no words of its own (directory.hsds.holiday_schedules).
+EXPORT_WORDS = ("Closed", "Holiday hours")
+
+
+def _said(row: dict) -> str | None:
+    description = text(row.get("description"))
+    if (text(row.get("notes")) or "").lower() == "holiday":
+        return None if description in EXPORT_WORDS else description
+    return description or text(row.get("notes"))
 
 
 def is_holiday(row: dict) -> bool:

@@ -109,8 +109,19 @@ def read_ohana_json(path: str | Path, *, source: str = "ohana") -> Iterator[Read
         except (OSError, ValueError) as exc:
             yield Rejection(str(file), "-", "_file", f"not readable JSON lines: {exc}")
             continue
-        for n, obj in enumerate(objects, start=1):
-            if not F.looks_like_ohana_location(obj):
+        # The export writes one organisation a line with its locations nested, or one location a line with
+        # its organisation nested: both become (location, organisation) pairs.
+        pairs: list[Any] = []
+        for obj in objects:
+            if F.looks_like_ohana_organization(obj):
+                org = {k: v for k, v in obj.items() if k != "locations"}
+                pairs.extend({**loc, "organization": org, "_from_org": True} if isinstance(loc, dict) else loc
+                             for loc in obj["locations"])
+            else:
+                pairs.append(obj)
+        for n, obj in enumerate(pairs, start=1):
+            nested = isinstance(obj, dict) and obj.pop("_from_org", False) and isinstance(obj.get("services"), list)
+            if not (nested or F.looks_like_ohana_location(obj)):
                 yield Rejection(str(file), f"line {n}", "_object",
                                 "not an Ohana location (expected organization, address and services)")
                 continue
