@@ -219,6 +219,7 @@ class HsdsServiceSchema(HsdsServiceBasicSchema):
 
 class HsdsOrganizationSchema(HsdsOrganizationBasicSchema):
     services = fields.List(fields.Nested(HsdsServiceSchema))
+    locations = fields.List(fields.Nested(HsdsLocationSchema), metadata={"description": "With full=true"})
 
 
 class _Page(Schema):
@@ -249,6 +250,24 @@ class HsdsTaxonomyPageSchema(_Page):
 
 class HsdsTaxonomyTermPageSchema(_Page):
     contents = fields.List(fields.Nested(HsdsTaxonomyTermSchema))
+
+
+class HsdsProfileTaxonomySchema(Schema):
+    id = S()
+    name = S()
+    description = S()
+    terms = S(metadata={"description": "Where its terms are listed"})
+
+
+class HsdsProfileSchema(Schema):
+    """Our HSDS profile, described where the API's root points (``profile``)."""
+    name = S()
+    hsds_version = S()
+    description = S()
+    listing = S(metadata={"description": "How one listing is published"})
+    taxonomies = fields.List(fields.Nested(HsdsProfileTaxonomySchema))
+    extensions = fields.List(S(), metadata={"description": "What this profile adds to HSDS 3.0"})
+    taxonomies_url = S()
 
 
 class HsdsMetaSchema(Schema):

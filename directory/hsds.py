@@ -298,6 +298,16 @@ def organizations(records: Iterable[dict], *, full_services: bool = False) -> li
     return list(by_org.values())
 
 
+def with_locations(org: dict, records: Iterable[dict]) -> dict:
+    """A fully nested organization (``full``): its services and, once each, the locations they are at."""
+    seen: dict[str, dict] = {}
+    for record in sorted(records, key=lambda r: r["id"]):
+        if not is_virtual(record):
+            loc = location(record)
+            seen.setdefault(loc["id"], loc)
+    return {**org, "locations": list(seen.values())} if seen else org
+
+
 def page(contents: list[dict], total: int, page_number: int, per_page: int) -> dict:
     """The HSDS paginated list envelope."""
     pages = max(1, -(-total // per_page)) if per_page else 1

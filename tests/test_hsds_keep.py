@@ -3,6 +3,8 @@ unknown organisations, services with no recognisable need, values the directory 
 details a case manager uses (wait time, service areas, contacts, ...). One fixture per class of trouble."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ingest import pipeline
@@ -182,3 +184,35 @@ def test_lead_ingest_detect_says_what_it_saw_and_the_command(app, tmp_path):
     assert "an HSDS 3.0 CSV datapackage" in result.output and "datapackage.json (empty)" in result.output
     assert f"lead ingest run hsds3-csv:{FIXTURES / 'datapackage_empty_descriptor'}" in result.output
     assert runner.invoke(args=["ingest", "detect", str(tmp_path)]).exit_code == 1
+
+
+# ----- the listing page --------------------------------------------------------------------------------
+@pytest.mark.es
+def test_the_listing_page_shows_what_the_feed_said_where_a_case_manager_uses_it(app, store):
+    import html
+
+    from tests.test_pages import sign_in
+    pipeline.run([f"hsds1-csv:{FIXTURES / 'hsds1_legal_aid'}", f"hsds3-json:{FIXTURES / 'hsds3_api_folder'}"],
+                 store, Geocoder())
+    manager, _, _ = sign_in(app, "case_manager")
+    page = html.unescape(manager.get("/listings/hsds1-csv:sal-1").get_data(as_text=True))
+    for said in ("Tenant Rights Clinic", "About two weeks for a first appointment", "Hartford County",
+                 "Wheelchair accessible: Ramp at the side entrance", "State legal services grant", "Free of charge",
+                 "2026-12-25: closed", "Ana Rivera, Intake coordinator, Housing unit", "Textphone (TTY)",
+                 "read from the words", "'legal'", "Mon, Wed 9 am-5 pm"):
+        assert said in page, said
+    hotline = html.unescape(manager.get("/listings/hsds1-csv:sal-3").get_data(as_text=True))
+    assert "The ages were read from the feed's text:" in hotline and "'Age 55 or over'" in hotline
+    assert "Languages spoken at the site: Spanish, Tagalog" in hotline
+    assert "The feed does not describe this organisation" in hotline
+    meals_id = next(r["id"] for r in store.listings.records() if r["service"]["name"] == "Free Community Meals")
+    meals = html.unescape(manager.get(f"/listings/{meals_id}").get_data(as_text=True))
+    assert re.search(r"Last confirmed \d+ hours ago: treat as unknown \(counted as the feed counts them: "
+                     r"<span translate=\"no\">meals</span>\)", meals)
+    spanish, _, _ = sign_in(app, "case_manager", lang="es")
+    es_page = html.unescape(spanish.get("/listings/hsds1-csv:sal-4").get_data(as_text=True))
+    assert "Sin categoría todavía" in es_page and "Comprobar antes de confiar en ella" in es_page
+    assert manager.get("/listings/nope:1").status_code == 404
+    provider, _, _ = sign_in(app, "provider", ("someone-else",))
+    assert provider.get("/listings/hsds1-csv:sal-1").status_code == 403
+    assert app.test_client().get("/listings/hsds1-csv:sal-1").status_code == 302  # to sign-in
