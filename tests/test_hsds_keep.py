@@ -216,3 +216,16 @@ def test_the_listing_page_shows_what_the_feed_said_where_a_case_manager_uses_it(
     provider, _, _ = sign_in(app, "provider", ("someone-else",))
     assert provider.get("/listings/hsds1-csv:sal-1").status_code == 403
     assert app.test_client().get("/listings/hsds1-csv:sal-1").status_code == 302  # to sign-in
+
+
+def test_a_monthly_schedule_is_kept_as_written_not_the_reason_to_drop_the_service():
+    from ingest.readers.hsds import service_records
+    service = {"id": "m-1", "name": "Monthly legal clinic", "description": "Free legal advice",
+               "schedules": [{"freq": "MONTHLY", "bymonthday": "1", "opens_at": "10:00", "closes_at": "12:00"},
+                             {"freq": "WEEKLY", "byday": "TU", "opens_at": "10am", "closes_at": "noon"}]}
+    (cand,) = service_records(service, {"id": "o-1", "name": "Org"}, [], source="t", file="f")
+    record = cand.raw
+    assert record["schedules"] == [{"freq": "WEEKLY", "byday": "TU", "opens_at": "10:00", "closes_at": "12:00"}]
+    assert record["details"]["as_given"] == [{"field": "schedule",
+                                              "value": "freq=MONTHLY bymonthday=1 opens_at=10:00 closes_at=12:00"}]
+    assert [f["code"] for f in record["flags"]] == ["needs_from_text", "schedule_unreadable"]

@@ -110,7 +110,9 @@ def schedule(s: dict) -> dict:
         byday = _day(s["weekday"])
     return drop_none({"freq": (text(s.get("freq")) or "WEEKLY").upper(), "byday": byday,
                       "opens_at": text(s.get("opens_at")), "closes_at": text(s.get("closes_at")),
-                      "description": text(s.get("description"))})
+                      "description": text(s.get("description")),
+                      # Read only to say so when the schedule is not weekly hours (hsds_keep.readable_schedules).
+                      "bymonthday": text(s.get("bymonthday"))})
 
 
 def _date(value: Any) -> date | None:

@@ -41,14 +41,19 @@ def readable_schedules(rows: list[dict], as_given: list[dict], flags: list[dict]
                     fixed[key] = clock(row[key])
                     if fixed[key] is None:
                         raise hours.HoursError(f"not a time of day: {row[key]!r}")
+            freq = (text(row.get("freq")) or "WEEKLY").upper()
+            if freq not in ("WEEKLY", "DAILY"):
+                raise hours.HoursError(f"{freq.lower()} schedules are not weekly hours")
             hours.schedule_intervals([fixed])
         except hours.HoursError as exc:
-            written = " ".join(f"{k}={row[k]}" for k in ("byday", "opens_at", "closes_at", "description")
-                               if text(row.get(k)))
+            written = " ".join(f"{k}={row[k]}" for k in ("freq", "byday", "bymonthday", "opens_at", "closes_at",
+                                                          "description")
+                               if text(row.get(k)) and not (k == "freq" and str(row[k]).upper() == "WEEKLY"))
             as_given.append({"field": "schedule", "value": written or str(row)})
             flags.append({"code": "schedule_unreadable",
                           "message": f"schedule of {ref} not understood ({exc}); kept as written: {written}"})
             continue
+        fixed.pop("bymonthday", None)
         out.append(fixed)
     return out
 
