@@ -229,3 +229,11 @@ def test_a_monthly_schedule_is_kept_as_written_not_the_reason_to_drop_the_servic
     assert record["details"]["as_given"] == [{"field": "schedule",
                                               "value": "freq=MONTHLY bymonthday=1 opens_at=10:00 closes_at=12:00"}]
     assert [f["code"] for f in record["flags"]] == ["needs_from_text", "schedule_unreadable"]
+
+
+def test_a_textphone_on_the_voice_number_is_kept_beside_it():
+    from ingest.readers.hsds_fields import phones
+    got = phones([{"number": "860-555-0190", "type": "voice"}, {"number": "860-555-0190", "type": "TTY"},
+                  {"number": "860-555-0190", "type": "voice"}, {"number": "860-555-0191", "type": "fax"}])
+    assert [(p["number"], p["type"]) for p in got] == [("860-555-0190", "voice"), ("860-555-0190", "textphone"),
+                                                       ("860-555-0191", "fax")]

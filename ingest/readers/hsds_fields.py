@@ -77,18 +77,21 @@ def phone_type(value: Any) -> str:
 
 
 def phones(rows: Iterable[dict]) -> list[dict]:
-    """Phones with normalised types, callable ones first, each number once."""
+    """Phones with normalised types, callable ones first, each number once per type (a textphone on the
+    voice number is kept as well: a Deaf caller needs to know)."""
     out: list[dict] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str | None]] = set()
     for p in rows:
         number = text(str(p.get("number") or "").strip('"'))
-        if not number or number in seen or sum(c.isdigit() for c in number) < 3:
+        kind = phone_type(p.get("type") or p.get("number_type"))
+        key = (number or "", kind, text(p.get("extension")))
+        if not number or key in seen or sum(c.isdigit() for c in number) < 3:
             continue
-        seen.add(number)
+        seen.add(key)
         spoken = p.get("languages") if isinstance(p.get("languages"), list) else split_list(p.get("language"))
         codes, _ = languages(spoken or [])
         out.append(drop_none({"number": number, "extension": text(p.get("extension")),
-                              "type": phone_type(p.get("type") or p.get("number_type")),
+                              "type": kind,
                               "description": text(p.get("description") or p.get("department")),
                               "languages": codes or None}))
     return sorted(out, key=lambda p: PHONE_ORDER.get(p["type"], 5))
