@@ -12,7 +12,7 @@ from api.problem import documents_errors, problem
 from api.runtime import Blueprint, request_language, runtime
 from api.schemas import CapacityHistorySchema, ListingSchema
 from directory import eligibility, hours, permissions
-from directory.model import CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema, error_messages
+from directory.model import IMPORTED_CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema, error_messages
 from directory.accounts import User
 from directory.errors import ListingNotFound, VersionConflict
 from directory.store import EditResult
@@ -73,7 +73,9 @@ class ListingEditSchema(_EditFields):
 class CapacitySchema(_Strict):
     available = fields.Integer(strict=True, required=True, allow_none=True, validate=validate.Range(0, 100000))
     maximum = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100000))
-    unit = fields.String(load_default="beds", validate=validate.OneOf(CAPACITY_UNITS))
+    # "other": a unit an import kept as its feed named it (unit_name); a provider keeps it or picks one of ours.
+    unit = fields.String(load_default="beds", validate=validate.OneOf(IMPORTED_CAPACITY_UNITS))
+    unit_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     waitlist = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100000))
     wait_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 3650))
     accepting_new_clients = fields.Boolean(allow_none=True)

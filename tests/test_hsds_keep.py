@@ -237,3 +237,17 @@ def test_a_textphone_on_the_voice_number_is_kept_beside_it():
                   {"number": "860-555-0190", "type": "voice"}, {"number": "860-555-0191", "type": "fax"}])
     assert [(p["number"], p["type"]) for p in got] == [("860-555-0190", "voice"), ("860-555-0190", "textphone"),
                                                        ("860-555-0191", "fax")]
+
+
+@pytest.mark.es
+def test_a_provider_updates_the_openings_of_a_unit_we_do_not_model_and_keeps_its_name(store, client_as):
+    pipeline.run([f"hsds3-json:{FIXTURES / 'hsds3_api_folder'}"], store, Geocoder())
+    meals = next(r for r in store.listings.records() if r["service"]["name"] == "Free Community Meals")
+    provider = client_as("provider", (meals["organization"]["id"],))
+    etag = provider.get(f"/api/v1/services/{meals['id']}").headers["ETag"]
+    resp = provider.put(f"/api/v1/services/{meals['id']}/capacity", headers={"If-Match": etag},
+                        json={"available": 12, "maximum": 120, "unit": "other", "unit_name": "meals"})
+    assert resp.status_code == 200, resp.get_json()
+    capacity = resp.get_json()["capacity"]
+    assert (capacity["available"], capacity["unit"], capacity["unit_name"]) == (12, "other", "meals")
+    assert capacity["status"] == "available" and capacity["text"].startswith("12 openings open")
