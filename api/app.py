@@ -133,6 +133,14 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
             resp.make_sequence()
         return resp
 
+    @app.after_request
+    def retry_after_only_when_waiting(resp):
+        """Retry-After says when to come back: only on a 429 or a 503. (Registered before the limiter, so it
+        runs after the limiter has added its rate-limit headers to every limited response.)"""
+        if resp.status_code not in (429, 503):
+            resp.headers.pop("Retry-After", None)
+        return resp
+
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Service directory and referral matching for Law Enforcement Assisted Diversion (LEAD) programs. "
         "Errors are application/problem+json with the failing fields in `errors`. Send "
@@ -152,7 +160,10 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         storage_uri, storage_options = settings.rate_limit_storage, {}
     limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, storage_options=storage_options,
                       headers_enabled=True, default_limits=[])
-    limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
+    # One budget per client across every public read (a shared limit), not one per endpoint a client could go
+    # round; a CORS preflight costs nothing.
+    limiter.shared_limit(lambda: settings.public_rate_limit, scope="public-hsds",
+                         exempt_when=lambda: not settings.public_directory or request.method == "OPTIONS")(hsds.blp)
     app.extensions["lead_limiter"] = limiter
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, referrals.blp, admin.blp,
                       hsds.blp):

@@ -41,9 +41,19 @@ class HsdsAttributeSchema(Schema):
     taxonomy_term = fields.Nested(HsdsTaxonomyTermSchema)
 
 
+class HsdsLanguageSchema(Schema):
+    id = S(required=True)
+    service_id = S()
+    location_id = S()
+    phone_id = S()
+    name = S()
+    code = S(metadata={"description": "ISO 639-1"})
+
+
 class HsdsPhoneSchema(Schema):
     id = S(required=True)
     service_id = S()
+    contact_id = S()
     location_id = S()
     service_at_location_id = S()
     organization_id = S()
@@ -51,13 +61,40 @@ class HsdsPhoneSchema(Schema):
     extension = I()
     type = S(metadata={"description": "voice, cell, text, textphone, video, pager or fax (not a number to call)"})
     description = S()
+    languages = fields.List(fields.Nested(HsdsLanguageSchema))
 
 
-class HsdsLanguageSchema(Schema):
+class HsdsContactSchema(Schema):
     id = S(required=True)
     service_id = S()
     name = S()
-    code = S(metadata={"description": "ISO 639-1"})
+    title = S()
+    department = S()
+    email = S()
+    phones = fields.List(fields.Nested(HsdsPhoneSchema))
+
+
+class HsdsServiceAreaSchema(Schema):
+    id = S(required=True)
+    service_id = S()
+    name = S()
+    description = S()
+    extent = S()
+    extent_type = S()
+
+
+class HsdsFundingSchema(Schema):
+    id = S(required=True)
+    service_id = S()
+    source = S()
+
+
+class HsdsAccessibilitySchema(Schema):
+    id = S(required=True)
+    location_id = S()
+    description = S()
+    details = S()
+    url = S()
 
 
 class HsdsScheduleSchema(Schema):
@@ -65,11 +102,14 @@ class HsdsScheduleSchema(Schema):
     service_id = S()
     location_id = S()
     service_at_location_id = S()
+    valid_from = S()
+    valid_to = S()
     freq = S()
     byday = S()
     opens_at = S()
     closes_at = S()
     description = S()
+    notes = S(metadata={"description": "'holiday' on a dated closure or change of hours"})
 
 
 class HsdsAddressSchema(Schema):
@@ -93,6 +133,8 @@ class HsdsLocationSchema(Schema):
     longitude = F()
     transportation = S()
     addresses = fields.List(fields.Nested(HsdsAddressSchema))
+    languages = fields.List(fields.Nested(HsdsLanguageSchema))
+    accessibility = fields.List(fields.Nested(HsdsAccessibilitySchema))
 
 
 class HsdsUnitSchema(Schema):
@@ -142,6 +184,7 @@ class HsdsServiceBasicSchema(Schema):
     application_process = S()
     fees_description = S()
     eligibility_description = S()
+    wait_time = S()
     alert = S()
     minimum_age = I()
     maximum_age = I()
@@ -169,10 +212,14 @@ class HsdsServiceSchema(HsdsServiceBasicSchema):
     required_documents = fields.List(fields.Nested(HsdsRequiredDocumentSchema))
     attributes = fields.List(fields.Nested(HsdsAttributeSchema))
     capacities = fields.List(fields.Nested(HsdsCapacitySchema), metadata={"description": "HSDS 3.1 service_capacity"})
+    contacts = fields.List(fields.Nested(HsdsContactSchema))
+    service_areas = fields.List(fields.Nested(HsdsServiceAreaSchema))
+    funding = fields.List(fields.Nested(HsdsFundingSchema))
 
 
 class HsdsOrganizationSchema(HsdsOrganizationBasicSchema):
     services = fields.List(fields.Nested(HsdsServiceSchema))
+    locations = fields.List(fields.Nested(HsdsLocationSchema), metadata={"description": "With full=true"})
 
 
 class _Page(Schema):
@@ -203,6 +250,24 @@ class HsdsTaxonomyPageSchema(_Page):
 
 class HsdsTaxonomyTermPageSchema(_Page):
     contents = fields.List(fields.Nested(HsdsTaxonomyTermSchema))
+
+
+class HsdsProfileTaxonomySchema(Schema):
+    id = S()
+    name = S()
+    description = S()
+    terms = S(metadata={"description": "Where its terms are listed"})
+
+
+class HsdsProfileSchema(Schema):
+    """Our HSDS profile, described where the API's root points (``profile``)."""
+    name = S()
+    hsds_version = S()
+    description = S()
+    listing = S(metadata={"description": "How one listing is published"})
+    taxonomies = fields.List(fields.Nested(HsdsProfileTaxonomySchema))
+    extensions = fields.List(S(), metadata={"description": "What this profile adds to HSDS 3.0"})
+    taxonomies_url = S()
 
 
 class HsdsMetaSchema(Schema):

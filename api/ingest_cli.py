@@ -12,6 +12,7 @@ from api.runtime import runtime
 from directory.indices.locks import Locked
 from ingest import pipeline
 from ingest.geocode import Geocoder
+from ingest.readers.detect import detect
 from ingest.readers.provider_csv import template_header
 
 ingest_group = AppGroup("ingest", help="Load the directory from sources (each run is a full blue/green rebuild).")
@@ -72,6 +73,24 @@ def run_command(sources: tuple[str, ...], as_json: bool, min_ratio: float, sampl
 def template_command() -> None:
     """Print the provider spreadsheet's header row (CSV)."""
     click.echo(template_header())
+
+
+@ingest_group.command("detect")
+@click.argument("path", type=click.Path(exists=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def detect_command(path: str, as_json: bool) -> None:
+    """Say what PATH looks like (an HSDS 1.x or 3.0 datapackage, an HSDS 3.0 API dump, an Ohana export, ...)
+    and which source kind loads it. Exit status 1 when no reader fits."""
+    found = detect(path).as_dict(path)
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+    else:
+        click.echo(f"{path}: {found['what']}")
+        for line in found["evidence"]:
+            click.echo(f"  {line}")
+        click.echo(f"load it with: {found['command']}" if found["kind"] else "no reader of ours fits this")
+    if not found["kind"]:
+        sys.exit(1)
 
 
 def init_app(app: Flask) -> None:

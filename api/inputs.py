@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from api.runtime import runtime
 from directory import eligibility, hours
 from directory.accounts import ROLES
-from directory.model import CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema
+from directory.model import IMPORTED_CAPACITY_UNITS, SERVICE_STATUS, PhoneSchema
 from directory.vocabulary import LANGUAGES, Choice
 from matching.service import NEARBY_GROUPS
 
@@ -164,7 +164,9 @@ class ListingEditSchema(_EditFields):
 class CapacitySchema(_Strict):
     available = fields.Integer(strict=True, required=True, allow_none=True, validate=validate.Range(0, 100000))
     maximum = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100000))
-    unit = fields.String(load_default="beds", validate=validate.OneOf(CAPACITY_UNITS))
+    # "other": a unit an import kept as its feed named it (unit_name); a provider keeps it or picks one of ours.
+    unit = fields.String(load_default="beds", validate=validate.OneOf(IMPORTED_CAPACITY_UNITS))
+    unit_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     waitlist = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 100000))
     wait_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 3650))
     accepting_new_clients = fields.Boolean(allow_none=True)

@@ -40,7 +40,8 @@ class CapacityViewSchema(Schema):
     reported_available = fields.Integer(**N, metadata={"description": "The open figure the provider reported"})
     held = fields.Integer(metadata={"description": "Open beds held for accepted referrals (directory.holds)"})
     maximum = fields.Integer(**N)
-    unit = fields.String(**N)
+    unit = fields.String(**N, metadata={"description": "beds, slots, appointments, spaces, or other (see unit_name)"})
+    unit_name = fields.String(**N, metadata={"description": "The source feed's own unit when it is none of ours"})
     waitlist = fields.Integer(**N)
     wait_days = fields.Integer(**N)
     accepting_new_clients = fields.Boolean(**N)
@@ -378,6 +379,15 @@ class ListingSchema(Schema):
         "description": "Eligibility columns read from the program's name or description, with where they were read"})
     also_here = fields.List(fields.Nested(RefSchema), metadata={
         "description": "The organisation's other programs at the same address (listing id, 'organisation / program')"})
+    details = fields.Dict(metadata={
+        "description": "What the source feed says beyond what matching reads: wait_time, audience, service_areas, "
+                       "accessibility, funding, payment_methods, holiday_schedules, contacts, location_languages, "
+                       "as_given (values kept as written because the directory cannot model them)"})
+    flags = fields.List(fields.Dict(), metadata={
+        "description": "Why an import wants a person's look ({code, message}): organization_unknown, uncategorised, "
+                       "needs_from_text, capacity_unit_not_modelled, schedule_unreadable, age_unreadable"})
+    needs_read_from = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Needs read from the service's own text (the feed named none): code -> the words"})
 
 
 class OrganizationSummarySchema(Schema):

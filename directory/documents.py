@@ -107,6 +107,8 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "access": {"properties": {"walk_in": _BOOL, "appointment_required": _BOOL}},
         "capacity": {"properties": {
             "status": _KW, "available": _INT, "maximum": _INT, "unit": _KW, "waitlist": _INT,
+            # The feed's own name of a unit we do not model (unit "other"), shown as given.
+            "unit_name": {"type": "keyword", "index": False},
             "wait_days": _INT, "accepting_new_clients": _BOOL, "updated_at": _DATE, "updated_by": _KW,
             "relative_time": _BOOL, "revision": _INT, "log": _STORED,
             "source": _KW,
@@ -124,6 +126,12 @@ LISTING_MAPPINGS: dict[str, Any] = {
         "edited_fields": _KW,
         # Eligibility columns read from a name or description (column -> origin), shown with the value.
         "inferred": _STORED,
+        # Why an imported listing wants a person's look (model.FLAG_CODES), and the words each need was read
+        # from when the feed named none (``review``: flags with their messages, needs_read_from).
+        "flags": _KW,
+        "review": _STORED,
+        # What a feed says that matching does not read (wait time, service areas, contacts, ...), shown as is.
+        "details": _STORED,
         # A hash of the listing record: the ETag, unchanged when a rebuild brings the same data.
         "etag": {"type": "keyword", "index": False},
         "edited_at": _DATE,
@@ -234,6 +242,9 @@ def listing_document(record: dict, *, indexed_at: str | None = None) -> dict:
         "capacity": capacity_doc,
         "sources": rec["sources"],
         "inferred": rec.get("inferred") or {},
+        "flags": sorted({f["code"] for f in rec.get("flags") or []}),
+        "review": {"flags": rec.get("flags") or [], "needs_read_from": rec.get("needs_read_from") or {}},
+        "details": rec.get("details") or {},
         "edited_fields": [],
         "edited_at": None,
         "indexed_at": indexed_at,

@@ -24,7 +24,7 @@ STATUS_TO_HSDS = {"temporarily_closed": "temporarily closed"}
 SERVICE_FIELDS = ("name", "alternate_name", "description", "url", "email", "interpretation_services",
                   "application_process", "fees_description", "eligibility_description", "alert",
                   "minimum_age", "maximum_age", "assured_date", "last_modified")
-CAPACITY_ATTRIBUTES = ("waitlist", "wait_days", "accepting_new_clients", "updated_by")
+CAPACITY_ATTRIBUTES = ("waitlist", "wait_days", "accepting_new_clients", "updated_by", "unit_name")
 
 
 def _clean(obj: dict) -> dict:
@@ -72,7 +72,17 @@ def attributes(record: dict) -> list[dict]:
                         ("hours", record.get("hours_text")), ("geocode_quality", loc.get("geocode_quality")),
                         ("walk_in", access.get("walk_in")), ("appointment_required", access.get("appointment_required")),
                         ("sample", True if record.get("sample") else None),
-                        ("source_term", record.get("source_terms") or None)):
+                        ("source_term", record.get("source_terms") or None),
+                        # A service with no site has no service_at_location to carry its location's name.
+                        ("location_name", loc.get("name") if is_virtual(record) else None)):
+        add(DIRECTORY, code, value)
+    details = record.get("details") or {}
+    pairs = lambda d: [f"{k}: {v}" for k, v in (d or {}).items()] or None  # noqa: E731
+    for code, value in (("audience", details.get("audience")), ("payment_accepted", details.get("payment_methods")),
+                        ("need_read_from", pairs(record.get("needs_read_from"))),
+                        ("inferred", pairs(record.get("inferred"))),
+                        ("flag", [f"{f['code']}: {f['message']}" for f in record.get("flags") or []] or None),
+                        ("as_given", [f"{g['field']}: {g['value']}" for g in details.get("as_given") or []] or None)):
         add(DIRECTORY, code, value)
     cap = record.get("capacity") or {}
     as_hsds = cap.get("available") is not None and cap.get("updated_at")
@@ -88,29 +98,80 @@ def capacities(record: dict) -> list[dict]:
     if cap.get("available") is None or not cap.get("updated_at"):
         return []
     unit = cap.get("unit") or "beds"
+    # A unit we do not model is published under the feed's own name, identified as "other".
+    name = cap.get("unit_name") if unit == "other" and cap.get("unit_name") else unit
     service_id = ids(record)["service_id"]
     return [_clean({"id": hsds_id("service_capacity", record["id"]), "service_id": service_id,
-                    "unit_id": hsds_id("unit", unit),
-                    "unit": {"id": hsds_id("unit", unit), "name": unit, "scheme": DIRECTORY, "identifier": unit},
+                    "unit_id": hsds_id("unit", f"{unit}|{name}" if name != unit else unit),
+                    "unit": {"id": hsds_id("unit", f"{unit}|{name}" if name != unit else unit), "name": name,
+                             "scheme": DIRECTORY, "identifier": unit},
                     "available": cap["available"], "maximum": cap.get("maximum"),
-                    "description": f"{unit.capitalize()} available", "updated": cap["updated_at"]})]
+                    "description": f"{name[:1].upper()}{name[1:]} available", "updated": cap["updated_at"]})]
+
+
+def _phone(p: dict, phone_id: str, **links: str) -> dict:
+    ext = p.get("extension")
+    return _clean({"id": phone_id, **links, "number": p["number"],
+                   "extension": int(ext) if ext and str(ext).isdigit() else None,
+                   "type": p.get("type") or "voice", "description": p.get("description"),
+                   "languages": [_language(code, f"{phone_id}|{code}", phone_id=phone_id)
+                                 for code in p.get("languages") or []]})
+
+
+def _language(code: str, key: str, **links: str) -> dict:
+    return {"id": hsds_id("language", key), **links, "name": LANGUAGES.label(code), "code": code}
 
 
 def phones(record: dict) -> list[dict]:
     service_id = ids(record)["service_id"]
+    return [_phone(p, hsds_id("phone", f"{record['id']}|{i}"), service_id=service_id)
+            for i, p in enumerate(record.get("phones") or [])]
+
+
+def contacts(record: dict) -> list[dict]:
+    service_id = ids(record)["service_id"]
     out = []
-    for i, p in enumerate(record.get("phones") or []):
-        ext = p.get("extension")
-        out.append(_clean({"id": hsds_id("phone", f"{record['id']}|{i}"), "service_id": service_id,
-                           "number": p["number"], "extension": int(ext) if ext and str(ext).isdigit() else None,
-                           "type": p.get("type") or "voice", "description": p.get("description")}))
+    for i, c in enumerate((record.get("details") or {}).get("contacts") or []):
+        contact_id = hsds_id("contact", f"{record['id']}|{i}")
+        out.append(_clean({"id": contact_id, "service_id": service_id, "name": c.get("name"), "title": c.get("title"),
+                           "department": c.get("department"), "email": c.get("email"),
+                           "phones": [_phone(p, hsds_id("phone", f"{record['id']}|contact{i}|{j}"), contact_id=contact_id)
+                                      for j, p in enumerate(c.get("phones") or [])]}))
     return out
+
+
+def service_areas(record: dict) -> list[dict]:
+    service_id = ids(record)["service_id"]
+    return [_clean({"id": hsds_id("service_area", f"{record['id']}|{i}"), "service_id": service_id, **a})
+            for i, a in enumerate((record.get("details") or {}).get("service_areas") or [])]
+
+
+def funding(record: dict) -> list[dict]:
+    service_id = ids(record)["service_id"]
+    return [{"id": hsds_id("funding", f"{record['id']}|{i}"), "service_id": service_id, "source": source}
+            for i, source in enumerate((record.get("details") or {}).get("funding") or [])]
+
+
+def holiday_schedules(record: dict) -> list[dict]:
+    """Closures and changed hours on dates, as dated HSDS schedules marked ``notes: holiday``."""
+    out = []
+    for h in (record.get("details") or {}).get("holiday_schedules") or []:
+        closed = h.get("closed")
+        out.append({"valid_from": h.get("valid_from"), "valid_to": h.get("valid_to"),
+                    "opens_at": None if closed else _seconds(h.get("opens_at")),
+                    "closes_at": None if closed else _seconds(h.get("closes_at")),
+                    "description": h.get("description") or ("Closed" if closed else "Holiday hours"),
+                    "notes": "holiday"})
+    return out
+
+
+def _seconds(clock: str | None) -> str | None:
+    return f"{clock}:00" if clock and len(clock) == 5 else clock
 
 
 def languages(record: dict) -> list[dict]:
     service_id = ids(record)["service_id"]
-    return [{"id": hsds_id("language", f"{record['id']}|{code}"), "service_id": service_id,
-             "name": LANGUAGES.label(code), "code": code} for code in record.get("languages") or []]
+    return [_language(code, f"{record['id']}|{code}", service_id=service_id) for code in record.get("languages") or []]
 
 
 def _clock(minute: int) -> str:
@@ -142,8 +203,10 @@ def schedules(record: dict) -> list[dict]:
     if record.get("hours_text"):
         rows = schedules_from_intervals(hours.parse_hours(record["hours_text"]))
     else:
-        rows = [{k: s.get(k) for k in ("freq", "byday", "opens_at", "closes_at", "description")}
+        rows = [{k: _seconds(s.get(k)) if k in ("opens_at", "closes_at") else s.get(k)
+                 for k in ("freq", "byday", "opens_at", "closes_at", "description")}
                 for s in record.get("schedules") or []]
+    rows += holiday_schedules(record)
     link = ids(record)
     owner = {"service_id": link["service_id"]} if is_virtual(record) else \
         {"service_at_location_id": link["service_at_location_id"], "location_id": link["location_id"]}
@@ -153,10 +216,17 @@ def schedules(record: dict) -> list[dict]:
 def location(record: dict) -> dict:
     loc, address = record["location"], record.get("address") or {}
     location_id = ids(record)["location_id"]
+    details = record.get("details") or {}
     out = _clean({"id": location_id, "location_type": loc.get("location_type") or "physical",
                   "organization_id": ids(record)["organization_id"], "name": loc.get("name"),
                   "latitude": loc.get("latitude"), "longitude": loc.get("longitude"),
-                  "transportation": loc.get("transportation")})
+                  "transportation": loc.get("transportation"),
+                  # A location's own facts are one object each, whichever of its listings publishes them.
+                  "languages": [_language(c, f"location|{loc['id']}|{c}", location_id=location_id)
+                                for c in details.get("location_languages") or []],
+                  "accessibility": [_clean({"id": hsds_id("accessibility", f"{loc['id']}|{i}"),
+                                            "location_id": location_id, **a})
+                                    for i, a in enumerate(details.get("accessibility") or [])]})
     if any(address.get(k) for k in ("address_1", "city", "postal_code")):
         # address_1, city, state_province, postal_code and country are required: unknown ones are empty.
         out["addresses"] = [_clean({
@@ -179,7 +249,8 @@ def service_basic(record: dict) -> dict:
     service = record["service"]
     status = service.get("status") or "active"
     return _clean({"id": ids(record)["service_id"], "organization_id": ids(record)["organization_id"],
-                   **{k: service.get(k) for k in SERVICE_FIELDS}, "status": STATUS_TO_HSDS.get(status, status)})
+                   **{k: service.get(k) for k in SERVICE_FIELDS}, "status": STATUS_TO_HSDS.get(status, status),
+                   "wait_time": (record.get("details") or {}).get("wait_time")})
 
 
 def service_at_location(record: dict, *, full: bool = True) -> dict | None:
@@ -202,7 +273,8 @@ def service_full(record: dict) -> dict:
            "required_documents": [{"id": hsds_id("required_document", f"{record['id']}|{i}"),
                                    "service_id": ids(record)["service_id"], "document": d}
                                   for i, d in enumerate(record.get("required_documents") or [])],
-           "attributes": attributes(record), "capacities": capacities(record)}
+           "attributes": attributes(record), "capacities": capacities(record),
+           "contacts": contacts(record), "service_areas": service_areas(record), "funding": funding(record)}
     if not sal:
         out["schedules"] = schedules(record)
     return _clean(out) | {"service_at_locations": out["service_at_locations"]}
@@ -224,6 +296,16 @@ def organizations(records: Iterable[dict], *, full_services: bool = False) -> li
                                 {**organization_basic(record["organization"]), "services": []})
         org["services"].append(service_full(record) if full_services else service_basic(record))
     return list(by_org.values())
+
+
+def with_locations(org: dict, records: Iterable[dict]) -> dict:
+    """A fully nested organization (``full``): its services and, once each, the locations they are at."""
+    seen: dict[str, dict] = {}
+    for record in sorted(records, key=lambda r: r["id"]):
+        if not is_virtual(record):
+            loc = location(record)
+            seen.setdefault(loc["id"], loc)
+    return {**org, "locations": list(seen.values())} if seen else org
 
 
 def page(contents: list[dict], total: int, page_number: int, per_page: int) -> dict:

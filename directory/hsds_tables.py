@@ -45,6 +45,12 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "taxonomies": (("id", _S), ("name", _S), ("description", _S), ("uri", _S), ("version", _S)),
     "taxonomy_terms": (("id", _S), ("code", _S), ("name", _S), ("description", _S), ("parent_id", _S),
                        ("taxonomy", _S), ("language", _S), ("taxonomy_id", _S), ("term_uri", _S)),
+    "contacts": (("id", _S), ("organization_id", _S), ("service_id", _S), ("service_at_location_id", _S),
+                 ("location_id", _S), ("name", _S), ("title", _S), ("department", _S), ("email", _S)),
+    "service_areas": (("id", _S), ("service_id", _S), ("name", _S), ("description", _S), ("extent", _S),
+                      ("extent_type", _S), ("uri", _S)),
+    "funding": (("id", _S), ("organization_id", _S), ("service_id", _S), ("source", _S)),
+    "accessibility": (("id", _S), ("location_id", _S), ("description", _S), ("details", _S), ("url", _S)),
     # HSDS 3.1
     "service_capacity": (("id", _S), ("service_id", _S), ("unit_id", _S), ("available", _N), ("maximum", _N),
                          ("description", _S), ("updated", _DT)),
@@ -55,7 +61,8 @@ OBJECTS = {"organizations": "organization", "services": "service", "locations": 
            "service_at_location": "service_at_location", "addresses": "address", "phones": "phone",
            "schedules": "schedule", "languages": "language", "required_documents": "required_document",
            "attributes": "attribute", "taxonomies": "taxonomy", "taxonomy_terms": "taxonomy_term",
-           "service_capacity": "service_capacity", "units": "unit"}
+           "service_capacity": "service_capacity", "units": "unit", "contacts": "contact",
+           "service_areas": "service_area", "funding": "funding", "accessibility": "accessibility"}
 
 
 def tables(records: Iterable[dict]) -> dict[str, list[dict]]:
@@ -73,14 +80,25 @@ def tables(records: Iterable[dict]) -> dict[str, list[dict]]:
             location = sal["location"]
             for address in location.get("addresses", []):
                 put("addresses", address)
-            put("locations", {k: v for k, v in location.items() if k != "addresses"})
+            put("locations", {k: v for k, v in location.items() if k not in ("addresses", "languages", "accessibility")})
+            for row in location.get("languages", []):
+                put("languages", row)
+            for row in location.get("accessibility", []):
+                put("accessibility", row)
             put("service_at_location", {k: sal[k] for k in ("id", "service_id", "location_id")})
             for row in sal.get("schedules", []):
                 put("schedules", row)
         for key, table in (("schedules", "schedules"), ("phones", "phones"), ("languages", "languages"),
-                           ("required_documents", "required_documents")):
+                           ("required_documents", "required_documents"), ("service_areas", "service_areas"),
+                           ("funding", "funding")):
             for row in service.get(key, []):
-                put(table, row)
+                put(table, {k: v for k, v in row.items() if k != "languages"})
+                for language in row.get("languages", []) if key == "phones" else []:
+                    put("languages", language)
+        for contact in service.get("contacts", []):
+            put("contacts", {k: v for k, v in contact.items() if k != "phones"})
+            for phone in contact.get("phones", []):
+                put("phones", {k: v for k, v in phone.items() if k != "languages"})
         for attribute in service.get("attributes", []):
             put("attributes", {k: v for k, v in attribute.items() if k != "taxonomy_term"})
         for capacity in service.get("capacities", []):

@@ -92,6 +92,19 @@ DIRECTORY_TERMS: dict[str, tuple[str, str, str]] = {
     "capacity_wait_days": ("Wait in days", "Estimated wait in days", "int"),
     "capacity_accepting_new_clients": ("Accepting new clients", "The program takes new clients", "bool"),
     "capacity_updated_by": ("Capacity updated by", "Who last confirmed the capacity", "text"),
+    "capacity_unit_name": ("Capacity unit as given", "The source feed's own unit, when it is none of ours "
+                                                     "(capacity_unit is then 'other')", "text"),
+    "location_name": ("Location name", "The name of a service's virtual location (a phone line, a website): a "
+                                       "service with no site has no service_at_location to carry it", "text"),
+    "audience": ("Audience", "Who the service is meant for, as the source feed says it", "text"),
+    "payment_accepted": ("Payment accepted", "A way of paying the service accepts", "list"),
+    "need_read_from": ("Need read from the text", "A need read from the service's own words, with the words "
+                                                  "('legal_aid: legal')", "list"),
+    "flag": ("Flagged for review", "Why the import wants a person's look ('organization_unknown: ...')", "list"),
+    "inferred": ("Read from text", "An eligibility column read from the name or text, with where "
+                                   "('min_age: read from text: ...')", "list"),
+    "as_given": ("Kept as given", "A value the directory cannot model, as the source feed wrote it "
+                                  "('schedule: byday=MO opens_at=sunrise')", "list"),
 }
 
 
@@ -199,3 +212,26 @@ def lead_attributes(pairs: Iterable[tuple[str | None, str | None, str | None]]) 
 def is_ours(taxonomy_name_or_id: str | None) -> bool:
     return bool(taxonomy_name_or_id) and (taxonomy_name_or_id in TAXONOMY_BY_NAME
                                           or taxonomy_name_or_id in {t.id for t in TAXONOMIES})
+
+
+def profile(*, taxonomies_url: str, terms_url: str) -> dict:
+    """This directory's HSDS profile: what it adds to HSDS 3.0 and how it publishes a listing."""
+    return {
+        "name": "lead-directory", "hsds_version": "3.0",
+        "description": "The LEAD service directory's HSDS 3.0 profile: HSDS 3.0 objects and API, with HSDS 3.1 "
+                       "service_capacity for beds and openings, and what HSDS has no field for carried as "
+                       "attributes under three taxonomies of its own.",
+        "listing": "Each listing (a service at one site) is one HSDS service with one service_at_location; a "
+                   "service with no site has none. Ids are UUIDv5 of the directory's ids, stable across exports.",
+        "taxonomies": [{"id": t.id, "name": t.name, "description": t.description,
+                        "terms": f"{terms_url}?taxonomy_id={t.id}"} for t in TAXONOMIES],
+        "extensions": [
+            "service.capacities: HSDS 3.1 service_capacity with its unit (a unit the directory does not model is "
+            "published under the source's own name, identifier 'other')",
+            "attributes of lead-needs: one per need, parents included through parent_id",
+            "attributes of lead-eligibility: one per stated eligibility rule value ('none': stated, none)",
+            "attributes of lead-directory: " + ", ".join(DIRECTORY_TERMS),
+            "schedules with notes 'holiday': a closure (no times) or other hours on the dates valid_from..valid_to",
+        ],
+        "taxonomies_url": taxonomies_url,
+    }

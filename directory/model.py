@@ -23,6 +23,12 @@ from directory.eligibility import COLUMNS as ELIGIBILITY_COLUMNS
 
 SERVICE_STATUS = ("active", "inactive", "defunct", "temporarily_closed")
 CAPACITY_UNITS = ("beds", "slots", "appointments", "spaces")
+# A feed's capacity in a unit we do not model (meals, vouchers, ...) keeps its figures as "other", with
+# the feed's own unit name beside them (``unit_name``); providers choose among CAPACITY_UNITS only.
+IMPORTED_CAPACITY_UNITS = CAPACITY_UNITS + ("other",)
+# Why an imported listing wants a person's look (``flags``): it is listed, and says so.
+FLAG_CODES = ("organization_unknown", "uncategorised", "needs_from_text", "capacity_unit_not_modelled",
+              "schedule_unreadable", "age_unreadable", "review")
 GEOCODE_QUALITY = ("provided", "cache", "geocoder", "zip_centroid", "town_centroid", "none")
 # HSDS ``location_type``: a service with no site (phone or online only) has a virtual location, no point.
 LOCATION_TYPES = ("physical", "virtual")
@@ -159,6 +165,9 @@ class PhoneSchema(_Base):
     extension = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
     type = fields.String(load_default="voice", validate=validate.Length(max=40))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    # ISO 639-1 codes of the languages answered on this number (HSDS phone.languages).
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), load_default=None,
+                            allow_none=True)
 
 
 class ScheduleSchema(_Base):
@@ -197,7 +206,9 @@ class CapacitySchema(_Base):
     """HSDS 3.1 ``service_capacity`` + ``unit``, with a waitlist and accepting-new-clients."""
     available = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
     maximum = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
-    unit = fields.String(load_default="beds", validate=validate.OneOf(CAPACITY_UNITS))
+    unit = fields.String(load_default="beds", validate=validate.OneOf(IMPORTED_CAPACITY_UNITS))
+    # The feed's own name of a unit we do not model (unit "other"), kept verbatim.
+    unit_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     waitlist = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100000))
     wait_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 3650))
     accepting_new_clients = fields.Boolean(load_default=None, allow_none=True)
@@ -215,6 +226,77 @@ class CapacitySchema(_Base):
         a, m = data.get("available"), data.get("maximum")
         if a is not None and m is not None and a > m:
             raise ValidationError("available is above maximum", "available")
+
+
+class FlagSchema(_Base):
+    """Why an imported listing wants a person's look, in words that name the real cause."""
+    code = fields.String(required=True, validate=validate.OneOf(FLAG_CODES))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class _Text(fields.String):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(load_default=None, allow_none=True, validate=validate.Length(max=4000), **kw)
+
+
+class ServiceAreaSchema(_Base):
+    name = _Text()
+    description = _Text()
+    extent = _Text()
+    extent_type = _Text()
+
+
+class AccessibilitySchema(_Base):
+    description = _Text()
+    details = _Text()
+    url = _Text()
+
+
+class ContactPhoneSchema(_Base):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    extension = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    type = fields.String(load_default="voice", validate=validate.Length(max=40))
+    description = _Text()
+
+
+class ContactSchema(_Base):
+    name = _Text()
+    title = _Text()
+    department = _Text()
+    email = _Text()
+    phones = fields.List(fields.Nested(ContactPhoneSchema), load_default=list)
+
+
+class HolidayScheduleSchema(_Base):
+    """A day or span of days the usual hours do not hold (a holiday closure, shorter hours)."""
+    valid_from = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"))
+    valid_to = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"))
+    closed = fields.Boolean(load_default=None, allow_none=True)
+    opens_at = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2}:\d{2}$"))
+    closes_at = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{2}:\d{2}$"))
+    description = _Text()
+
+
+class AsGivenSchema(_Base):
+    """A value the directory cannot model, kept as the feed wrote it."""
+    field = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    value = fields.String(required=True, validate=validate.Length(max=4000))
+
+
+class DetailsSchema(_Base):
+    """What a feed says that matching does not read but a case manager uses: kept, shown and republished."""
+    wait_time = _Text()
+    audience = _Text()
+    service_areas = fields.List(fields.Nested(ServiceAreaSchema), load_default=None, allow_none=True)
+    accessibility = fields.List(fields.Nested(AccessibilitySchema), load_default=None, allow_none=True)
+    funding = fields.List(fields.String(validate=validate.Length(max=1000)), load_default=None, allow_none=True)
+    payment_methods = fields.List(fields.String(validate=validate.Length(max=300)), load_default=None,
+                                  allow_none=True)
+    holiday_schedules = fields.List(fields.Nested(HolidayScheduleSchema), load_default=None, allow_none=True)
+    contacts = fields.List(fields.Nested(ContactSchema), load_default=None, allow_none=True)
+    location_languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), load_default=None,
+                                     allow_none=True)
+    as_given = fields.List(fields.Nested(AsGivenSchema), load_default=None, allow_none=True)
 
 
 class HoldSchema(_Base):
@@ -243,7 +325,14 @@ class ListingRecordSchema(_Base):
     phones = fields.List(fields.Nested(PhoneSchema), load_default=list)
     schedules = fields.List(fields.Nested(ScheduleSchema), load_default=list)
     hours_text = fields.String(load_default=None, allow_none=True)
-    needs = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    # At least one need, unless the listing is flagged ``uncategorised`` (a feed's service with no need our
+    # taxonomy recognises: listed, found by its words and taxonomy terms, and flagged for review).
+    needs = fields.List(fields.String(), required=True)
+    # Needs read from the service's own text: code -> the words they were read from.
+    needs_read_from = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(max=400)),
+                                  load_default=None, allow_none=True)
+    flags = fields.List(fields.Nested(FlagSchema), load_default=None, allow_none=True)
+    details = fields.Nested(DetailsSchema, load_default=None, allow_none=True)
     source_terms = fields.List(fields.String(), load_default=list)
     languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), load_default=None,
                             allow_none=True)
@@ -268,6 +357,11 @@ class ListingRecordSchema(_Base):
         if unknown:
             raise ValidationError(f"unknown need codes: {', '.join(unknown)}")
 
+    @validates_schema
+    def _some_need(self, data: dict, **_: Any) -> None:
+        if not data.get("needs") and not any(f["code"] == "uncategorised" for f in data.get("flags") or []):
+            raise ValidationError("at least one need is required (or the uncategorised flag of an import)", "needs")
+
     @validates("hours_text")
     def _hours(self, value: str | None, **_: Any) -> None:
         if value:
@@ -279,12 +373,35 @@ class ListingRecordSchema(_Base):
     @post_load
     def _finish(self, data: dict, **_: Any) -> dict:
         data["needs"] = taxonomy.leaves(data["needs"])
+        if data["needs"] and data.get("flags"):  # given a need since: no longer uncategorised
+            data["flags"] = [f for f in data["flags"] if f["code"] != "uncategorised"]
+        for key in ("needs_read_from", "flags", "details"):
+            if not data.get(key):
+                data.pop(key, None)  # records that have none stay as they were
+        if data.get("details"):
+            data["details"] = _no_nulls(data["details"])
+            if not data["details"]:
+                del data["details"]
+        for phone in data.get("phones") or []:
+            if phone.get("languages") is None:
+                phone.pop("languages", None)
+        if data.get("capacity") and data["capacity"].get("unit_name") is None:
+            data["capacity"].pop("unit_name", None)
         # Records leave validation JSON-ready: dates become ISO strings once, here.
         service, capacity = data["service"], data.get("capacity")
         for holder, key in ((service, "assured_date"), (service, "last_modified"), (capacity, "updated_at")):
             if holder and holder.get(key) is not None:
                 holder[key] = holder[key].isoformat()
         return data
+
+
+def _no_nulls(value: Any) -> Any:
+    """Unknown values left out, all the way down (a feed's contact with no title has no title)."""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value]
+    return value
 
 
 LISTING_RECORD = ListingRecordSchema()

@@ -48,6 +48,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("directory.browse", "browse the directory, the need taxonomy, one's own account", _EVERYONE,
            ("GET /api/v1/services", "POST /api/v1/services/search", "GET /api/v1/taxonomy", "GET /api/v1/me")),
     Action("listing.read", "read one listing", _EVERYONE, ("GET /api/v1/services/{id}",)),
+    Action("listing.page", "the listing page: everything the directory holds about one listing", _EVERYONE,
+           ("/listings/{id}",)),
     Action("search.match", "match a participant, nearby now, the bed board", _READERS,
            ("POST /api/v1/match", "GET/POST /api/v1/nearby", "GET /api/v1/capacity", "/nearby")),
     Action("placement.plan", "the case manager's page: find services for a participant", _grant(

@@ -145,6 +145,12 @@ LANGUAGES = Vocabulary("language", (
     Term("bn", "Bengali", "bengalí", ("ben",)),
     Term("hi", "Hindi", "hindi", ("hin",)),
     Term("ko", "Korean", "coreano", ("kor",)),
+    Term("tl", "Tagalog", "tagalo", ("tgl", "filipino", "fil")),
+    Term("uk", "Ukrainian", "ucraniano", ("ukr",)),
+    Term("ur", "Urdu", "urdu", ("urd",)),
+    Term("sq", "Albanian", "albanés", ("sqi", "alb")),
+    Term("el", "Greek", "griego", ("ell", "gre")),
+    Term("ja", "Japanese", "japonés", ("jpn",)),
     Term("ase", "American Sign Language", "lengua de señas americana", ("asl", "sign language")),
 ))
 

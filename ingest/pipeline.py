@@ -67,6 +67,8 @@ class Report:
     # Per source: listings, and how many have no callable number, no hours, no stated ages (data_quality).
     quality: dict = field(default_factory=dict)
     edits_reapplied: int = 0
+    # Listed, and wanting a person's look: (file, record id, flag code, message) per flag (model.FLAG_CODES).
+    flagged: list[tuple[str, str, str, str]] = field(default_factory=list)
     index: str | None = None
     seconds: float = 0.0
     phases: dict = field(default_factory=dict)  # seconds spent in read, geocode, validate, dedupe, index
@@ -90,6 +92,9 @@ class Report:
             "site_annotated": self.site_annotated, "samples_left_out": self.samples_left_out,
             "numbers_lent": self.numbers_lent, "quality": self.quality,
             "edits_reapplied": self.edits_reapplied,
+            "flagged": len({(f, ref) for f, ref, _, _ in self.flagged}),
+            "flagged_by_reason": dict(Counter(code for _, _, code, _ in self.flagged).most_common()),
+            "flags": [{"file": f, "ref": ref, "code": code, "message": msg} for f, ref, code, msg in self.flagged],
             "index": self.index, "seconds": round(self.seconds, 2),
             "phases": {k: round(v, 2) for k, v in self.phases.items()},
         }
@@ -122,6 +127,11 @@ class Report:
             lines.append(f"  rejected {rej}")
         if len(self.rejected) > SHOWN:
             lines.append(f"  ... and {len(self.rejected) - SHOWN} more rejections")
+        if self.flagged:
+            lines.append(f"flagged for review (listed): {len({(f, r) for f, r, _, _ in self.flagged})} records")
+            lines.extend(f"  {count:>6}  {code}" for code, count in
+                         Counter(code for _, _, code, _ in self.flagged).most_common())
+            lines.extend(f"  flagged {f} [{ref}] {code}: {msg}" for f, ref, code, msg in self.flagged[:SHOWN])
         if self.skipped:
             lines.append("skipped (not listings) by reason:")
             lines.extend(f"  {count:>6}  {reason}" for reason, count in self.skipped_by_reason.items())
@@ -305,6 +315,7 @@ def collect(sources: Iterable[str], geocoder: Geocoder, report: Report,
             continue
         report.geocoded[record["location"]["geocode_quality"]] += 1
         report.warnings.extend(f"{cand.file} [{cand.ref}] {w}" for w in cand.warnings)
+        report.flagged.extend((cand.file, cand.ref, f["code"], f["message"]) for f in record.get("flags") or [])
         if deduper.add(record, facility_level=cand.facility_level, generic=cand.generic_service):
             report.merged += 1
     geocoder.flush()

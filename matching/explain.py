@@ -301,6 +301,10 @@ def listing_view(doc: dict, moment: Moment, lang: str = "en") -> dict:
         "edited_at": doc.get("edited_at"),
         "inferred": doc.get("inferred") or {},
         "also_here": also_here(doc, lang),
+        # What the feed says beyond what matching reads, and why an import wants a person's look.
+        "details": doc.get("details") or {},
+        "flags": (doc.get("review") or {}).get("flags") or [],
+        "needs_read_from": (doc.get("review") or {}).get("needs_read_from") or {},
     }
 
 

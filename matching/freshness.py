@@ -91,7 +91,7 @@ def capacity_view(cap: dict | None, moment: Moment, lang: str = "en") -> dict:
     if not cap:
         return {"status": "unknown", "reported_status": "unknown", "fresh": False, "updated_at": None,
                 "age_hours": None, "available": None, "reported_available": None, "held": 0, "maximum": None,
-                "unit": None, "waitlist": None, "wait_days": None, "accepting_new_clients": None,
+                "unit": None, "unit_name": None, "waitlist": None, "wait_days": None, "accepting_new_clients": None,
                 "updated_by": None, "text": phrases.capacity_text("unknown", None, None, None, None, lang)}
     updated = _parse(cap.get("updated_at"))
     age = (moment.now - updated).total_seconds() / 3600 if updated else None
@@ -108,7 +108,7 @@ def capacity_view(cap: dict | None, moment: Moment, lang: str = "en") -> dict:
         "reported_status": cap.get("status", "unknown"),
         "available": free if free is not None else cap.get("available"),
         "reported_available": cap.get("available"), "held": held,
-        "maximum": cap.get("maximum"), "unit": cap.get("unit"),
+        "maximum": cap.get("maximum"), "unit": cap.get("unit"), "unit_name": cap.get("unit_name"),
         "waitlist": cap.get("waitlist"), "wait_days": cap.get("wait_days"),
         "accepting_new_clients": cap.get("accepting_new_clients"),
         "updated_at": cap.get("updated_at"), "updated_by": cap.get("updated_by"),

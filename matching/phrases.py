@@ -91,7 +91,9 @@ DAY_NAMES = (("Monday", "lunes"), ("Tuesday", "martes"), ("Wednesday", "miércol
              ("Friday", "viernes"), ("Saturday", "sábado"), ("Sunday", "domingo"))
 UNITS = {"beds": (("bed", "beds"), ("cama", "camas")), "slots": (("slot", "slots"), ("plaza", "plazas")),
          "appointments": (("appointment", "appointments"), ("cita", "citas")),
-         "spaces": (("space", "spaces"), ("lugar", "lugares"))}
+         "spaces": (("space", "spaces"), ("lugar", "lugares")),
+         # A feed's unit the directory does not model (meals, vouchers): its own name is shown beside it.
+         "other": (("opening", "openings"), ("cupo", "cupos"))}
 
 
 def say(key: str, lang: str = "en", **values) -> str:

@@ -537,13 +537,36 @@ HSDS_SOURCE = ["record", "hsds"]
 
 def hsds_listings_body(*, search: str | None = None, need_codes: list[str] | None = None,
                        organization_id: str | None = None, modified_after: str | None = None,
-                       sites_only: bool = False, page: int = 1, per_page: int = 50) -> dict:
+                       sites_only: bool = False, page: int = 1, per_page: int = 50,
+                       any_need: bool = False, any_eligibility: bool = False,
+                       postcode: str | None = None, postcode_town: str | None = None,
+                       near: tuple[float, float] | None = None, within_meters: float | None = None,
+                       minimal: bool = False) -> dict:
     """One page of listings for ``/hsds/services`` and ``/hsds/service_at_locations``: typed text,
     need codes (a parent need includes its children), an organisation's HSDS id, changed since; all
-    statuses (HSDS carries the status). ``sites_only`` leaves out services with no site."""
+    statuses (HSDS carries the status). ``sites_only`` leaves out services with no site.
+
+    HSDS ``taxonomy_id``: ``any_need`` (lead-needs: a service with a need), ``any_eligibility``
+    (lead-eligibility: a service stating some eligibility rule). HSDS ``postcode``: covered by a stated
+    service area holding the postcode's town (``postcode_town``), or, stating none, sited at that postcode;
+    with ``proximity`` (``near`` and ``within_meters``) instead: sited that close to the postcode's centroid.
+    ``minimal`` reads only what an id and a modified date need."""
     filters: list[dict] = []
     if need_codes is not None:
         filters.append({"terms": {"needs": need_codes}})
+    if any_need:
+        filters.append({"exists": {"field": "needs"}})
+    if any_eligibility:
+        filters.append({"bool": {"should": [{"exists": {"field": f"eligibility.{name}"}}
+                                            for name in ELIGIBILITY_DOC_FIELDS], "minimum_should_match": 1}})
+    if near is not None and within_meters is not None:
+        filters.append({"geo_distance": {"distance": f"{within_meters}m",
+                                         "location.point": {"lat": near[0], "lon": near[1]}}})
+    elif postcode:
+        covered = [{"term": {"eligibility.service_area_towns": postcode_town}}] if postcode_town else []
+        filters.append({"bool": {"should": covered + [{"bool": {
+            "filter": [{"term": {"address.postal_code": postcode}}],
+            "must_not": [{"term": {"eligibility.service_area_towns_known": True}}]}}], "minimum_should_match": 1}})
     if organization_id:
         filters.append({"term": {"hsds.organization_id": organization_id}})
     if modified_after:
@@ -557,8 +580,15 @@ def hsds_listings_body(*, search: str | None = None, need_codes: list[str] | Non
     if search:
         query["bool"]["must"] = [text_query(search)]
     return {"query": query, "from": (page - 1) * per_page, "size": per_page, "track_total_hits": True,
-            "_source": HSDS_SOURCE,
+            "_source": HSDS_MINIMAL_SOURCE if minimal else HSDS_SOURCE,
             "sort": (["_score"] if search else []) + [{"name.raw": "asc"}, {"id": "asc"}]}
+
+
+# What ``minimal`` needs: the ids (the HSDS service id is derived from the listing id) and the dates.
+HSDS_MINIMAL_SOURCE = ["id", "hsds", "service.last_modified", "edited_at", "capacity.updated_at"]
+# Each eligibility rule's document field (directory.documents), for "states some eligibility rule".
+ELIGIBILITY_DOC_FIELDS = tuple(d.doc_field.split(".", 1)[1] for d in eligibility.DIMENSIONS
+                               if d.doc_field.startswith("eligibility.") and d.kind != "range")
 
 
 def hsds_lookup_body(field_name: str, value: str, size: int = 1000) -> dict:

@@ -291,7 +291,9 @@ class SearchService:
     def hsds_listings(self, **params) -> tuple[list[dict], int]:
         """(listing records, total) for one page of ``query.hsds_listings_body(**params)``."""
         resp = self.store.search(query.hsds_listings_body(**params))
-        return [h["_source"]["record"] for h in resp["hits"]["hits"]], resp["hits"]["total"]["value"]
+        # ``minimal``: the documents' ids and dates only (``query.HSDS_MINIMAL_SOURCE``), not the records.
+        return [h["_source"]["record"] if "record" in h["_source"] else h["_source"] for h in resp["hits"]["hits"]], \
+            resp["hits"]["total"]["value"]
 
     def hsds_records(self, field_name: str, value: str) -> list[dict]:
         """The listing records whose HSDS id ``field_name`` (service_id, organization_id, ...) is ``value``."""

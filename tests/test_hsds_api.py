@@ -68,7 +68,7 @@ def hsds_routes(app) -> list[str]:
 # ----- access ---------------------------------------------------------------------------------------
 def test_with_the_directory_not_public_every_hsds_read_needs_a_reader_token(app, anonymous, client_as, loaded):
     routes = hsds_routes(app)
-    assert len(routes) == 11
+    assert len(routes) == 12  # the spec's 11 and our profile
     for path in routes:
         assert anonymous.get(path).status_code == 401, path
         assert client_as("provider", ("org-0001",)).get(path).status_code == 403, path
@@ -84,7 +84,7 @@ def test_with_the_directory_public_hsds_reads_need_no_token_and_nothing_else_ope
         assert resp.status_code in (200, 404), path
         assert resp.headers["Access-Control-Allow-Origin"] == "*"
     resp = anonymous.get("/hsds/services")
-    assert resp.headers["Cache-Control"] == "public, max-age=60" and resp.headers["Access-Control-Allow-Methods"] == "GET"
+    assert resp.headers["Cache-Control"] == "public, max-age=60" and resp.headers["Access-Control-Allow-Methods"] == "GET, OPTIONS"
     again = anonymous.get("/hsds/services", headers={"If-None-Match": resp.headers["ETag"]})
     assert again.status_code == 304
     assert anonymous.post("/hsds/services", json={}).status_code == 405
@@ -93,16 +93,38 @@ def test_with_the_directory_public_hsds_reads_need_no_token_and_nothing_else_ope
         assert anonymous.get(private).status_code == 401, private
 
 
-def test_public_reads_are_rate_limited_per_client(es, settings, loaded):
+def test_public_reads_are_rate_limited_per_client_across_every_endpoint(es, settings, loaded):
     app = create_app(settings.with_(public_directory=True, public_rate_limit="3 per minute"), es=es)
     c = app.test_client()
-    assert [c.get("/hsds/taxonomies").status_code for _ in range(3)] == [200, 200, 200]
-    limited = c.get("/hsds/taxonomies")
+    # One budget for the client, whichever endpoints it spends it on: going round to another one does not help.
+    answers = [c.get(path) for path in ("/hsds/taxonomies", "/hsds/services", "/hsds/taxonomy_terms")]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert all("Retry-After" not in r.headers for r in answers)  # only a 429 (or a 503) says when to come back
+    assert answers[-1].headers["X-RateLimit-Remaining"] == "0"
+    preflight = c.options("/hsds/services", headers={"Origin": "https://portal.example",
+                                                      "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 204  # a preflight costs nothing
+    limited = c.get("/hsds/organizations")
     assert limited.status_code == 429 and limited.mimetype == "application/problem+json"
-    assert limited.headers["Retry-After"]
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["Access-Control-Allow-Origin"] == "*"  # a browser page can read why
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     assert other.get("/hsds/taxonomies").status_code == 200
+
+
+def test_a_cors_preflight_is_answered_with_what_a_browser_may_send(public_app, loaded):
+    c = public_app.test_client()
+    resp = c.options("/hsds/services?page=1", headers={"Origin": "https://211.example",
+                                                       "Access-Control-Request-Method": "GET",
+                                                       "Access-Control-Request-Headers": "accept-language"})
+    assert resp.status_code == 204 and resp.get_data() == b""
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    assert resp.headers["Access-Control-Allow-Methods"] == "GET, OPTIONS"
+    assert "Accept-Language" in resp.headers["Access-Control-Allow-Headers"]
+    assert int(resp.headers["Access-Control-Max-Age"]) > 0
+    got = c.get("/hsds/services", headers={"Origin": "https://211.example"})
+    assert "ETag" in got.headers["Access-Control-Expose-Headers"] and "Retry-After" not in got.headers
 
 
 # ----- the objects -----------------------------------------------------------------------------------

@@ -23,7 +23,10 @@ from tests.conftest import FIXTURES, ROOT
 pytestmark = pytest.mark.es
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 SOURCES = [f"seed:{ROOT / 'seed_data'}", f"hsds3-csv:{FIXTURES / 'no_sal_table'}",
-           f"hsds1-csv:{FIXTURES / 'eligibility_ages'}", f"ohana-csv:{FIXTURES / 'ohana_csv'}"]
+           f"hsds1-csv:{FIXTURES / 'eligibility_ages'}", f"ohana-csv:{FIXTURES / 'ohana_csv'}",
+           # Flagged listings, kept details, a unit we do not model, holiday hours (tests/test_hsds_keep.py).
+           f"hsds1-csv:{FIXTURES / 'hsds1_legal_aid'}", f"hsds3-json:{FIXTURES / 'hsds3_api_folder'}",
+           f"ohana-jsonl:{FIXTURES / 'ohana_org_lines'}", f"hsds3-csv:{FIXTURES / 'datapackage_empty_descriptor'}"]
 # Provenance says where a listing was read from, which an import from the export changes by nature;
 # which fields were edited through the API lives in the edit records, which a fresh index does not have.
 NOT_COMPARED = ("sources", "edited_fields", "edited_at")
@@ -108,6 +111,10 @@ def edit_some(store: Store) -> None:
     store.edit("seed-00003", {"capacity": {"accepting_new_clients": False, "unit": "beds",
                                            "updated_at": NOW.isoformat(), "updated_by": "provider-c"},
                               "access.walk_in": True, "eligibility.moud_accepted": []}, actor="provider-c")
+    # A flagged import (uncategorised) whose provider opens appointments and says who it serves.
+    store.edit("hsds1-csv:sal-4", {"service.eligibility_description": "Anyone leaving court", "capacity": {
+        "available": 2, "unit": "appointments", "updated_at": NOW.isoformat(), "updated_by": "provider-d"}},
+        actor="provider-d")
 
 
 @pytest.mark.parametrize("kind", ["hsds3-csv", "hsds3-json"])
@@ -132,6 +139,16 @@ def test_export_then_import_into_a_fresh_index_gives_the_same_listings(kind, app
     assert after["seed-00002"]["capacity"]["available"] == 3 and after["seed-00002"]["capacity"]["waitlist"] == 2
     assert after["seed-00003"]["capacity"]["status"] == "full" and after["seed-00003"]["eligibility"]["moud_accepted"] == []
     assert after["hsds3-csv:svc-line"]["no_site"] is True
+    navigator = after["hsds1-csv:sal-4"]  # still uncategorised, with the provider's edits
+    assert navigator["needs"] == [] and [f["code"] for f in navigator["flags"]] == ["uncategorised"]
+    assert navigator["capacity"]["available"] == 2 and navigator["capacity"]["unit"] == "appointments"
+    assert navigator["service"]["eligibility_description"] == "Anyone leaving court"
+    clinic = after["hsds1-csv:sal-1"]
+    assert clinic["details"]["holiday_schedules"][0] == {"valid_from": "2026-12-25", "valid_to": "2026-12-25",
+                                                         "closed": True}
+    assert clinic["needs_read_from"] == {"legal_aid": "'legal'"} and clinic["details"]["contacts"]
+    meals = next(v for v in after.values() if v["name"] == "Free Community Meals")
+    assert meals["flags"][0]["code"] == "capacity_unit_not_modelled"
 
 
 def test_the_spec_examples_keep_every_field_we_model_through_an_export(app, store, fresh_store, settings, tmp_path,

@@ -147,7 +147,8 @@ def test_ohana_json_lines_are_read_as_ohana_and_named_when_given_as_hsds():
     assert sorted(records) == ["ohana:55.501", "ohana:55.502"]
     assert records["ohana:55.501"]["needs"] == ["substance_use.harm_reduction.syringe_services"]
     assert records["ohana:55.502"]["languages"] == ["es"]  # "sp"
-    assert {r.field for r in report.rejected} == {"service.name", "needs"}  # the nameless service, with reasons
+    # The nameless service is refused for its name alone: having no need it is kept uncategorised, not refused.
+    assert {r.field for r in report.rejected} == {"service.name"}
     report, records = load("hsds3-json", "ohana_jsonl")
     assert not records and "Ohana API JSON export" in report.rejected[0].message
 
@@ -160,13 +161,14 @@ def test_when_every_record_is_rejected_the_report_still_prints(app, tmp_path):
     result = runner.invoke(args=["ingest", "run", "--json", f"hsds1-csv:{tmp_path}"])
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert report["read"] == 2 and report["indexed"] == 0 and report["rejected"] == 6
-    assert report["rejected_by_reason"] == {"organization.name: Missing data for required field.": 2,
-                                            "service.name: Missing data for required field.": 2,
-                                            "needs: Shorter than minimum length 1.": 2}
+    # A service with no name cannot be listed: that is its one real cause (no organisation and no need are
+    # flags, not rejections), said with the record's id.
+    assert report["read"] == 2 and report["indexed"] == 0 and report["rejected"] == 2
+    assert report["rejected_by_reason"] == {"service.name: the service has no name: nothing to list it by": 2}
+    assert [r["ref"] for r in report["rejections"]] == ["s1", "s2"]
     assert report["failed"].startswith("no valid records")
     text = runner.invoke(args=["ingest", "run", f"hsds1-csv:{tmp_path}"])
-    assert "rejected by reason:" in text.stdout and "     2  needs: Shorter than minimum length 1." in text.stdout
+    assert "rejected by reason:" in text.stdout and "[s1] service.name: the service has no name" in text.stdout
 
 
 @pytest.mark.es

@@ -82,7 +82,8 @@ def test_hsds3_json_examples_flag_latitude_100(shared):
     rec = good[0].raw
     assert rec["service"]["name"] == "Community Counselling"
     assert rec["needs"] == ["mental_health.outpatient"]  # inferred from the service name
-    assert any("inferred" in w for w in good[0].warnings)
+    assert [f["code"] for f in rec["flags"]] == ["needs_from_text"]
+    assert rec["needs_read_from"] == {"mental_health.outpatient": "'counselling'"}
     check_coordinates(good[0])
     assert "latitude" not in rec["location"]
     assert any("not a point on Earth" in w for w in good[0].warnings)

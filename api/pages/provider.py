@@ -58,6 +58,7 @@ def _capacity_body(form, current: dict | None) -> dict:  # noqa: ANN001
         return int(raw) if raw.isdigit() else (None if not raw else raw)
     body = {"available": number("available"), "maximum": number("maximum"), "waitlist": number("waitlist"),
             "unit": (current or {}).get("unit") or "beds",
+            "unit_name": (current or {}).get("unit_name") if (current or {}).get("unit") == "other" else None,
             "accepting_new_clients": {"yes": True, "no": False}.get(form.get("accepting", ""))}
     return {k: v for k, v in body.items() if v is not None or k == "available"}
 

@@ -115,3 +115,15 @@ def capacity_history(rt: Runtime, who: User, listing_id: str, *, size: int, befo
     entries, next_before = rt.store.capacity_history(doc, size=size, before=before)
     return {"listing_id": listing_id, "last_confirmed_at": cap.get("updated_at"),
             "last_confirmed_by": cap.get("updated_by"), "history": entries, "next_before": next_before}
+
+
+def show_listing(rt: Runtime, person: User, listing_id: str, lang: str, *, action: str = "listing.page") -> dict:
+    """The public view of one listing (``matching.explain.listing_view``) for ``person``: a provider sees only
+    their own organisation's. Raises NotFound or Forbidden."""
+    try:
+        view, _etag, organization_id = rt.search.listing(listing_id, lang)
+    except ListingNotFound:
+        raise NotFound(f"No listing {listing_id!r}.") from None
+    if not permissions.covers_organization(person, action, organization_id):
+        raise Forbidden("Providers see their own organisation's listings.")
+    return view

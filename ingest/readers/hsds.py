@@ -16,24 +16,25 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from directory import hsds_terms, taxonomy
+from ingest.needs_text import needs_from_text
 from ingest.readers import hsds_fields as F
+from ingest.readers import hsds_keep as K
+from ingest.readers.hsds_objects import is_object_tree, is_type_keyed, read_object_tree
 from ingest.records import Candidate, ReadItem, Rejection, Skipped, drop_none, listing_id, text
 
 
 # ----- one nested service -> records ----------------------------------------------------------------
-def needs_for(terms: Iterable[str], name: str | None, description: str | None) -> tuple[list[str], bool]:
-    """Need codes from taxonomy term names and keywords; failing that, inferred from the service name
-    or description. Returns (codes, inferred)."""
+def needs_for(terms: Iterable[str], name: str | None, description: str | None) -> tuple[list[str], dict[str, str]]:
+    """Need codes from taxonomy term names and keywords; failing that, read from the service name or
+    description where the text says the need (``ingest.needs_text``). Returns (codes, read from: code ->
+    words), the second empty when the codes came from terms."""
     codes: set[str] = set()
     for term in terms:
         codes.update(taxonomy.open_eligibility_to_codes(term) or taxonomy.resolve(term))
     if codes:
-        return sorted(codes), False
-    for blob in (name, description):
-        found = taxonomy.resolve(blob or "")
-        if found:
-            return found, True
-    return [], False
+        return sorted(codes), {}
+    read = needs_from_text(name, description)
+    return sorted(read), read
 
 
 def _attribute_triples(attrs: Iterable[dict]) -> list[tuple[str | None, str | None, str | None, str | None]]:
@@ -58,11 +59,27 @@ def service_records(service: dict, org: dict | None, sals: list[dict], *, source
     keywords = [k for k in service.get("_keywords") or [] if k]
     direct = ours.get("directory") or {}
     warnings: list[str] = []
+    sid = str(service.get("id") or "")
+    if not text(service.get("name")):
+        yield Rejection(file, sid or "-", "service.name", "the service has no name: nothing to list it by")
+        return
+    flags: list[dict] = [_flag(v) for v in direct.get("flag") or []]
+    as_given: list[dict] = [_pair(v, "field", "value") for v in direct.get("as_given") or []]
+    read_from: dict[str, str] = dict(_pair(v, "code", "words").values() for v in direct.get("need_read_from") or [])
 
     if ours.get("needs"):
-        needs, inferred = ours["needs"], False
+        needs = ours["needs"]
+    elif not ours:
+        needs, read_from = needs_for(terms + keywords, service.get("name"), service.get("description"))
+        if read_from:
+            flags.append({"code": "needs_from_text", "message": "no need the taxonomy knows in the feed's terms; "
+                          "read from the service's text: " + "; ".join(f"{c} from {w}" for c, w in read_from.items())})
+        else:
+            given = ", ".join(sorted(set(terms + keywords))) or "none"
+            flags.append({"code": "uncategorised", "message": f"service {sid}: no need the taxonomy recognises "
+                          f"(feed terms: {given}); listed uncategorised, found by its words and terms"})
     else:
-        needs, inferred = needs_for(terms + keywords, service.get("name"), service.get("description"))
+        needs = []  # our own export of an uncategorised listing: its flag travels with it
     languages, unknown = F.languages(service.get("languages") or [])
     if unknown:
         warnings.append(f"languages not recognised, left out: {', '.join(unknown)}")
@@ -81,17 +98,37 @@ def service_records(service: dict, org: dict | None, sals: list[dict], *, source
     })
     try:
         eligibility, ages = F.eligibility(service, ours.get("eligibility") or {})
-    except ValueError as exc:
-        yield Rejection(file, str(service.get("id")), "eligibility", str(exc))
-        return
+    except ValueError as exc:  # an age that is not a number: kept as written, the service still listed
+        eligibility, ages = F.eligibility({k: v for k, v in service.items() if k not in F.AGE_COLUMNS},
+                                          ours.get("eligibility") or {})
+        as_given.extend({"field": k, "value": str(service[k])} for k in F.AGE_COLUMNS if text(service.get(k)))
+        flags.append({"code": "age_unreadable", "message": f"service {sid}: {exc}; kept as written"})
+    inferred_ages: dict[str, str] = {d["code"]: d["words"] for d in
+                                     (_pair(v, "code", "words") for v in direct.get("inferred") or [])}
+    if not ours:
+        ages, inferred_ages = F.ages_with_origin(service, ages)
     base_service.update(ages)
-    organization = drop_none({"id": direct.get("organization_id") or text(org.get("id")) or "unknown",
-                              "name": text(org.get("name")), "alternate_name": text(org.get("alternate_name")),
+    org_id = direct.get("organization_id") or text(org.get("id")) or text(service.get("organization_id"))
+    org_name = text(org.get("name"))
+    if not org_name:
+        org_name = f"{org_id} (as given by the feed)" if org_id else "Not named by the feed"
+        flags.append({"code": "organization_unknown",
+                      "message": f"service {sid}: organization_id {org_id!r} is not among the feed's organizations; "
+                                 "kept as given by the feed" if org_id else
+                                 f"service {sid} names no organization; kept without one"})
+    organization = drop_none({"id": org_id or "unknown",
+                              "name": org_name, "alternate_name": text(org.get("alternate_name")),
                               "description": text(org.get("description")),
                               "website": text(org.get("website") or org.get("url")), "email": text(org.get("email"))})
     capacity = F.capacity(service.get("capacities") or [], direct)
+    if capacity and capacity.get("unit") == "other" and not ours:
+        flags.append({"code": "capacity_unit_not_modelled",
+                      "message": f"service {sid}: capacity unit {capacity.get('unit_name')!r} is not one the directory "
+                                 "models (beds, slots, appointments, spaces); figures kept with the unit as given"})
     access = drop_none({"walk_in": direct.get("walk_in"), "appointment_required": direct.get("appointment_required")})
-    service_schedules = F.current_schedules(service.get("schedules") or [], today, warnings)
+    service_schedules = K.readable_schedules(
+        F.current_schedules([s for s in service.get("schedules") or [] if not K.is_holiday(s)], today, warnings),
+        as_given, flags, sid)
     documents = [d if isinstance(d, str) else d.get("document") for d in service.get("required_documents") or []]
 
     sites = sals or [None]
@@ -107,8 +144,19 @@ def service_records(service: dict, org: dict | None, sals: list[dict], *, source
         phones = F.phones((sal.get("phones") or []) + (loc.get("phones") or []) + (service.get("phones") or [])
                           + (org.get("phones") or []))
         site_warnings: list[str] = []
-        schedules = (F.current_schedules(sal.get("schedules") or [], today, site_warnings) or service_schedules
-                     or F.current_schedules(loc.get("schedules") or [], today, site_warnings))
+        site_flags: list[dict] = []
+        site_given: list[dict] = []
+
+        def weekly(rows: list[dict]) -> list[dict]:
+            current = F.current_schedules([s for s in rows or [] if not K.is_holiday(s)], today, site_warnings)
+            return K.readable_schedules(current, site_given, site_flags, sid)
+        schedules = weekly(sal.get("schedules")) or service_schedules or weekly(loc.get("schedules"))
+        details = K.details({**service, "audience": service.get("audience") or direct.get("audience"),
+                             "payment_accepted": service.get("payment_accepted") or direct.get("payment_accepted")},
+                            org, loc, sal)
+        kept = as_given + [g for g in site_given if g not in as_given]
+        if kept:
+            details["as_given"] = kept
         ref = str(sal.get("id") or service.get("id"))
         if direct.get("listing_id") and len(sites) == 1:
             record_id = direct["listing_id"]
@@ -118,7 +166,8 @@ def service_records(service: dict, org: dict | None, sals: list[dict], *, source
             record_id = listing_id(source, service.get("id"), loc.get("id") if not virtual else None)
         location_id = direct.get("location_id") if len(sites) == 1 and direct.get("location_id") else \
             text(loc.get("id")) or (f"{base_service.get('id') or 'service'}.no-site" if virtual else "unknown")
-        location = drop_none({"id": location_id, "name": text(loc.get("name")),
+        location = drop_none({"id": location_id, "name": text(loc.get("name")) or (direct.get("location_name")
+                                                                              if virtual else None),
                               "latitude": None if virtual else F.coordinate(loc.get("latitude")),
                               "longitude": None if virtual else F.coordinate(loc.get("longitude")),
                               "transportation": text(loc.get("transportation")),
@@ -146,11 +195,33 @@ def service_records(service: dict, org: dict | None, sals: list[dict], *, source
             "capacity": capacity,
             "sources": [{"source": source, "source_id": ref, "file": Path(file).name}],
             "sample": bool(direct.get("sample")),
+            "flags": _unique(flags + site_flags) or None,
+            "needs_read_from": read_from or None,
+            "details": details or None,
+            "inferred": inferred_ages or None,
         }
+        if not record["inferred"]:
+            del record["inferred"]
         cand = Candidate(raw=record, file=file, ref=ref, warnings=list(dict.fromkeys(warnings + site_warnings)))
-        if inferred:
-            cand.warnings.append(f"needs inferred from the service text: {', '.join(needs)}")
         yield cand
+
+
+def _unique(flags: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for f in flags:
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def _pair(value: str, first: str, second: str) -> dict:
+    """'code: message' as {first: code, second: message} (our own export's attribute values)."""
+    head, _, rest = str(value).partition(": ")
+    return {first: head, second: rest}
+
+
+def _flag(value: str) -> dict:
+    return _pair(value, "code", "message")
 
 
 # ----- HSDS 3.0 JSON --------------------------------------------------------------------------------
@@ -162,6 +233,9 @@ def read_hsds3_json(path: str | Path, *, source: str = "hsds3") -> Iterator[Read
     """JSON files (or a folder of them) holding service, organization or service_at_location objects:
     full objects, paginated list pages, arrays, or newline-delimited JSON (``.ndjson``/``.jsonl``)."""
     path = Path(path)
+    if is_object_tree(path):  # one folder per object type, root.json at the top
+        yield from read_object_tree(path, source=source)
+        return
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".ndjson", ".jsonl"))
         if not files:
@@ -177,8 +251,11 @@ def read_hsds3_json(path: str | Path, *, source: str = "hsds3") -> Iterator[Read
         except (OSError, ValueError) as exc:
             yield Rejection(str(file), "-", "_file", f"not readable JSON: {exc}")
             continue
-        if objects and F.looks_like_ohana_location(objects[0]):
+        if objects and (F.looks_like_ohana_location(objects[0]) or F.looks_like_ohana_organization(objects[0])):
             yield Rejection(str(file), "-", "_file", OHANA_JSONL)
+            continue
+        if len(objects) == 1 and is_type_keyed(objects[0]):  # one file holding a list per object type
+            yield from read_object_tree(file, source=source)
             continue
         for n, obj in enumerate(objects, start=1):
             yield from _json_object(obj, source=source, file=str(file), ref=f"object {n}")

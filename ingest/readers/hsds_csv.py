@@ -39,6 +39,13 @@ TABLES = {
     "eligibility": ("eligibility",),
     "service_capacity": ("service_capacity", "service_capacities"),
     "unit": ("unit", "units"),
+    # Kept for the listing (ingest.readers.hsds_keep): 1.x and 3.0 names.
+    "holiday_schedule": ("holiday_schedule", "holiday_schedules"),
+    "contact": ("contact", "contacts"),
+    "service_area": ("service_area", "service_areas"),
+    "accessibility": ("accessibility", "accessibility_for_disabilities", "accessibilities"),
+    "funding": ("funding", "fundings"),
+    "payment_accepted": ("payment_accepted", "payments_accepted", "payment_accepteds"),
 }
 ID_ALIASES = {"taxonomy_term": ("taxonomy_id", "taxonomy_term_id", "term_id", "code"),
               "organization": ("organization_id",), "service": ("service_id",), "location": ("location_id",)}
@@ -65,20 +72,33 @@ def _read_csv(file: Path) -> list[dict]:
 def load_tables(folder: Path) -> tuple[dict[str, list[dict]], dict[str, list[str]], list[str]]:
     """(rows by our table name, header by table name, warnings)."""
     files: dict[str, Path] = {}
-    package = folder / "datapackage.json"
-    if package.exists():
+    warnings: list[str] = []
+    packages = sorted(folder.rglob("datapackage.json"), key=lambda p: (len(p.parts), str(p)))
+    for package in packages[:1]:
         try:
-            resources = json.loads(package.read_text(encoding="utf-8-sig")).get("resources", [])
-        except ValueError:
-            resources = []
-        for res in resources:
-            if isinstance(res, dict) and res.get("path") and (folder / res["path"]).exists():
-                files.setdefault(str(res.get("name")), folder / res["path"])
-    for file in sorted(folder.glob("*.csv")):
+            descriptor = json.loads(package.read_text(encoding="utf-8-sig") or "null")
+        except ValueError as exc:
+            descriptor = None
+            warnings.append(f"{package.relative_to(folder)} is not readable JSON ({exc}); tables read by file name")
+        if descriptor is None or not isinstance(descriptor, dict) or not descriptor.get("resources"):
+            if descriptor is None or isinstance(descriptor, dict):
+                warnings.append(f"{package.relative_to(folder)} lists no tables; tables read by file name")
+            descriptor = {}
+        for res in descriptor.get("resources") or []:
+            if isinstance(res, dict) and isinstance(res.get("path"), str) and (package.parent / res["path"]).is_file():
+                files.setdefault(str(res.get("name")), package.parent / res["path"])
+    # Tables by file name: at the top first, then in sub-folders (data/, v1/...), the shallowest of a name winning.
+    for file in csv_files(folder):
+        if file.stem in files and files[file.stem] != file and file.parent != folder:
+            warnings.append(f"{file.relative_to(folder)} left out: {files[file.stem].relative_to(folder)} "
+                            "is read as that table")
+            continue
         files.setdefault(file.stem, file)
+    nested = sorted({str(f.parent.relative_to(folder)) for f in files.values() if f.parent != folder})
+    if nested:
+        warnings.append(f"tables read from the sub-folder{'s' if len(nested) > 1 else ''} {', '.join(nested)}")
     tables: dict[str, list[dict]] = {}
     headers: dict[str, list[str]] = {}
-    warnings: list[str] = []
     for ours, names in TABLES.items():
         name = next((n for n in names if n in files), None)
         if name is None:
@@ -93,6 +113,11 @@ def load_tables(folder: Path) -> tuple[dict[str, list[dict]], dict[str, list[str
             rows = [{**r, "id": r.get(alias)} for r in rows]
         tables[ours], headers[ours] = rows, header
     return tables, headers, warnings
+
+
+def csv_files(folder: Path) -> list[Path]:
+    """The CSV files of a feed folder: its own, then its sub-folders', shallowest first (stable order)."""
+    return sorted(folder.rglob("*.csv"), key=lambda p: (len(p.relative_to(folder).parts), str(p)))
 
 
 def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
@@ -120,7 +145,7 @@ def read_hsds_csv(path: str | Path, *, source: str = "hsds-csv") -> Iterator[Rea
     except (TableError, csv.Error, OSError) as exc:
         yield Rejection(where, "-", "_file", str(exc))
         return
-    found = sorted(p.name for p in folder.glob("*.csv"))
+    found = [str(p.relative_to(folder)) for p in csv_files(folder)]
     if "service" not in tables and "organization" not in tables and "location" not in tables:
         yield Rejection(where, "-", "_file", "not an HSDS datapackage: no services, organizations or locations "
                                              f"table (found: {', '.join(found) or 'no CSV files'})")
@@ -159,6 +184,15 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
     sals_by_service = _by(tables.get("service_at_location", []), "service_id")
     attributes = _by(tables.get("attribute", []), "link_id")
     languages = _by(tables.get("language", []), "service_id")
+    location_languages = _by([r for r in tables.get("language", []) if _blank(r, "service_id", "phone_id")],
+                             "location_id")
+    phone_languages = _by(tables.get("language", []), "phone_id")
+    holidays = tables.get("holiday_schedule", [])
+    contacts = tables.get("contact", [])
+    areas = _by(tables.get("service_area", []), "service_id")
+    access = _by(tables.get("accessibility", []), "location_id")
+    funding = tables.get("funding", [])
+    payments = _by(tables.get("payment_accepted", []), "service_id")
     documents = _by(tables.get("required_document", []), "service_id")
     service_taxonomy = _by(tables.get("service_taxonomy", []), "service_id")
     eligibility = _by(tables.get("eligibility", []), "service_id")
@@ -170,7 +204,21 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
         if text(row.get("service_id")) and text(row.get("location_id")):
             implied[row["service_id"].strip()].add(row["location_id"].strip())
 
+    for p in phones:
+        if text(p.get("id")) and phone_languages.get(p["id"].strip()):
+            p["languages"] = [r.get("name") or r.get("code") or r.get("language")
+                              for r in phone_languages[p["id"].strip()]]
+    contact_phones = _by(phones, "contact_id")
+    for c in contacts:
+        c["phones"] = contact_phones.get((c.get("id") or "").strip(), [])
     for loc_id, loc in locations.items():
+        loc["languages"] = [r.get("name") or r.get("code") or r.get("language") for r in location_languages.get(loc_id, [])]
+        loc["accessibility"] = [{**a, "description": a.get("description") or a.get("accessibility")}
+                                for a in access.get(loc_id, [])]
+        loc["holiday_schedules"] = [h for h in holidays if (h.get("location_id") or "").strip() == loc_id
+                                    and _blank(h, "service_id", "service_at_location_id")]
+        loc["contacts"] = [c for c in contacts if (c.get("location_id") or "").strip() == loc_id
+                           and _blank(c, "service_id", "service_at_location_id", "organization_id")]
         loc["addresses"] = [{**a, "address_type": a.get("address_type") or "physical"} for a in addresses.get(loc_id, [])]
         loc["phones"] = [p for p in phones if (p.get("location_id") or "").strip() == loc_id
                          and _blank(p, "service_id", "service_at_location_id", "contact_id")]
@@ -186,6 +234,10 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
         org = dict(orgs.get((svc.get("organization_id") or "").strip()) or {})
         org["phones"] = [p for p in phones if (p.get("organization_id") or "").strip() == org.get("id")
                          and _blank(p, "service_id", "location_id", "service_at_location_id", "contact_id")]
+        org["funding"] = [f for f in funding if org.get("id") and (f.get("organization_id") or "").strip() == org["id"]
+                          and _blank(f, "service_id")]
+        if not org.get("id") and text(svc.get("organization_id")):
+            org["id"] = svc["organization_id"].strip()  # not in the organisations table: kept as given
         svc["attributes"] = [{"taxonomy_term": terms.get((a.get("taxonomy_term_id") or "").strip()) or {},
                               "value": a.get("value")} for a in attributes.get(sid, [])
                              if (a.get("link_entity") or "service").strip().lower() in ("service", "")]
@@ -196,6 +248,13 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
         svc["_taxonomy_names"] = [n for n in names if n]
         svc["_keywords"] = F.split_list(svc.get("keywords"))
         svc["languages"] = languages.get(sid, []) + F.split_list(svc.get("languages"))
+        svc["holiday_schedules"] = [h for h in holidays if (h.get("service_id") or "").strip() == sid
+                                    and _blank(h, "service_at_location_id")]
+        svc["contacts"] = [c for c in contacts if (c.get("service_id") or "").strip() == sid
+                           and _blank(c, "service_at_location_id")]
+        svc["service_areas"] = [{**a, "name": a.get("name") or a.get("service_area")} for a in areas.get(sid, [])]
+        svc["funding"] = [f for f in funding if (f.get("service_id") or "").strip() == sid]
+        svc["payment_accepted"] = payments.get(sid, [])
         svc["required_documents"] = documents.get(sid, [])
         elig_rows = eligibility.get(sid, [])
         svc["_eligibility"] = [r.get("eligibility") for r in elig_rows if text(r.get("eligibility"))]
@@ -231,6 +290,7 @@ def _services(tables: dict, headers: dict, *, source: str, file: str, warnings: 
             sal_id = (sal.get("id") or "").strip()
             sal["id"] = sal_id or None
             sal["location"] = locations.get(lid, {"id": lid or None})
+            sal["contacts"] = [c for c in contacts if sal_id and (c.get("service_at_location_id") or "").strip() == sal_id]
             sal["phones"] = [p for p in phones if sal_id and (p.get("service_at_location_id") or "").strip() == sal_id
                              or ((p.get("service_id") or "").strip() == sid and (p.get("location_id") or "").strip() == lid
                                  and lid)]

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from directory import eligibility as E
+from directory.model import CAPACITY_UNITS
 from directory import vocabulary as V
 from directory.taxonomy import fold
 from ingest.records import blank, drop_none, integer, text
@@ -76,17 +77,23 @@ def phone_type(value: Any) -> str:
 
 
 def phones(rows: Iterable[dict]) -> list[dict]:
-    """Phones with normalised types, callable ones first, each number once."""
+    """Phones with normalised types, callable ones first, each number once per type (a textphone on the
+    voice number is kept as well: a Deaf caller needs to know)."""
     out: list[dict] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str | None]] = set()
     for p in rows:
         number = text(str(p.get("number") or "").strip('"'))
-        if not number or number in seen or sum(c.isdigit() for c in number) < 3:
+        kind = phone_type(p.get("type") or p.get("number_type"))
+        key = (number or "", kind, text(p.get("extension")))
+        if not number or key in seen or sum(c.isdigit() for c in number) < 3:
             continue
-        seen.add(number)
+        seen.add(key)
+        spoken = p.get("languages") if isinstance(p.get("languages"), list) else split_list(p.get("language"))
+        codes, _ = languages(spoken or [])
         out.append(drop_none({"number": number, "extension": text(p.get("extension")),
-                              "type": phone_type(p.get("type") or p.get("number_type")),
-                              "description": text(p.get("description") or p.get("department"))}))
+                              "type": kind,
+                              "description": text(p.get("description") or p.get("department")),
+                              "languages": codes or None}))
     return sorted(out, key=lambda p: PHONE_ORDER.get(p["type"], 5))
 
 
@@ -106,7 +113,9 @@ def schedule(s: dict) -> dict:
         byday = _day(s["weekday"])
     return drop_none({"freq": (text(s.get("freq")) or "WEEKLY").upper(), "byday": byday,
                       "opens_at": text(s.get("opens_at")), "closes_at": text(s.get("closes_at")),
-                      "description": text(s.get("description"))})
+                      "description": text(s.get("description")),
+                      # Read only to say so when the schedule is not weekly hours (hsds_keep.readable_schedules).
+                      "bymonthday": text(s.get("bymonthday"))})
 
 
 def _date(value: Any) -> date | None:
@@ -136,7 +145,12 @@ def current_schedules(rows: Iterable[dict], today: date, warnings: list[str]) ->
 
 
 # ----- eligibility --------------------------------------------------------------------------------
-_AGE_FLOOR = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:\+|and over|and older|and up|or older|years and over)$")
+_AGE_FLOOR = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:\+|(?:years? )?(?:of age )?(?:and|or) (?:over|older|up|above))$")
+# Ages in a sentence of eligibility text ('Serves adults age 55 or over', 'children under 12', 'ages 18-64').
+_AGE_FLOOR_IN = re.compile(r"\b(?:age[sd]?\s+)?(\d{1,2})\s*(?:\+|years?\s+(?:of\s+age\s+)?(?:and|or)\s+(?:over|older|above)|"
+                           r"(?:and|or)\s+(?:over|older|above))", re.I)
+_AGE_CEILING_IN = re.compile(r"\b(?:under|younger than|below)\s+(?:the\s+age\s+of\s+|age\s+)?(\d{1,2})\b", re.I)
+_AGE_SPAN_IN = re.compile(r"\bages?\s+(\d{1,2})\s*(?:-|–|to|through)\s*(\d{1,3})\b", re.I)
 _AGE_SPAN = re.compile(r"^(?:[a-z]+ )?(?:aged? |ages )?(\d{1,2}) ?(?:-|to|through) ?(\d{1,3})(?: years)?$")
 _ONLY_FOR = E.PHRASES  # a short value that says who a program is only for -> the dimension
 
@@ -164,6 +178,23 @@ def eligibility_from_text(texts: Iterable[str]) -> tuple[dict[str, Any], dict[st
     if genders:
         facts["gender"] = sorted(set(genders))
     return facts, ages
+
+
+def ages_in_text(sentence: str | None) -> dict[str, int]:
+    """Ages a sentence of eligibility text states ('Age 55 or over' -> minimum 55; 'under 18' -> maximum 17)."""
+    found: dict[str, int] = {}
+    if not sentence:
+        return found
+    if m := _AGE_SPAN_IN.search(sentence):
+        return {"minimum_age": int(m.group(1)), "maximum_age": int(m.group(2))}
+    if m := _AGE_FLOOR_IN.search(sentence):
+        found["minimum_age"] = int(m.group(1))
+    if m := _AGE_CEILING_IN.search(sentence):
+        found["maximum_age"] = int(m.group(1)) - 1
+    return found
+
+
+AGE_COLUMNS = ("minimum_age", "age_min", "min_age", "maximum_age", "age_max", "max_age")
 
 
 def eligibility(service: dict, stated: dict[str, Any]) -> tuple[dict, dict]:
@@ -199,6 +230,29 @@ def eligibility(service: dict, stated: dict[str, Any]) -> tuple[dict, dict]:
     return section, ages
 
 
+def ages_with_origin(service: dict, ages: dict[str, int]) -> tuple[dict[str, int], dict[str, str]]:
+    """Ages a column did not state, read from the eligibility text, each with where it was read
+    (``inferred``: min_age/max_age -> "read from text: '...'")."""
+    origin: dict[str, str] = {}
+    texts = list(service.get("_eligibility") or []) + [service.get("eligibility_description") or ""]
+    stated_by_column = any(text(service.get(a)) for a in ("minimum_age", "age_min", "min_age", "maximum_age",
+                                                          "age_max", "max_age"))
+    if stated_by_column:
+        return ages, origin
+    out = dict(ages)
+    for sentence in texts:
+        _, short = eligibility_from_text([sentence])
+        got = short or ages_in_text(sentence)
+        for key, column in (("minimum_age", "min_age"), ("maximum_age", "max_age")):
+            if key in got and column not in origin and (key not in ages or ages[key] == got[key]):
+                out[key] = got[key]
+                origin[column] = f"read from text: '{sentence.strip()[:300]}'"
+    if out.get("minimum_age") is not None and out.get("maximum_age") is not None \
+            and out["minimum_age"] > out["maximum_age"]:
+        return ages, {}
+    return out, origin
+
+
 # ----- capacity -----------------------------------------------------------------------------------
 def capacity(rows: list[dict], direct: dict[str, Any]) -> dict | None:
     """HSDS 3.1 service_capacity (the first) and our lead-directory capacity attributes."""
@@ -208,14 +262,20 @@ def capacity(rows: list[dict], direct: dict[str, Any]) -> dict | None:
         unit = row.get("unit") if isinstance(row.get("unit"), dict) else {}
         cap.update(drop_none({"available": integer(row.get("available")), "maximum": integer(row.get("maximum")),
                               "unit": text(unit.get("identifier")) or text(unit.get("name")),
+                              "unit_name": text(unit.get("name")) or text(unit.get("identifier")),
                               "updated_at": text(row.get("updated"))}))
-    for key in ("available", "maximum", "unit", "updated_at", "waitlist", "wait_days", "accepting_new_clients",
-                "updated_by"):
+    for key in ("available", "maximum", "unit", "unit_name", "updated_at", "waitlist", "wait_days",
+                "accepting_new_clients", "updated_by"):
         if f"capacity_{key}" in direct:
             cap[key] = direct[f"capacity_{key}"]
     if cap.get("unit"):
         unit = fold(cap["unit"])
-        cap["unit"] = {"bed": "beds", "slot": "slots", "appointment": "appointments", "space": "spaces"}.get(unit, unit)
+        unit = {"bed": "beds", "slot": "slots", "appointment": "appointments", "space": "spaces"}.get(unit, unit)
+        if unit in CAPACITY_UNITS:
+            cap["unit"] = unit
+            cap.pop("unit_name", None)
+        elif cap["unit"] != "other":  # a unit we do not model: the figures stay, with the feed's own unit name
+            cap["unit"], cap["unit_name"] = "other", cap.get("unit_name") or cap["unit"]
     if cap and "unit" not in cap:
         cap["unit"] = "beds"
     return cap or None
@@ -227,6 +287,13 @@ def looks_like_ohana_location(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("organization"), dict) and \
         isinstance(obj.get("services"), list) and ("address" in obj or "short_desc" in obj or "admin_emails" in obj) \
         and "service_at_locations" not in obj
+
+
+def looks_like_ohana_organization(obj: Any) -> bool:
+    """An organisation of the Ohana API's JSON export: its locations nested, each with address and services."""
+    return isinstance(obj, dict) and isinstance(obj.get("locations"), list) and "services" not in obj and \
+        any(isinstance(loc, dict) and isinstance(loc.get("services"), list) and
+            ("address" in loc or "short_desc" in loc or "admin_emails" in loc) for loc in obj["locations"])
 
 
 def kind_of(obj: dict) -> str:

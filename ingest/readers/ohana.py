@@ -33,12 +33,24 @@ def _service(svc: dict) -> dict:
     out["required_documents"] = F.split_list(svc.get("required_documents"))
     out["fees_description"] = svc.get("fees")
     out["schedules"] = svc.get("regular_schedules") or svc.get("schedules") or []
+    out["holiday_schedules"] = svc.get("holiday_schedules") or []
+    out["funding"] = F.split_list(svc.get("funding_sources"))
+    out["payment_accepted"] = F.split_list(svc.get("accepted_payments"))
+    out["service_areas_text"] = F.split_list(svc.get("service_areas"))
+    out.pop("service_areas", None)
+    out["contacts"] = svc.get("contacts") if isinstance(svc.get("contacts"), list) else []
     return out
 
 
 def _location(loc: dict, address: dict | None) -> dict:
     out = dict(loc)
     out["addresses"] = [address] if address else []
+    # Ohana writes accessibility as words ("wheelchair", "ramp") and languages as names, both lists.
+    out["accessibility_text"] = F.split_list(loc.get("accessibility"))
+    out.pop("accessibility", None)
+    out["languages"] = F.split_list(loc.get("languages"))
+    out["holiday_schedules"] = loc.get("holiday_schedules") or []
+    out["contacts"] = loc.get("contacts") if isinstance(loc.get("contacts"), list) else []
     if str(loc.get("virtual") or "").lower() in ("true", "1", "yes"):
         out["location_type"] = "virtual"
     return out
@@ -97,8 +109,19 @@ def read_ohana_json(path: str | Path, *, source: str = "ohana") -> Iterator[Read
         except (OSError, ValueError) as exc:
             yield Rejection(str(file), "-", "_file", f"not readable JSON lines: {exc}")
             continue
-        for n, obj in enumerate(objects, start=1):
-            if not F.looks_like_ohana_location(obj):
+        # The export writes one organisation a line with its locations nested, or one location a line with
+        # its organisation nested: both become (location, organisation) pairs.
+        pairs: list[Any] = []
+        for obj in objects:
+            if F.looks_like_ohana_organization(obj):
+                org = {k: v for k, v in obj.items() if k != "locations"}
+                pairs.extend({**loc, "organization": org, "_from_org": True} if isinstance(loc, dict) else loc
+                             for loc in obj["locations"])
+            else:
+                pairs.append(obj)
+        for n, obj in enumerate(pairs, start=1):
+            nested = isinstance(obj, dict) and obj.pop("_from_org", False) and isinstance(obj.get("services"), list)
+            if not (nested or F.looks_like_ohana_location(obj)):
                 yield Rejection(str(file), f"line {n}", "_object",
                                 "not an Ohana location (expected organization, address and services)")
                 continue
