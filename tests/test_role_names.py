@@ -24,6 +24,7 @@ NOT_ROLES = {
     "api/pages/referrals.py": {"provider"},        # the side's label, and whether the viewer is that side
     "ingest/readers/__init__.py": {"provider"},    # the provider spreadsheet's source kind
     "ingest/readers/provider_csv.py": {"provider"},
+    "ingest/readers/detect.py": {"provider"},      # the source kind it tells a path is
 }
 
 
