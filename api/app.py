@@ -138,8 +138,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, lines_cli, listings, match, pages,
-                     provider, referrals, referrals_cli, seed_cli, suggestions, users_cli)
+    from api import (admin, backup_cli, diversions, diversions_cli, export_cli, health, hsds, ingest_cli, lines_cli,
+                     listings, match, pages, provider, referrals, referrals_cli, seed_cli, suggestions, users_cli)
 
     # Rate limits apply to the public HSDS reads, counted per client address; with the directory not public
     # those reads need a token and are not limited here. The sign-in and bad-token throttles (api.auth) count
@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     limiter.limit(lambda: settings.public_rate_limit, exempt_when=lambda: not settings.public_directory)(hsds.blp)
     app.extensions["lead_limiter"] = limiter
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, referrals.blp, admin.blp,
-                      hsds.blp):
+                      hsds.blp, diversions.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {
@@ -170,6 +170,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     lines_cli.init_app(app)
     users_cli.init_app(app)
     referrals_cli.init_app(app)
+    diversions_cli.init_app(app)
 
     @app.before_request
     def short_queries():

@@ -21,7 +21,9 @@ def _rules(app):
         yield rule, getattr(view, "_lead_action", None)
 
 
-OPEN = {"/api/openapi.json", "/healthz", "/readyz", "/login", "/logout", "/lang/<code>", "/", "/static/<path:filename>"}
+OPEN = {"/api/openapi.json", "/healthz", "/readyz", "/login", "/logout", "/lang/<code>", "/", "/static/<path:filename>",
+        # A provider without an account: the signed, single-use token is the credential (directory.answer_links).
+        "/answer/<token>"}
 
 
 def test_every_endpoint_and_page_names_an_action_of_the_table(app):
