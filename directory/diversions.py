@@ -212,7 +212,8 @@ def new_document(user: User, *, client_key: str, program: str, type_: str, parti
     at = now.isoformat()
     return {
         "id": diversion_id(user.username, client_key), "client_key": client_key, "program": program, "type": type_,
-        "officer": user.username, "participant_ref": participant_ref, "town": town, "place": place,
+        "officer": user.username, "participant_ref": participant_ref,
+        "town": " ".join(town.split()).title() if town and town.strip() else None, "place": place,
         "occurred_at": occurred_at.isoformat(), "needs": needs, "note": note,
         "name": name if consent_to_contact else None, "dob": dob if consent_to_contact else None,
         "consent": {"contact": consent_to_contact, "recorded_by": user.username, "recorded_at": at,

@@ -5,6 +5,7 @@ records it once, every step is audited without participant data, and bad input i
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -223,3 +224,23 @@ def test_the_officer_cancels_before_a_claim_only(app):
     assert officer.post(f"/api/v1/diversions/{d['id']}/status", json={"status": "cancelled"}).status_code == 200
     closing = cm.post(f"/api/v1/diversions/{d2['id']}/status", json={"status": "closed"})
     assert closing.status_code == 422 and closing.json["errors"][0]["field"] == "reason"
+
+
+def test_no_participant_data_in_logs_or_the_audit_trail(app, caplog):
+    caplog.set_level(logging.DEBUG)
+    officer = person(app, "officer", "hartford")
+    cm = person(app, "case_manager", "hartford")
+    admin = person(app, "admin")
+    ref, name, place, note = "HPD-PRIV-4471", "Dana Whitcomb", "Lawrence St & Park St", "Sleeping by the river"
+    d = divert(officer, participant_ref=ref, name=name, place=place, note=note, dob="1979-03-14").json
+    cm.get("/api/v1/diversions")
+    cm.get(f"/api/v1/diversions/{d['id']}")
+    cm.post(f"/api/v1/diversions/{d['id']}/status", json={"status": "acknowledged"})
+    cm.post(f"/api/v1/diversions/{d['id']}/consent", json={"withdraw": True})
+    admin.get("/api/v1/diversions/escalations")
+    divert(officer, participant_ref="Dana Whitcomb")  # refused: the refusal must not echo it into a log either
+    trail = app.extensions["lead"].store.audit_trail.events(size=500)
+    assert any(e["action"] == "diversion.recorded" for e in trail)
+    for blob in (caplog.text, str(trail)):
+        for secret in (ref, name, place, note, "1979-03-14"):
+            assert secret not in blob

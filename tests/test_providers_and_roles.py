@@ -121,6 +121,8 @@ def matrix_rows():
          {a: 404, cm: 404, of: 403, pr: 403}, None),
         ("answer link", "POST", "/api/v1/referrals/{referral_id}/answer-link", None, False,
          {a: 404, cm: 404, of: 404, pr: 403}, None),
+        ("program report", "GET", "/api/v1/reports/program?from=2026-11-01&to=2026-11-30", None, False,
+         {a: 200, cm: 403, of: 403, pr: 403}, None),
     ]
 
 

@@ -46,7 +46,7 @@ def results_points(results: list[dict]) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
-    from api.pages import account, admin, casemanager, diversions, officer, provider, referrals  # noqa: F401 - routes
+    from api.pages import account, admin, casemanager, diversions, officer, provider, referrals, reports  # noqa: F401 - routes
 
     app.register_blueprint(pages)
     app.config["LEAD_MAP_TILE_URL"] = app.extensions["lead"].settings.map_tile_url

@@ -30,6 +30,7 @@ MENU: tuple[tuple[str, Callable[[User], str], str], ...] = (
     ("pages.diversions_list", lambda p: _("On-call inbox") if permissions.may(p, "diversion.inbox")
      else _("My diversions"), "diversion.follow"),
     ("pages.diversions_supervisor", lambda p: _("Escalations"), "diversion.supervise"),
+    ("pages.reports_page", lambda p: _("Reports"), "report.read"),
 )
 
 

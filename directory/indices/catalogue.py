@@ -102,6 +102,8 @@ SPECS: tuple[IndexSpec, ...] = (
     IndexSpec("answer_links", "answer-links", "signed answer links sent to providers without accounts: single use",
               _strict(referral_id=_KW, organization_id=_KW, issued_by=_KW, issued_at=_DATE, expires_at=_DATE,
                       used_at=_DATE, answer=_KW), PRIORITY_WRITES),
+    IndexSpec("unmet", "unmet-need", "nearby searches that found nothing open with room: need, town, week only",
+              _strict(kind=_KW, need=_KW, town=_KW, at=_DATE, week=_KW)),
     IndexSpec("audit", "audit", "the append-only audit trail of changes (never participant data)", _strict(
         at=_DATE, actor=_KW, action=_KW, listing_id=_KW, field=_KW, old=_STORED, new=_STORED, source=_KW,
         detail=_STORED,

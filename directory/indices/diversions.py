@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 
 from directory.diversions import DiversionNotFound
 from directory.indices.catalogue import Catalogue
@@ -63,6 +63,14 @@ class DiversionIndex:
         except NotFoundError:
             return []
         return [h["_source"] for h in resp["hits"]["hits"]]
+
+    def scan(self, query: dict, source: list[str]) -> list[dict]:
+        """Every diversion matching ``query``, with only the ``source`` fields (reports); [] before any."""
+        try:
+            return [h["_source"] for h in helpers.scan(self.es, index=self.index,
+                                                       query={"query": query, "_source": source})]
+        except NotFoundError:
+            return []
 
     def aggregate(self, query: dict, aggs: dict) -> dict | None:
         """Aggregations over the diversions (reports); None before the first one."""

@@ -1,7 +1,7 @@
 """The referrals index (``<prefix>-referrals``): searches other layers run over it."""
 from __future__ import annotations
 
-from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from directory.indices.catalogue import Catalogue
 
@@ -17,3 +17,11 @@ class ReferralIndex:
             return self.es.search(index=self.index, body=body).body
         except NotFoundError:
             return None
+
+    def scan(self, query: dict, source: list[str]) -> list[dict]:
+        """Every referral matching ``query``, with only the ``source`` fields (reports); [] before any."""
+        try:
+            return [h["_source"] for h in helpers.scan(self.es, index=self.index,
+                                                       query={"query": query, "_source": source})]
+        except NotFoundError:
+            return []

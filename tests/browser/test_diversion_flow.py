@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from api.usecases import diversions as cases
+from directory.accounts import User
 from tests.browser.conftest import PASSWORD, Visit
 from tests.browser.spanish import english_lines, visible_text
 
@@ -93,7 +94,6 @@ def test_divert_claim_contact_and_the_officer_sees_each_step(visit, live, lang):
     key = uuid.uuid4().hex
     rt = app.extensions["lead"]
     with app.test_request_context():
-        from directory.accounts import User
         cases.record(rt, User(officer_name, "officer", program="hartford"), {
             "client_key": key, "type": "social_contact", "participant_ref": ref + "-2", "town": "Hartford",
             "consent_to_contact": False})
@@ -168,3 +168,29 @@ def test_a_provider_without_an_account_answers_once_and_sees_consent_withdrawn(b
     proper = [record["organization"]["name"], (record.get("location") or {}).get("name"), record["service"]["name"],
               *(address.get(k) for k in ("address_1", "address_2", "city"))]
     no_english(provider, ["HFD-7002", users["provider"], cm_name, *(n for n in proper if n)])
+
+
+@pytest.mark.parametrize("lang", ("en", "es"))
+def test_the_program_report_page_with_its_charts_and_exports(visit, live, lang):
+    base, app, _users = live
+    rt = app.extensions["lead"]
+    officer = User(f"officer-{uuid.uuid4().hex[:6]}", "officer", program="hartford")
+    for n in range(3):
+        cases.record(rt, officer, {"client_key": uuid.uuid4().hex, "type": "social_contact",
+                                   "participant_ref": f"HPD-R{n}{uuid.uuid4().hex[:4]}", "town": "Hartford",
+                                   "consent_to_contact": False})
+    admin_name = account(app, "admin")
+    admin = visit(lang)
+    admin.sign_in(admin_name)
+    page = admin.page
+    today = datetime.now(timezone.utc).date()
+    page.goto(f"{base}/reports?from={(today - timedelta(days=1)).isoformat()}&to={(today + timedelta(days=1)).isoformat()}"
+              "&program=hartford")
+    assert page.locator("[data-role=diversions]").inner_text() == "<11"  # three of them: a small cell
+    assert page.locator("svg.chart").count() >= 1
+    admin.check("report")
+    no_english(admin, ["Hartford", "New Haven", admin_name, "CSV", "JSON"])
+    csv_href = page.locator("[data-role=csv]").get_attribute("href")
+    got = page.request.get(f"{base}{csv_href}")
+    assert got.status == 200 and got.headers["content-type"].startswith("text/csv")
+    assert "HPD-R" not in got.text()
