@@ -23,7 +23,9 @@ def _rules(app):
 
 OPEN = {"/api/openapi.json", "/healthz", "/readyz", "/login", "/logout", "/lang/<code>", "/", "/static/<path:filename>",
         # A provider without an account: the signed, single-use token is the credential (directory.answer_links).
-        "/answer/<token>"}
+        "/answer/<token>",
+        # The service worker of the officer's pages: a static script, no data.
+        "/sw.js"}
 
 
 def test_every_endpoint_and_page_names_an_action_of_the_table(app):

@@ -5,8 +5,9 @@ provider without an account opens from its link. Participant data is only ever P
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
-from flask import g, make_response, redirect, render_template, request, url_for
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
@@ -161,6 +162,18 @@ def answer_link_new(referral_id: str):
                            url=url_for("pages.answer_page", token=made["token"], _external=True),
                            expires_at=made["expires_at"], referral_id=referral_id)
     return no_store(make_response(html))
+
+
+@pages.route("/sw.js")
+def service_worker():
+    """The officer's pages without signal (api/static/js/sw.js), served from the root so its scope is the site.
+    Open to anyone: it holds no data, only what to keep."""
+    script = (Path(current_app.static_folder) / "js" / "sw.js").read_bytes()
+    resp = make_response(script)
+    resp.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Service-Worker-Allowed"] = "/"
+    return resp
 
 
 # ----- the provider without an account -----------------------------------------------------------------
