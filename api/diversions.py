@@ -108,4 +108,4 @@ def post_answer_link(referral_id: str):
     """A signed, single-use, expiring link for a provider organisation without staff accounts to accept
     (holding a bed) or decline this referral, seeing only what the participant consented to share."""
     made = answer_links.issue(runtime(), user(), referral_id)
-    return {"url": url_for("pages.answer_page", token=made["token"], _external=True), "expires_at": made["expires_at"]}
+    return {"url": url_for("pages.answer_page", t=made["token"], _external=True), "expires_at": made["expires_at"]}

@@ -133,7 +133,7 @@ def test_withdrawing_a_diversions_consent_erases_the_identity(site):
 def issue(cm, referral_id):
     resp = cm.post(f"/api/v1/referrals/{referral_id}/answer-link")
     assert resp.status_code == 201, resp.json
-    return resp.json["url"].split("/answer/", 1)[1]
+    return resp.json["url"].split("/answer?t=", 1)[1]
 
 
 def test_an_answer_link_shows_only_the_consented_fields_and_works_once(site, people):
@@ -141,19 +141,19 @@ def test_an_answer_link_shows_only_the_consented_fields_and_works_once(site, peo
     r = send(cm, share=("needs",))
     token = issue(cm, r["id"])
     anon = site.test_client()
-    page = anon.get(f"/answer/{token}")
+    page = anon.get(f"/answer?t={token}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert PARTICIPANT not in html and NOTE not in html and "Accept and hold a bed" in html
     assert cm.get(f"/api/v1/referrals/{r['id']}").json["status"] == "viewed"
-    missing_reason = anon.post(f"/answer/{token}", data={"answer": "declined"})
+    missing_reason = anon.post(f"/answer?t={token}", data={"answer": "declined"})
     assert missing_reason.status_code == 422
-    accepted = anon.post(f"/answer/{token}", data={"answer": "accepted"})
+    accepted = anon.post(f"/answer?t={token}", data={"answer": "accepted"})
     assert accepted.status_code == 200, accepted.get_data(as_text=True)
     now = cm.get(f"/api/v1/referrals/{r['id']}").json
     assert now["status"] == "accepted" and now["hold"]["active"]
-    assert anon.post(f"/answer/{token}", data={"answer": "declined", "reason": "other"}).status_code == 410
-    assert anon.get(f"/answer/{token}").status_code == 410
+    assert anon.post(f"/answer?t={token}", data={"answer": "declined", "reason": "other"}).status_code == 410
+    assert anon.get(f"/answer?t={token}").status_code == 410
     trail = site.extensions["lead"].store.audit_trail.events(action="referral.answer_link_used")
     assert any(e["new"] == {"id": r["id"], "status": "accepted"} for e in trail)
 
@@ -165,12 +165,12 @@ def test_an_answer_link_cannot_be_guessed_altered_widened_or_kept(site, people):
     token = issue(cm, r["id"])
     anon = site.test_client()
     altered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
-    assert anon.get(f"/answer/{altered}").status_code == 410
-    assert anon.get(f"/answer/{uuid.uuid4().hex}").status_code == 410
+    assert anon.get(f"/answer?t={altered}").status_code == 410
+    assert anon.get(f"/answer?t={uuid.uuid4().hex}").status_code == 410
     links = AnswerLinks(rt.store.es, rt.store.catalogue, rt.settings)
     link_id = links.signer.loads(token)["l"]
     widened = links.signer.dumps({"l": link_id, "r": other["id"]})  # even signed, the record names r only
-    assert anon.get(f"/answer/{widened}").status_code == 410
+    assert anon.get(f"/answer?t={widened}").status_code == 410
     with pytest.raises(LinkRefused) as late:
         links.open(token, datetime.now(timezone.utc) + timedelta(hours=rt.settings.answer_link_hours + 1))
     assert late.value.why == "expired"
@@ -187,7 +187,7 @@ def test_two_answers_at_once_one_wins(site, people):
 
     def answer(data):
         barrier.wait()
-        codes.append(site.test_client().post(f"/answer/{token}", data=data).status_code)
+        codes.append(site.test_client().post(f"/answer?t={token}", data=data).status_code)
     forms = [{"answer": "accepted"}, {"answer": "declined", "reason": "no_capacity"}] * 2
     threads = [threading.Thread(target=answer, args=(f,)) for f in forms]
     for t in threads:

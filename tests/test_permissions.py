@@ -23,7 +23,7 @@ def _rules(app):
 
 OPEN = {"/api/openapi.json", "/healthz", "/readyz", "/login", "/logout", "/lang/<code>", "/", "/static/<path:filename>",
         # A provider without an account: the signed, single-use token is the credential (directory.answer_links).
-        "/answer/<token>",
+        "/answer",
         # The service worker of the officer's pages: a static script, no data.
         "/sw.js"}
 

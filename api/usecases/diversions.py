@@ -97,7 +97,7 @@ def move(rt: Runtime, user: User, diversion_id: str, to: str, reason: str | None
     now = now or rules.utcnow()
     if to not in rules.STATUSES or to == "waiting":
         raise Invalid("status", f"one of: {', '.join(s for s in rules.STATUSES if s != 'waiting')}")
-    if to in rules.TERMINAL and to == "closed" and reason not in rules.CLOSE_REASONS:
+    if to == "closed" and reason not in rules.CLOSE_REASONS:
         raise Invalid("reason", f"say why it is closed: one of {', '.join(rules.CLOSE_REASONS)}")
     seen: dict = {}
 
