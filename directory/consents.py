@@ -52,6 +52,8 @@ class Consents:
         return bool(diversions.sides(user, doc) & {diversions.ON_CALL, diversions.CLAIMER})
 
     def _change(self, kind: str, record_id: str, user: User, change: Callable[[dict], None]) -> dict:
+        if not 0 < len(record_id.encode()) <= 128:  # no id is longer; the engine would refuse it with an error
+            raise NotFound(record_id)
         for _ in range(50):
             try:
                 hit = self.es.get(index=self.index[kind], id=record_id)

@@ -244,3 +244,13 @@ def test_no_participant_data_in_logs_or_the_audit_trail(app, caplog):
     for blob in (caplog.text, str(trail)):
         for secret in (ref, name, place, note, "1979-03-14"):
             assert secret not in blob
+
+
+def test_an_overlong_id_is_a_404_not_an_engine_error(app):
+    cm = person(app, "case_manager", "hartford")
+    long_id = "d" * 600
+    assert cm.get(f"/api/v1/diversions/{long_id}").status_code == 404
+    assert cm.post(f"/api/v1/diversions/{long_id}/status", json={"status": "acknowledged"}).status_code == 404
+    assert cm.post(f"/api/v1/diversions/{long_id}/consent", json={"withdraw": True}).status_code == 404
+    assert cm.post(f"/api/v1/referrals/{long_id}/consent", json={"withdraw": True}).status_code == 404
+    assert cm.post(f"/api/v1/referrals/{long_id}/answer-link").status_code == 404

@@ -15,6 +15,9 @@ from directory.diversions import DiversionNotFound
 from directory.indices.catalogue import Catalogue
 
 
+MAX_ID = 128
+
+
 class TooMuchContention(RuntimeError):
     pass
 
@@ -36,6 +39,8 @@ class DiversionIndex:
             return self.get(doc["id"])[0], False
 
     def get(self, diversion_id: str) -> tuple[dict, dict]:
+        if not 0 < len(diversion_id.encode()) <= MAX_ID:  # the engine refuses longer ids with an error of its own
+            raise DiversionNotFound(diversion_id)
         try:
             hit = self.es.get(index=self.index, id=diversion_id)
         except NotFoundError:
