@@ -47,6 +47,7 @@ def csv_text(report: dict) -> str:
 @require("report.read")
 @blp.arguments(ReportQuerySchema, location="query")
 @blp.response(200, ReportSchema)
+@blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})  # with format=csv
 @documents_errors(blp, 401, 403, 422)
 def program_report(args: dict):
     """What a LEAD program did over a period (diversions, contact times, referrals, acceptance, declines,
