@@ -26,6 +26,7 @@ from directory.accounts import Accounts
 from directory.es import ENGINE_ERROR, ENGINE_UNAVAILABLE, make_client
 from directory.settings import Settings
 from directory.indices.suggestions import SuggestionIndex
+from directory.indices.unmet import UnmetNeed
 from directory.referrals import Referrals
 from directory.store import Store
 from directory.suggestions import Suggestions
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
                                      suggestions=Suggestions(SuggestionIndex(client, store.catalogue)),
                                      referrals=Referrals(client, settings, store, notify=webhooks.enqueue),
                                      webhooks=webhooks)
+    unmet_need = UnmetNeed(client, store.catalogue)
+    app.extensions["lead"].search.on_nearby = unmet_need.record_search
     Compress(app)
     i18n.init_app(app)
 
@@ -146,8 +149,9 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
         "Errors are application/problem+json with the failing fields in `errors`. Send "
         "`Accept-Language: es` for explanations in Spanish.")}})
 
-    from api import (admin, backup_cli, export_cli, health, hsds, ingest_cli, lines_cli, listings, match, pages,
-                     provider, referrals, referrals_cli, seed_cli, suggestions, users_cli)
+    from api import (admin, backup_cli, diversions, diversions_cli, export_cli, health, hsds, ingest_cli, lines_cli,
+                     listings, match, pages, provider, referrals, referrals_cli, reports, seed_cli, suggestions,
+                     users_cli)
 
     # Rate limits apply to the public HSDS reads, counted per client address; with the directory not public
     # those reads need a token and are not limited here. The sign-in and bad-token throttles (api.auth) count
@@ -166,7 +170,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
                          exempt_when=lambda: not settings.public_directory or request.method == "OPTIONS")(hsds.blp)
     app.extensions["lead_limiter"] = limiter
     for blueprint in (health.blp, listings.blp, match.blp, provider.blp, suggestions.blp, referrals.blp, admin.blp,
-                      hsds.blp):
+                      hsds.blp, diversions.blp, reports.blp):
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {
@@ -181,6 +185,7 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
     lines_cli.init_app(app)
     users_cli.init_app(app)
     referrals_cli.init_app(app)
+    diversions_cli.init_app(app)
 
     @app.before_request
     def short_queries():

@@ -96,6 +96,8 @@ class ConsentViewSchema(Schema):
     share = fields.List(fields.String())
     recorded_by = fields.String()
     recorded_at = fields.String()
+    expires_at = fields.String(allow_none=True, metadata={"description": "after this the provider sees none of it"})
+    withdrawn_at = fields.String(allow_none=True, metadata={"description": "the participant withdrew the consent"})
 
 
 class HoldViewSchema(Schema):
@@ -138,6 +140,8 @@ class ReferralSchema(Schema):
     note = fields.String(**N)
     urgency = fields.String(**N)
     consent = fields.Nested(ConsentViewSchema)
+    consent_state = fields.String(metadata={"description": "given, withdrawn or expired: the provider sees no "
+                                                           "consented field unless given (directory.disclosure)"})
     withheld = fields.List(fields.String(), metadata={"description": "Fields the participant did not consent to "
                                                                      "share with this provider (shown as null)"})
     status = fields.String(metadata={"description": ", ".join(STATUSES)})

@@ -61,8 +61,23 @@ EVENT_FIELDS: tuple[str, ...] = ("n", "at", "actor", "side", "status", "from")
 SIDE_BOOKKEEPING: tuple[str, ...] = ("referrer_seen", "provider_seen", "referrer_unseen", "provider_unseen")
 
 
+def consent_state(doc: dict, now: datetime | None = None) -> str:
+    """``given``, ``withdrawn`` (the participant took it back, ``directory.consents``) or ``expired`` (its
+    ``expires_at`` has passed at ``now``)."""
+    consent = doc.get("consent") or {}
+    if consent.get("withdrawn_at"):
+        return "withdrawn"
+    expires = consent.get("expires_at")
+    if expires and now is not None and datetime.fromisoformat(expires) <= now:
+        return "expired"
+    return "given"
+
+
 def consented(doc: dict, now: datetime | None = None) -> set[str]:
-    """The consent names (``SHAREABLE``) the participant lets the referral's provider see at ``now``."""
+    """The consent names (``SHAREABLE``) the participant lets the referral's provider see at ``now``: none
+    once the consent is withdrawn or has expired."""
+    if consent_state(doc, now) != "given":
+        return set()
     share = (doc.get("consent") or {}).get("share") or []
     return {name for name in share if name in CONSENT_COVERS}
 
@@ -75,6 +90,7 @@ def disclose(doc: dict, sides: frozenset[str], now: datetime | None = None) -> d
     if REFERRER in sides:
         out = {k: v for k, v in doc.items() if k not in SIDE_BOOKKEEPING}
         out["withheld"] = []
+        out["consent_state"] = consent_state(doc, now)
         return out
     allowed = consented(doc, now) if PROVIDER in sides else set()
     out = {name: doc.get(name) for name in PROVIDER_FIELDS}
@@ -84,6 +100,7 @@ def disclose(doc: dict, sides: frozenset[str], now: datetime | None = None) -> d
             out[field] = doc.get(field) if name in allowed else None
     out["events"] = [_event(e, allowed) for e in doc.get("events") or []]
     out["withheld"] = [name for name in SHAREABLE if name not in allowed]
+    out["consent_state"] = consent_state(doc, now)
     return out
 
 

@@ -72,6 +72,24 @@ ACTIONS: tuple[Action, ...] = (
         admin=ANY, provider=OWN_ORGANIZATION), ("/provider/referrals",)),
     Action("referral.outcomes", "a listing's referral acceptance and decline rates", _grant(
         admin=ANY, case_manager=ANY), ("GET /api/v1/services/{id}/referral-outcomes",)),
+    Action("diversion.record", "divert a person to the LEAD program (from Nearby now)", _grant(
+        admin=ANY, officer=OWN_PROGRAM), ("POST /api/v1/diversions", "/diversions/new")),
+    Action("diversion.follow", "see diversions and move them: officers their own, case managers their program's", _grant(
+        admin=ANY, case_manager=OWN_PROGRAM, officer=OWN_PROGRAM),
+           ("GET /api/v1/diversions", "GET /api/v1/diversions/{id}", "POST /api/v1/diversions/{id}/status",
+            "/diversions")),
+    Action("diversion.inbox", "be on call: claim a diversion of one's program, contact, enrol, close", _grant(
+        admin=ANY, case_manager=OWN_PROGRAM), ("POST /api/v1/diversions/{id}/status",)),
+    Action("diversion.supervise", "the supervisor's view: escalated diversions and who holds each", _grant(
+        admin=ANY), ("GET /api/v1/diversions/escalations", "/diversions/supervisor")),
+    Action("consent.withdraw", "withdraw a participant's consent, or set when it expires", _grant(
+        admin=ANY, case_manager=OWN_PROGRAM),
+           ("POST /api/v1/referrals/{id}/consent", "POST /api/v1/diversions/{id}/consent", "/consent")),
+    Action("referral.answer_link", "give a provider without an account a single-use link to answer", _grant(
+        admin=ANY, case_manager=OWN_PROGRAM, officer=OWN_PROGRAM),
+           ("POST /api/v1/referrals/{id}/answer-link", "/referrals/{id}/answer-link")),
+    Action("report.read", "the program reports and their CSV and JSON exports", _grant(admin=ANY),
+           ("GET /api/v1/reports/program", "/reports")),
     Action("hsds.read", "read the HSDS 3.0 API (anyone when the directory is public)", _READERS, ("GET /hsds/...",)),
     Action("audit.read", "read the audit trail", _grant(admin=ANY), ("GET /api/v1/audit", "/admin/audit")),
     Action("organizations.list", "list the organisations (to bind provider accounts)", _grant(admin=ANY),

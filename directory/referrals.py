@@ -148,6 +148,7 @@ class Referrals:
         if not self.records.exists():
             self.store.ensure_indices()
         now = utcnow().isoformat()
+        expires = (utcnow() + timedelta(days=self.settings.consent_days)).isoformat()
         group_id = secrets.token_hex(8)
         made = []
         for listing in listings:
@@ -161,7 +162,7 @@ class Referrals:
                 "referrer_role": user.role, "program": user.program, "participant_ref": participant_ref,
                 "needs": needs, "note": note, "urgency": urgency,
                 "consent": {"organization_id": org, "share": sorted(set(consents[org])), "recorded_by": user.username,
-                            "recorded_at": now},
+                            "recorded_at": now, "expires_at": expires, "withdrawn_at": None, "withdrawn_by": None},
                 "status": "sent", "status_at": now, "created_at": now, "updated_at": now, "ended_at": None,
                 "decision": None, "decided_at": None, "decline_reason": None, "hold": None, "events": [event],
                 "referrer_seen": 1, "provider_seen": 0, "referrer_unseen": 0, "provider_unseen": 1,

@@ -91,6 +91,17 @@ class Settings:
     # are not public; empty: public addresses only. The engine's own addresses are never allowed.
     webhook_allowed_networks: str = ""
 
+    # The LEAD programs an officer may divert to (accounts' ``program``), comma-separated.
+    lead_programs: str = "hartford,new-haven"
+    # A diversion nobody in its program has acknowledged after this many minutes escalates: marked on the
+    # supervisor's view, a second notice in the inbox, and a webhook to the program's receiver.
+    diversion_escalate_minutes: float = 30.0
+    # A consent (to be contacted, to share with a provider) expires this many days after it was given,
+    # unless a case manager sets another date; withdrawn on the participant's word at any time.
+    consent_days: float = 365.0
+    # A signed answer link for a provider without an account works once, for this many hours.
+    answer_link_hours: float = 72.0
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
         """Read ``LEAD_<FIELD>`` variables, converting to each field's type."""
@@ -126,6 +137,11 @@ class Settings:
         if self.replicas == "auto":
             return 1 if data_nodes > 1 else 0
         return int(self.replicas)
+
+    @property
+    def programs(self) -> list[str]:
+        """The LEAD programs named by ``lead_programs``."""
+        return [p.strip() for p in self.lead_programs.split(",") if p.strip()]
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)

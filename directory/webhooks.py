@@ -128,6 +128,25 @@ class Webhooks:
         self.kick()
         return delivery_id
 
+    def enqueue_event(self, target: str, name: str, subject_id: str, payload: dict) -> str | None:
+        """Queue an event that is not a referral's (a diversion escalated) for ``target``'s webhook, set like
+        an organisation's (``program:<name>`` for a LEAD program's receiver). ``payload`` must carry no
+        participant data. The subject's id is kept where a referral's would be. Returns the delivery id."""
+        config = self.get(target)
+        if not config:
+            return None
+        now = _now().isoformat()
+        delivery_id = secrets.token_hex(10)
+        body = json.dumps({"delivery_id": delivery_id, "event": name, "at": now, **payload},
+                          separators=(",", ":"), sort_keys=True)
+        self.queue.add({
+            "id": delivery_id, "organization_id": target, "event": name, "referral_id": subject_id,
+            "url": config["url"], "body": body, "status": "pending", "attempts": 0, "created_at": now,
+            "next_attempt_at": now, "last_attempt_at": None, "lease_until": None, "last_status": None,
+            "last_error": None, "delivered_at": None})
+        self.kick()
+        return delivery_id
+
     def deliveries(self, *, organization_id: str | None = None, status: str | None = None,
                    size: int = 100) -> list[dict]:
         """The delivery log, newest first (bodies left out)."""

@@ -39,6 +39,8 @@ class SearchService:
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.always_open = always_open.load(settings.always_open_file)  # a broken file stops start-up
+        # Told of every nearby answer for now (not for another time): the unmet-need tally of the reports.
+        self.on_nearby: Callable[[dict, datetime], None] | None = None
 
     def moment(self, at: datetime | None = None) -> Moment:
         """Now, and the time whose opening hours count (``at``: "what is open at 10 pm tonight")."""
@@ -227,10 +229,13 @@ class SearchService:
             message = phrases.say("nothing_near", lang, miles=f"{miles:g}")
         elif not open_count:
             message = now["message"]
-        return {"need": group, "needs": codes, "open_now_count": open_count, "message": message,
-                "at": moment.at.isoformat() if moment.at else None, "now": now,
-                "location": location_view(point, lang),
-                "radius_miles": miles, "results": results, "took_ms": max(a["took"] for a in answers)}
+        answer = {"need": group, "needs": codes, "open_now_count": open_count, "message": message,
+                  "at": moment.at.isoformat() if moment.at else None, "now": now,
+                  "location": location_view(point, lang),
+                  "radius_miles": miles, "results": results, "took_ms": max(a["took"] for a in answers)}
+        if self.on_nearby and moment.at is None:
+            self.on_nearby(answer, self.clock())
+        return answer
 
     # ----- bed board -------------------------------------------------------------------------
     def bed_board(self, lang: str = "en") -> dict:

@@ -21,7 +21,11 @@ def _rules(app):
         yield rule, getattr(view, "_lead_action", None)
 
 
-OPEN = {"/api/openapi.json", "/healthz", "/readyz", "/login", "/logout", "/lang/<code>", "/", "/static/<path:filename>"}
+OPEN = {"/api/openapi.json", "/healthz", "/readyz", "/login", "/logout", "/lang/<code>", "/", "/static/<path:filename>",
+        # A provider without an account: the signed, single-use token is the credential (directory.answer_links).
+        "/answer",
+        # The service worker of the officer's pages: a static script, no data.
+        "/sw.js"}
 
 
 def test_every_endpoint_and_page_names_an_action_of_the_table(app):

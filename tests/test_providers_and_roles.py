@@ -47,6 +47,8 @@ ROLES = ("admin", "case_manager", "officer", "provider", "anonymous")
 MATCH = {"location": {"zip": "06106"}, "needs": ["detox"]}
 REFERRAL = {"listing_ids": [OWN], "participant_ref": "case-{n}", "needs": ["shelter"],
             "consents": [{"organization_id": OWN_ORG}]}
+DIVERSION = {"client_key": "key-{n}-divert", "type": "social_contact", "participant_ref": "hpd-{n}", "program": "hartford",
+             "consent_to_contact": False}
 
 
 def matrix_rows():
@@ -105,6 +107,22 @@ def matrix_rows():
          {a: 404, cm: 403, of: 403, pr: 403}, None),
         ("webhooks", "GET", "/api/v1/webhooks", None, False, {a: 200, cm: 403, of: 403, pr: 403}, None),
         ("deliveries", "GET", "/api/v1/webhooks/deliveries", None, False, {a: 200, cm: 403, of: 403, pr: 403}, None),
+        ("divert", "POST", "/api/v1/diversions", DIVERSION, False, {a: 201, cm: 403, of: 201, pr: 403}, None),
+        ("diversions", "GET", "/api/v1/diversions", None, False, {a: 200, cm: 200, of: 200, pr: 403}, None),
+        ("escalations", "GET", "/api/v1/diversions/escalations", None, False, {a: 200, cm: 403, of: 403, pr: 403},
+         None),
+        ("diversion", "GET", "/api/v1/diversions/{diversion_id}", None, False, {a: 404, cm: 404, of: 404, pr: 403},
+         None),
+        ("diversion status", "POST", "/api/v1/diversions/{diversion_id}/status", {"status": "acknowledged"}, False,
+         {a: 404, cm: 404, of: 404, pr: 403}, None),
+        ("diversion consent", "POST", "/api/v1/diversions/{diversion_id}/consent", {"withdraw": True}, False,
+         {a: 404, cm: 404, of: 403, pr: 403}, None),
+        ("referral consent", "POST", "/api/v1/referrals/{referral_id}/consent", {"withdraw": True}, False,
+         {a: 404, cm: 404, of: 403, pr: 403}, None),
+        ("answer link", "POST", "/api/v1/referrals/{referral_id}/answer-link", None, False,
+         {a: 404, cm: 404, of: 404, pr: 403}, None),
+        ("program report", "GET", "/api/v1/reports/program?from=2026-11-01&to=2026-11-30", None, False,
+         {a: 200, cm: 403, of: 403, pr: 403}, None),
     ]
 
 
@@ -127,7 +145,7 @@ def test_authorization_matrix(row, seeded, as_role, accounts):
     for n, (role, listing) in enumerate(cases):
         victim, _ = accounts.create(f"victim-{n}-{role.replace('_', '-')}", "officer")
         path = template.format(id=listing, victim=victim.username, n=n, suggestion_id="no-such-suggestion",
-                               referral_id="no-such-referral", organization_id=OWN_ORG)
+                               referral_id="no-such-referral", organization_id=OWN_ORG, diversion_id="no-such-diversion")
         payload = {k: (v.format(n=f"{n}-{role.replace('_', '-')}") if isinstance(v, str) else v)
                    for k, v in (body or {}).items()} if body else None
         headers = {"If-Match": etag(admin, listing)} if if_match else {}

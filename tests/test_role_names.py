@@ -25,6 +25,9 @@ NOT_ROLES = {
     "ingest/readers/__init__.py": {"provider"},    # the provider spreadsheet's source kind
     "ingest/readers/provider_csv.py": {"provider"},
     "ingest/readers/detect.py": {"provider"},      # the source kind it tells a path is
+    "directory/diversions.py": {"officer"},        # a diversion's side and field: the officer who made it
+    "api/diversions.py": {"officer"},
+    "api/usecases/diversions.py": {"officer"},
 }
 
 

@@ -7,7 +7,8 @@ import re
 
 from flask import Flask
 
-from api.pages import account, admin, casemanager, listing, officer, provider, referrals  # noqa: F401 - their routes
+from api.pages import (account, admin, casemanager, diversions, listing, officer, provider,  # noqa: F401 - routes
+                       referrals, reports)
 from api.pages.common import error_page, pages, wants_page
 from api.runtime import request_language
 from directory.vocabulary import LANGUAGES, service_name

@@ -28,6 +28,10 @@ MENU: tuple[tuple[str, Callable[[User], str], str], ...] = (
     ("pages.provider_inbox", lambda p: _("Referrals inbox"), "referral.inbox"),
     ("pages.referrals_list", lambda p: _("Referrals"), "referral.send"),
     ("pages.suggest_search", lambda p: _("Suggest a correction"), "suggestion.make"),
+    ("pages.diversions_list", lambda p: _("On-call inbox") if permissions.may(p, "diversion.inbox")
+     else _("My diversions"), "diversion.follow"),
+    ("pages.diversions_supervisor", lambda p: _("Escalations"), "diversion.supervise"),
+    ("pages.reports_page", lambda p: _("Reports"), "report.read"),
 )
 
 

@@ -71,5 +71,8 @@ def nearby():
                            results=results, error=error, need_label=labels.get(args.get("need"), ""),
                            map_svg=svg, wider=wider, place_set=place_set,
                            languages=language_choices(request_language()),
-                           at_label=at_label(out.get("at") if out else None))
+                           at_label=at_label(out.get("at") if out else None),
+                           # Before any search, the statewide 24/7 lines: kept for use without signal (sw.js).
+                           lines=[] if out else [line.view(request_language()) for line in
+                                                 runtime().search.always_open.lines])
     return no_store(make_response(html, 422 if error else 200))

@@ -80,7 +80,9 @@ SPECS: tuple[IndexSpec, ...] = (
         # Participant data: an opaque reference (a keyword, so a case manager can find a person's
         # referrals), needs, a short note (stored, not searchable), urgency. Never logged nor audited.
         participant_ref=_KW, needs=_KW, note=_NOTE, urgency=_KW,
-        consent={"properties": {"organization_id": _KW, "share": _KW, "recorded_by": _KW, "recorded_at": _DATE}},
+        consent={"properties": {"organization_id": _KW, "share": _KW, "recorded_by": _KW, "recorded_at": _DATE,
+                                # Withdrawal (on the participant's word) and expiry: directory.consents.
+                                "expires_at": _DATE, "withdrawn_at": _DATE, "withdrawn_by": _KW}},
         status=_KW, status_at=_DATE, created_at=_DATE, updated_at=_DATE, ended_at=_DATE,
         # The provider's decision, kept whatever happens next: outcome rates are counted from it.
         decision=_KW, decided_at=_DATE, decline_reason=_KW,
@@ -88,6 +90,23 @@ SPECS: tuple[IndexSpec, ...] = (
         # Events each side has seen, and the count of the other side's events it has not: the badges.
         referrer_seen=_INT, provider_seen=_INT, referrer_unseen=_INT, provider_unseen=_INT,
     ), PRIORITY_WRITES),
+    IndexSpec("diversions", "diversions", "officers' diversions to a LEAD program, each with its events and consent",
+              _strict(
+        id=_KW, client_key=_KW_STORED, program=_KW, type=_KW, officer=_KW,
+        # Participant data (directory.diversions.PARTICIPANT_FIELDS): never logged, audited or reported.
+        participant_ref=_KW, name=_NOTE, dob=_KW_STORED, place=_NOTE, needs=_KW, note=_NOTE,
+        town=_KW, occurred_at=_DATE,
+        consent={"properties": {"contact": _BOOL, "recorded_by": _KW, "recorded_at": _DATE, "expires_at": _DATE,
+                                "withdrawn_at": _DATE, "withdrawn_by": _KW}},
+        status=_KW, status_at=_DATE, created_at=_DATE, updated_at=_DATE, claimed_by=_KW,
+        acknowledged_at=_DATE, contacted_at=_DATE, enrolled_at=_DATE, closed_at=_DATE, cancelled_at=_DATE,
+        close_reason=_KW, escalated_at=_DATE, events=_STORED,
+    ), PRIORITY_WRITES),
+    IndexSpec("answer_links", "answer-links", "signed answer links sent to providers without accounts: single use",
+              _strict(referral_id=_KW, organization_id=_KW, issued_by=_KW, issued_at=_DATE, expires_at=_DATE,
+                      used_at=_DATE, answer=_KW), PRIORITY_WRITES),
+    IndexSpec("unmet", "unmet-need", "nearby searches that found nothing open with room: need, town, week only",
+              _strict(kind=_KW, need=_KW, town=_KW, at=_DATE, week=_KW)),
     IndexSpec("audit", "audit", "the append-only audit trail of changes (never participant data)", _strict(
         at=_DATE, actor=_KW, action=_KW, listing_id=_KW, field=_KW, old=_STORED, new=_STORED, source=_KW,
         detail=_STORED,

@@ -73,3 +73,11 @@ class ReferralIndex:
 
     def delete_many(self, ids: list[str]) -> None:
         helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids), refresh=True)
+
+    def scan(self, query: dict, source: list[str]) -> list[dict]:
+        """Every referral matching ``query``, with only the ``source`` fields (reports); [] before any."""
+        try:
+            return [h["_source"] for h in helpers.scan(self.es, index=self.index,
+                                                       query={"query": query, "_source": source})]
+        except NotFoundError:
+            return []
