@@ -8,6 +8,7 @@ reads capacity history, the audit trail, accounts or referrals.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import datetime
@@ -32,6 +33,14 @@ blp = Blueprint("hsds", __name__, url_prefix="/hsds",
 ERRORS = (401, 403, 429, 503)
 # format=ndjson: every result, one object a line, read from the engine this many at a time.
 NDJSON_MAX, NDJSON_CHUNK = 10000, 500
+
+
+def ndjson_doc(page_schema: str) -> dict:
+    """A list's two answers: its JSON page, and with format=ndjson every result one JSON object a line."""
+    return {"responses": {"200": {"description": "A page of results, or with format=ndjson every result", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{page_schema}"}},
+        "application/x-ndjson": {"schema": {"type": "string",
+                                            "description": "With format=ndjson: every result, one JSON object a line"}}}}}}
 
 
 def public_or_reader(view: Callable) -> Callable:
@@ -212,7 +221,10 @@ def _listings(args: dict, *, sites_only: bool, page: int | None = None, per_page
 
 
 def _ndjson(items) -> Response:  # noqa: ANN001 - an iterable of HSDS objects
-    lines = (json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    items = iter(items)
+    # The first engine read happens here, before any byte is sent: an engine away is a 503, not a cut stream.
+    first = list(itertools.islice(items, 1))
+    lines = (json.dumps(item, ensure_ascii=False) + "\n" for item in itertools.chain(first, items))
     return Response(stream_with_context(lines), mimetype="application/x-ndjson")
 
 
@@ -263,7 +275,7 @@ def hsds_profile():
 @public_or_reader
 @blp.arguments(ServicesArgs, location="query", unknown=RAISE)
 @blp.response(200, HsdsServicePageSchema)
-@blp.doc(operationId="getPaginatedListOfServices")
+@blp.doc(operationId="getPaginatedListOfServices", **ndjson_doc("HsdsServicePage"))
 @documents_errors(blp, *ERRORS, 422)
 def hsds_services(args: dict):
     """Services, one per listing (a service at one site, or with no site), a page at a time."""
@@ -292,7 +304,7 @@ def hsds_service(service_id: str):
 @public_or_reader
 @blp.arguments(OrganizationsArgs, location="query", unknown=RAISE)
 @blp.response(200, HsdsOrganizationPageSchema)
-@blp.doc(operationId="getPaginatedListOfOrganizations")
+@blp.doc(operationId="getPaginatedListOfOrganizations", **ndjson_doc("HsdsOrganizationPage"))
 @documents_errors(blp, *ERRORS, 422)
 def hsds_organizations(args: dict):
     """Organizations with their services (basic, or full with full_service), a page at a time."""
@@ -332,7 +344,7 @@ def hsds_organization(args: dict, organization_id: str):
 @public_or_reader
 @blp.arguments(ServiceAtLocationsArgs, location="query", unknown=RAISE)
 @blp.response(200, HsdsServiceAtLocationPageSchema)
-@blp.doc(operationId="getPaginatedListOfServiceAtLocation")
+@blp.doc(operationId="getPaginatedListOfServiceAtLocation", **ndjson_doc("HsdsServiceAtLocationPage"))
 @documents_errors(blp, *ERRORS, 422)
 def hsds_service_at_locations(args: dict):
     """Service at locations (services with no site have none), a page at a time."""
@@ -377,7 +389,7 @@ def _matches(words: str | None, *texts: str | None) -> bool:
 @public_or_reader
 @blp.arguments(TaxonomiesArgs, location="query", unknown=RAISE)
 @blp.response(200, HsdsTaxonomyPageSchema)
-@blp.doc(operationId="getPaginatedListOfTaxonomies")
+@blp.doc(operationId="getPaginatedListOfTaxonomies", **ndjson_doc("HsdsTaxonomyPage"))
 @documents_errors(blp, *ERRORS, 422)
 def hsds_taxonomies(args: dict):
     """Our three taxonomies: lead-needs, lead-eligibility and lead-directory (see README, 'HSDS')."""
@@ -400,7 +412,7 @@ def hsds_taxonomy(taxonomy_id: str):
 @public_or_reader
 @blp.arguments(TermsArgs, location="query", unknown=RAISE)
 @blp.response(200, HsdsTaxonomyTermPageSchema)
-@blp.doc(operationId="getPaginatedListOfTaxonomyTerms")
+@blp.doc(operationId="getPaginatedListOfTaxonomyTerms", **ndjson_doc("HsdsTaxonomyTermPage"))
 @documents_errors(blp, *ERRORS, 422)
 def hsds_taxonomy_terms(args: dict):
     """Terms of our taxonomies: every need (with its parent), every eligibility rule, every directory field."""
