@@ -2,9 +2,10 @@
 account, changed with the engine's sequence numbers so that a link is used once."""
 from __future__ import annotations
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import Elasticsearch
 
-from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.catalogue import Catalogue
+from directory.indices.versioned import VersionedDocs
 
 
 class AnswerLinkIndex:
@@ -20,15 +21,8 @@ class AnswerLinkIndex:
 
     def get(self, link_id: str) -> tuple[dict, dict] | None:
         """The record and the sequence numbers to change it with, or None."""
-        try:
-            hit = self.es.get(index=self.index, id=link_id)
-        except NotFoundError:
-            return None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        return VersionedDocs(self.es, self.index).get(link_id)
 
     def save(self, link_id: str, record: dict, seq: dict | None = None) -> None:
         """Write a record (read with ``seq``: raises ``StaleWrite`` when it changed meanwhile)."""
-        try:
-            self.es.index(index=self.index, id=link_id, document=record, refresh=True, **(seq or {}))
-        except ConflictError:
-            raise StaleWrite(link_id) from None
+        VersionedDocs(self.es, self.index).save(link_id, record, seq)

@@ -2,9 +2,10 @@
 sequence numbers, and the bodies of the searches over it (``directory.referrals`` keeps the rules)."""
 from __future__ import annotations
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import Elasticsearch, NotFoundError, helpers
 
-from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.catalogue import Catalogue
+from directory.indices.versioned import VersionedDocs
 
 
 def list_body(filters: list[dict], size: int) -> dict:
@@ -33,24 +34,18 @@ class ReferralIndex:
         self.es = es
         self.catalogue = catalogue
         self.index = catalogue.name("referrals")
+        self.docs = VersionedDocs(es, self.index)
 
     def exists(self) -> bool:
         return self.catalogue.exists("referrals")
 
     def get(self, referral_id: str) -> tuple[dict, dict] | None:
         """The referral and the sequence numbers to change it with, or None."""
-        try:
-            hit = self.es.get(index=self.index, id=referral_id)
-        except NotFoundError:
-            return None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        return self.docs.get(referral_id)
 
     def save(self, doc: dict, seq: dict) -> None:
         """Write a referral read with ``seq``; raises ``StaleWrite`` when it changed meanwhile."""
-        try:
-            self.es.index(index=self.index, id=doc["id"], document=doc, refresh=True, **seq)
-        except ConflictError:
-            raise StaleWrite(doc["id"]) from None
+        self.docs.save(doc["id"], doc, seq)
 
     def create_many(self, docs: list[dict]) -> None:
         """New referrals (a group), searchable when this returns."""
@@ -66,13 +61,10 @@ class ReferralIndex:
 
     def ids(self, query: dict) -> list[str] | None:
         """The ids of every referral matching ``query`` (scrolled); None when there is no index yet."""
-        try:
-            return [h["_id"] for h in helpers.scan(self.es, index=self.index, query={"query": query, "_source": False})]
-        except NotFoundError:
-            return None
+        return self.docs.ids(query)
 
     def delete_many(self, ids: list[str]) -> None:
-        helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids), refresh=True)
+        self.docs.delete_many(ids)
 
     def scan(self, query: dict, source: list[str]) -> list[dict]:
         """Every referral matching ``query``, with only the ``source`` fields (reports); [] before any."""

@@ -1,9 +1,10 @@
 """The suggested corrections (``<prefix>-suggestions``), one document per suggestion."""
 from __future__ import annotations
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import Elasticsearch, NotFoundError
 
-from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.catalogue import Catalogue
+from directory.indices.versioned import VersionedDocs
 
 
 def list_body(*, status: str | None, by: str | None, size: int) -> dict:
@@ -22,18 +23,11 @@ class SuggestionIndex:
 
     def get(self, suggestion_id: str) -> tuple[dict, dict] | None:
         """The suggestion and the sequence numbers to change it with, or None."""
-        try:
-            hit = self.es.get(index=self.index, id=suggestion_id)
-        except NotFoundError:
-            return None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        return VersionedDocs(self.es, self.index).get(suggestion_id)
 
     def save(self, doc: dict, seq: dict) -> None:
         """Write a suggestion read with ``seq``; raises ``StaleWrite`` when it changed meanwhile."""
-        try:
-            self.es.index(index=self.index, id=doc["id"], document=doc, refresh=True, **seq)
-        except ConflictError:
-            raise StaleWrite(doc["id"]) from None
+        VersionedDocs(self.es, self.index).save(doc["id"], doc, seq)
 
     def list(self, *, status: str | None = None, by: str | None = None, size: int = 200) -> list[dict]:
         try:

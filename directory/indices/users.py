@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
-from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.catalogue import Catalogue
+from directory.indices.versioned import VersionedDocs
 
 # An account list never carries secrets, even hashed.
 SECRET_FIELDS = ("password_hash", "tokens")
@@ -27,11 +28,7 @@ class UserIndex:
 
     def get(self, username: str) -> tuple[dict, dict] | None:
         """The account and the sequence numbers to change it with, or None."""
-        try:
-            hit = self.es.get(index=self.index, id=username)
-        except NotFoundError:
-            return None
-        return hit["_source"], {"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+        return VersionedDocs(self.es, self.index).get(username)
 
     def create(self, username: str, doc: dict) -> None:
         """A new account; raises ``UsernameTaken``."""
@@ -42,10 +39,7 @@ class UserIndex:
 
     def save(self, username: str, doc: dict, seq: dict) -> None:
         """Write an account read with ``seq``; raises ``StaleWrite`` when it changed meanwhile."""
-        try:
-            self.es.index(index=self.index, id=username, document=doc, refresh=True, **seq)
-        except ConflictError:
-            raise StaleWrite(username) from None
+        VersionedDocs(self.es, self.index).save(username, doc, seq)
 
     def list(self) -> list[dict]:
         """Every account (no secrets); none before the first one is made."""

@@ -3,9 +3,10 @@ and log (``<prefix>-webhook-deliveries``), with the bodies of their searches; ``
 keeps the rules (signing, leases, retries)."""
 from __future__ import annotations
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
 from directory.indices.catalogue import Catalogue, StaleWrite
+from directory.indices.versioned import VersionedDocs
 
 
 def configured_body(size: int = 1000) -> dict:
@@ -97,10 +98,7 @@ class DeliveryIndex:
             return None
 
     def ids(self, query: dict) -> list[str] | None:
-        try:
-            return [h["_id"] for h in helpers.scan(self.es, index=self.index, query={"query": query, "_source": False})]
-        except NotFoundError:
-            return None
+        return VersionedDocs(self.es, self.index).ids(query)
 
     def delete_many(self, ids: list[str]) -> None:
-        helpers.bulk(self.es, ({"_op_type": "delete", "_index": self.index, "_id": i} for i in ids), refresh=True)
+        VersionedDocs(self.es, self.index).delete_many(ids)
