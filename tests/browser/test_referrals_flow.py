@@ -5,6 +5,7 @@ enrols the person; the other referral is withdrawn; the case manager sees every 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -53,8 +54,14 @@ def test_refer_accept_hold_enrol_withdraw_the_whole_loop(visit, live):
     provider.check("inbox-accepted")
 
     # The case manager sees the held bed in the bed count and the change counted in the menu.
-    page.goto(f"{base}/nearby?need=shelter&near=06120&radius=15")
+    # Writes return when acknowledged: search shows the hold within a refresh interval, so look again until then.
     held = page.locator(f".result:has(a[href*='listing={SECOND}']) .capacity")
+    deadline = time.monotonic() + 5
+    while True:
+        page.goto(f"{base}/nearby?need=shelter&near=06120&radius=15")
+        if "held for a referral" in held.inner_text() or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
     assert "held for a referral" in held.inner_text()
     assert page.locator("nav a[href='/referrals'] .count").count() == 1
 
