@@ -8,6 +8,7 @@ import flask_smorest
 from flask import Response, current_app, jsonify, request, session
 
 from directory.accounts import Accounts
+from directory.indices.unmet import UnmetNeed
 from directory.referrals import Referrals
 from directory.settings import Settings
 from directory.store import Store
@@ -21,7 +22,7 @@ LANGUAGES = ("en", "es")
 @dataclass
 class Runtime:
     """Built once per app: settings, the store, accounts, the search service, suggested corrections,
-    referrals and their outgoing webhooks."""
+    referrals and their outgoing webhooks, and the unmet-need tally of nearby searches."""
     settings: Settings
     store: Store
     accounts: Accounts
@@ -29,6 +30,7 @@ class Runtime:
     suggestions: Suggestions
     referrals: Referrals
     webhooks: Webhooks
+    unmet_need: UnmetNeed
 
 
 def runtime() -> Runtime:

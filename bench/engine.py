@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import psutil
 import urllib3
 
 from directory.settings import Settings
@@ -62,3 +63,30 @@ def stop(proc: subprocess.Popen | None) -> None:
     if proc:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process and its children (gunicorn's master and workers, a node)."""
+    if not pid:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def node_pid(es_port: int) -> int | None:
+    pidfile = ROOT / ".cache" / f"es-{es_port}" / "logs" / "es.pid"
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.engine import BIN, ROOT, start_gunicorn, start_node, stop, stop_node
+from bench.engine import BIN, ROOT, node_pid, start_gunicorn, start_node, stop, stop_node, tree_cpu_seconds
 from directory.accounts import Accounts
 from directory.es import make_client
 from directory.places import data_rows
@@ -64,33 +64,6 @@ def prepare(settings: Settings) -> dict[str, str]:
     points = [[float(r["Y"]), float(r["X"])] for r in data_rows("ct_zcta_centroids.csv")]
     return {"LOAD_READ_TOKEN": reader, "LOAD_WRITE_TOKEN": writer, "LOAD_WRITE_LISTINGS": ",".join(listings),
             "LOAD_POINTS": json.dumps(points), "listings": str(report.indexed)}
-
-
-def tree_cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of a process and its children (gunicorn's master and workers, a node)."""
-    if not pid:
-        return 0.0
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        try:
-            t = proc.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
-    return total
-
-
-def node_pid(es_port: int) -> int | None:
-    pidfile = ROOT / ".cache" / f"es-{es_port}" / "logs" / "es.pid"
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def run_step(users: int, seconds: int, host: str, env: dict[str, str], folder: Path,

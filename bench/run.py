@@ -38,7 +38,7 @@ import urllib3
 from elasticsearch import helpers
 
 from bench import brute
-from bench.engine import ROOT, start_gunicorn, start_node, stop, stop_node
+from bench.engine import ROOT, node_pid, start_gunicorn, start_node, stop, stop_node, tree_cpu_seconds
 from directory import eligibility, taxonomy
 from directory.accounts import Accounts
 from directory.es import make_client
@@ -75,13 +75,30 @@ def synthetic_csv(n: int, folder: Path) -> Path:
     return path
 
 
-def ingest(settings: Settings, sources: list[str]) -> dict:
+def cpu_now(es_port: int) -> tuple[float, float]:
+    """CPU seconds used so far by this process and its finished children (the validation workers), and by
+    the engine node: the two sides of an ingest or a bulk load on the same cores."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, tree_cpu_seconds(node_pid(es_port))
+
+
+def cpu_share(before: tuple[float, float], after: tuple[float, float], seconds: float) -> dict:
+    """CPU seconds of each side over a wall time, and the share of the machine's cores they took."""
+    py, node = after[0] - before[0], after[1] - before[1]
+    cores = os.cpu_count() or 1
+    return {"python_cpu_s": round(py, 1), "engine_cpu_s": round(node, 1),
+            "machine_busy": round((py + node) / (seconds * cores), 2)}
+
+
+def ingest(settings: Settings, sources: list[str], es_port: int) -> dict:
     es = make_client(settings, batch=True)
     store = Store(es, settings)
     store.ensure_indices()
+    cpu0 = cpu_now(es_port)
     t0 = time.perf_counter()
     report, _ = pipeline.run(sources, store, Geocoder(), samples=True)  # synthetic listings are sample data
     seconds = time.perf_counter() - t0
+    cpu = cpu_share(cpu0, cpu_now(es_port), seconds)
     # Peak resident memory so far of this process and of the largest validation worker (kilobytes on Linux):
     # the bench ingests its directories in rising order, so the figure after each is that ingest's peak.
     rss_mib = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
@@ -90,7 +107,7 @@ def ingest(settings: Settings, sources: list[str]) -> dict:
             "merged": report.merged, "seconds": round(seconds, 2),
             "listings_per_s": round(report.indexed / seconds, 1), "geocoded": dict(report.geocoded),
             "phases": {k: round(v, 2) for k, v in report.phases.items()},
-            "peak_rss_mib": rss_mib, "peak_rss_worker_mib": rss_children_mib}
+            "peak_rss_mib": rss_mib, "peak_rss_worker_mib": rss_children_mib, "cpu": cpu}
 
 
 def live_documents(es, store: Store) -> list[dict]:
@@ -98,12 +115,13 @@ def live_documents(es, store: Store) -> list[dict]:
     return [h["_source"] for h in helpers.scan(es, index=store.listings.alias, size=2000)]
 
 
-def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict]) -> dict:
+def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict], es_port: int) -> dict:
     """Bulk the prepared documents straight into a new index, as a rebuild does (same mapping,
     settings, chunking and threads), with no reading, validation, geocoding, dedupe or building."""
     name = f"{settings.index_prefix}-rawbulk"
     es.indices.delete(index=name, ignore_unavailable=True)
     store.listings.create_physical(name, number_of_replicas=0, refresh_interval="-1")
+    cpu0 = cpu_now(es_port)
     t0 = time.perf_counter()
     n = 0
     for _ok, _item in helpers.parallel_bulk(es, ({"_index": name, "_id": d["id"], "_source": d} for d in docs),
@@ -112,8 +130,9 @@ def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict]) -> dic
     es.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
     es.indices.refresh(index=name)
     seconds = time.perf_counter() - t0
+    cpu = cpu_share(cpu0, cpu_now(es_port), seconds)
     es.indices.delete(index=name)
-    return {"documents": n, "seconds": round(seconds, 2), "listings_per_s": round(n / seconds, 1)}
+    return {"documents": n, "seconds": round(seconds, 2), "listings_per_s": round(n / seconds, 1), "cpu": cpu}
 
 
 # ----- requests -----------------------------------------------------------------------------------
@@ -517,13 +536,13 @@ def main() -> int:
                 sources_of[name] = sources
                 log(f"[{name}] ingesting ...")
                 entry: dict = {"name": name, "load_average": round(os.getloadavg()[0], 1),
-                               "ingest": ingest(settings, sources)}
+                               "ingest": ingest(settings, sources, args.es_port)}
                 log(f"[{name}] {entry['ingest']}")
                 docs = None
                 if isinstance(plan, int) and (plan <= args.bulk_max or plan in brute_sizes):
                     docs = live_documents(es, store)
                 if docs is not None and isinstance(plan, int) and plan <= args.bulk_max:
-                    entry["bulk"] = bulk_baseline(es, store, settings, docs)
+                    entry["bulk"] = bulk_baseline(es, store, settings, docs, args.es_port)
                     entry["ingest_over_bulk"] = round(entry["ingest"]["listings_per_s"] / entry["bulk"]["listings_per_s"], 2)
                     log(f"[{name}] bulk baseline {entry['bulk']}")
                 entry["api"], entry["engine"], entry["replay"], bodies = measure_search(settings, store, args.requests)
@@ -648,6 +667,12 @@ def print_tables(results: dict) -> None:
         print(f"{d['name']:<18} {i['indexed']:>9} {i['seconds']:>9} {i['listings_per_s']:>11} "
               f"{b.get('listings_per_s', '-'):>9} {d.get('ingest_over_bulk', '-'):>6} {i.get('peak_rss_mib', '-'):>8} "
               f"{i.get('peak_rss_worker_mib', '-'):>7}  {phases}")
+    for d in results["directories"]:
+        for what, part in (("ingest", d["ingest"]), ("bulk", d.get("bulk") or {})):
+            if part.get("cpu"):
+                c = part["cpu"]
+                print(f"{d['name']:<18} {what} CPU: Python {c['python_cpu_s']} s, engine {c['engine_cpu_s']} s over "
+                      f"{part['seconds']} s: the machine's cores {round(c['machine_busy'] * 100)}% busy")
     print(f"\n{'directory':<18} {'request':<7} {'clients':>7} {'API p50':>8} {'API p99':>8} {'engine p50':>10} "
           f"{'engine p99':>10} {'API/engine':>10} {'took p50':>8} {'API req/s':>9} {'errors':>6}")
     for d in results["directories"]:

@@ -11,7 +11,6 @@ from api.usecases.errors import Invalid
 from directory import places, reports
 from directory.accounts import User
 from directory.errors import ListingNotFound
-from directory.indices.unmet import UnmetNeed
 from directory.referral_states import utcnow
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ def program_report(rt: Runtime, user: User, start: date, end: date, program: str
             towns[listing_id] = places.town_label((doc.get("address") or {}).get("town")) or "unknown"
         except ListingNotFound:
             towns[listing_id] = "unknown"
-    searches = UnmetNeed(rt.store.es, rt.store.catalogue).searches(period.start, period.end)
+    searches = rt.unmet_need.searches(period.start, period.end)
     report = reports.program_report(period, program, divs, refs, searches, towns, now)
     rt.store.audit("report.read", actor=user.username, field="report",
                    new={"program": program, "from": start.isoformat(), "to": end.isoformat()})
