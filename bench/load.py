@@ -66,8 +66,38 @@ def prepare(settings: Settings) -> dict[str, str]:
             "LOAD_POINTS": json.dumps(points), "listings": str(report.indexed)}
 
 
+ENGINE_TIMES = {"query": ("search", "query_time_in_millis"), "fetch": ("search", "fetch_time_in_millis"),
+                "get": ("get", "time_in_millis"), "index": ("indexing", "index_time_in_millis"),
+                "refresh": ("refresh", "total_time_in_millis"), "merge": ("merges", "total_time_in_millis")}
+ENGINE_COUNTS = {"queries": ("search", "query_total"), "gets": ("get", "total"), "writes": ("indexing", "index_total")}
+
+
+def engine_work(es) -> dict[str, dict[str, int]]:
+    """The engine's own account of its work so far, per index family (listings, audit, capacity history...):
+    milliseconds spent querying, fetching, getting, indexing, refreshing and merging, and how many of each."""
+    out: dict[str, dict[str, int]] = {}
+    if es is None:
+        return out
+    for name, stats in es.indices.stats(index="load-*", metric="search,get,indexing,refresh,merge")["indices"].items():
+        family = name.removeprefix("load-").split("-v")[0].rstrip("-0123456789")
+        row = out.setdefault(family, dict.fromkeys([*ENGINE_TIMES, *ENGINE_COUNTS], 0))
+        total = stats["total"]
+        for key, (group, field) in {**ENGINE_TIMES, **ENGINE_COUNTS}.items():
+            row[key] += int(total.get(group, {}).get(field, 0))
+    return out
+
+
+def work_between(before: dict, after: dict) -> dict[str, dict[str, int]]:
+    out = {}
+    for family, row in after.items():
+        delta = {k: v - before.get(family, {}).get(k, 0) for k, v in row.items()}
+        if any(delta.values()):
+            out[family] = delta
+    return dict(sorted(out.items(), key=lambda kv: -sum(kv[1][k] for k in ENGINE_TIMES)))
+
+
 def run_step(users: int, seconds: int, host: str, env: dict[str, str], folder: Path,
-             server_pid: int | None = None, es_pid: int | None = None) -> dict:
+             server_pid: int | None = None, es_pid: int | None = None, es=None) -> dict:
     """One locust run at ``users``; with the CPU each side used: the load generator (locust, a child of this
     process: its rusage), the app server and the engine (their process trees), as shares of the machine."""
     prefix = folder / f"step-{users}"
@@ -78,11 +108,13 @@ def run_step(users: int, seconds: int, host: str, env: dict[str, str], folder: P
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before, es_before, wall_before = tree_cpu_seconds(server_pid), tree_cpu_seconds(es_pid), time.monotonic()
     machine_before = psutil.cpu_times()
+    work_before = engine_work(es)
     subprocess.run(cmd, env={**os.environ, **env, "LOAD_STATUS_FILE": str(status_file)}, check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.monotonic() - wall_before
     machine_after = psutil.cpu_times()
+    work = work_between(work_before, engine_work(es))
     capacity = wall * (os.cpu_count() or 1)
     busy = sum(getattr(machine_after, f) - getattr(machine_before, f) for f in ("user", "system", "nice", "irq",
                                                                                 "softirq"))
@@ -107,7 +139,7 @@ def run_step(users: int, seconds: int, host: str, env: dict[str, str], folder: P
             "requests": int(agg["Request Count"]),
             "rps": round(float(agg["Requests/s"]), 1), "p50_ms": float(agg["50%"]), "p99_ms": float(agg["99%"]),
             "failures": int(agg["Failure Count"]), "server_errors": server_errors, "conflicts_412": conflicts,
-            "other_errors": other, "status": by_code, "per_kind": per_kind}
+            "other_errors": other, "status": by_code, "per_kind": per_kind, "engine_work": work}
 
 
 def main() -> int:
@@ -139,7 +171,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             run_step(4, 10, host, env, Path(tmp))  # warm-up: JIT, caches, connections
             for users in [int(u) for u in args.steps.split(",")]:
-                step = run_step(users, args.seconds, host, env, Path(tmp), app.pid, node_pid(args.es_port))
+                step = run_step(users, args.seconds, host, env, Path(tmp), app.pid, node_pid(args.es_port),
+                                es=make_client(settings, batch=True))
                 results.append(step)
                 print(f"[load] {users:>4} users: {step['rps']:>7} req/s, p50 {step['p50_ms']:.0f} ms, "
                       f"p99 {step['p99_ms']:.0f} ms, 5xx {step['server_errors']}, 412 {step['conflicts_412']}, "
@@ -219,6 +252,13 @@ def print_table(results: list[dict], summary: dict, listings: str | int, args: a
         print(f"no step had p99 <= {summary['p99_target_ms']:g} ms with no error; goal >= 75 req/s: MISSED")
     print("(CPU: shares of the whole machine over the step; locust is the load generator, measured from its own "
           "rusage; the other engineers' work on this machine is in 'all' too)")
+    top = max(results, key=lambda r: r["users"])
+    if top.get("engine_work"):
+        print(f"\nthe engine's own account of its work at {top['users']} users (index stats, ms of its threads over "
+              f"the step, and counts):")
+        print(f"{'index':<22} " + " ".join(f"{k:>8}" for k in [*ENGINE_TIMES, *ENGINE_COUNTS]))
+        for family, row in top["engine_work"].items():
+            print(f"{family:<22} " + " ".join(f"{row[k]:>8}" for k in [*ENGINE_TIMES, *ENGINE_COUNTS]))
 
 
 def report(path: str) -> int:

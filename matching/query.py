@@ -20,7 +20,8 @@ ACTIVE = {"term": {"status": "active"}}
 # What explaining a result reads; everything else stays in the engine.
 RESULT_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones", "reach",
                  "location", "capacity", "hours.open", "hours.always_open", "hours.text", "access", "languages",
-                 "needs", "needs_leaf", "site_needs", "site_programs", "age", "eligibility", "inferred"]
+                 "needs", "needs_leaf", "site_needs", "site_programs", "age", "eligibility", "inferred",
+                 "required_documents"]
 MAX_PAGE_SIZE = 50
 PRECISE = ["provided", "geocoder", "cache"]
 # Real listings before sample ones, whatever their scores: a fictional program never stands above a real
@@ -352,7 +353,7 @@ def browse_body(b: Browse, moment: Moment) -> dict:
         "from": (b.page - 1) * b.page_size,
         "size": b.page_size,
         "track_total_hits": True,
-        "_source": {"excludes": ["record", "need_words", "schedules"]},
+        "_source": RESULT_FIELDS,  # browse results are shaped like a match's (tests/test_result_fields.py)
         "aggs": aggs,
     }
     post = [c for c in chosen.values() if c]
@@ -369,7 +370,7 @@ def browse_body(b: Browse, moment: Moment) -> dict:
 NEARBY_FIELDS = ["id", "name", "sample", "service.id", "organization.id", "organization.name", "address", "phones",
                  "reach", "location",
                  "hours.open", "hours.always_open", "hours.text", "access", "capacity", "age", "eligibility",
-                 "needs_leaf", "languages"]
+                 "needs_leaf", "languages", "required_documents"]
 
 
 def ready_now(moment: Moment) -> dict:
