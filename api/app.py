@@ -121,7 +121,8 @@ def create_app(settings: Settings | None = None, es=None) -> Flask:  # noqa: ANN
                                      search=SearchService(store, settings),
                                      suggestions=Suggestions(SuggestionIndex(client, store.catalogue)),
                                      referrals=Referrals(client, settings, store, notify=webhooks.enqueue),
-                                     webhooks=webhooks, unmet_need=UnmetNeed(client, store.catalogue))
+                                     webhooks=webhooks, unmet_need=UnmetNeed(client, store.catalogue,
+                                                                             fresh_client=lambda: make_client(settings)))
     app.extensions["lead"].search.on_nearby = app.extensions["lead"].unmet_need.record_search
     Compress(app)
     i18n.init_app(app)

@@ -7,7 +7,7 @@ thread of this process writes what is queued in one bulk request every ``FLUSH_S
 itself once nothing has been queued for a while, and starts again with the next count). A report read in
 this process sends what is queued first; other processes' counts reach it within ``FLUSH_SECONDS``. What a
 worker killed outright had queued in its last ``FLUSH_SECONDS`` is not counted (a tally of searches, no
-record of anyone's); a clean stop sends it (``atexit``). An engine that cannot be reached keeps the counts
+record of anyone's); a clean stop sends it (``atexit``, waiting at most ``EXIT_SECONDS``). An engine that cannot be reached keeps the counts
 queued (up to ``MAX_QUEUED``, the oldest dropped first, with a warning) for the next attempt."""
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import logging
 import threading
 import weakref
 from datetime import datetime
+from typing import Callable
 
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
@@ -38,8 +39,12 @@ def unmet(answer: dict) -> bool:
 
 
 class UnmetNeed:
-    def __init__(self, es: Elasticsearch, catalogue: Catalogue):
+    def __init__(self, es: Elasticsearch, catalogue: Catalogue,
+                 fresh_client: Callable[[], Elasticsearch] | None = None):
         self.es, self.catalogue = es, catalogue
+        # A client of its own for the last flush at exit: a stopping worker's shared connections may all be
+        # checked out by request threads that are gone (seen under gunicorn after a load run).
+        self.fresh_client = fresh_client
         self.index = catalogue.name("unmet")
         self._ensured = False  # created (with its strict mapping) before the first write, once per process
         self._queued: list[dict] = []
@@ -64,9 +69,9 @@ class UnmetNeed:
                 self._sender.start()
         return True
 
-    def flush(self) -> int:
-        """Write every queued count now, in one bulk request; returns how many. On an engine failure the
-        counts go back to the queue and the error is raised."""
+    def flush(self, es: Elasticsearch | None = None) -> int:
+        """Write every queued count now, in one bulk request (with ``es``, else the shared client); returns
+        how many. On an engine failure the counts go back to the queue and the error is raised."""
         with self._lock:
             batch, self._queued = self._queued, []
         if not batch:
@@ -75,7 +80,7 @@ class UnmetNeed:
             if not self._ensured:
                 self.catalogue.ensure("unmet")
                 self._ensured = True
-            helpers.bulk(self.es, ({"_index": self.index, "_source": d} for d in batch), raise_on_error=True)
+            helpers.bulk(es or self.es, ({"_index": self.index, "_source": d} for d in batch), raise_on_error=True)
         except Exception:
             with self._lock:
                 self._queued[:0] = batch
@@ -111,11 +116,25 @@ class UnmetNeed:
 _LIVE: "weakref.WeakSet[UnmetNeed]" = weakref.WeakSet()
 
 
+EXIT_SECONDS = 5.0
+
+
 @atexit.register
 def _flush_at_exit() -> None:
-    """A clean stop (gunicorn's graceful worker exit, the CLI) sends what is still queued."""
-    for tally in list(_LIVE):
-        try:
-            tally.flush()
-        except Exception:  # noqa: BLE001 - the engine may be gone at exit; nothing else to do
-            log.warning("unmet-need tally: %d counts not written at exit", len(tally._queued))
+    """A clean stop (gunicorn's graceful worker exit, the CLI) sends what is still queued, waiting at most
+    ``EXIT_SECONDS``: a worker that is stopping may no longer get an engine connection (its request threads
+    are gone with theirs checked out: hence a fresh client when the app gave one), and a stop must never hang
+    on a tally."""
+    def send() -> None:
+        for tally in list(_LIVE):
+            try:
+                if tally._queued:
+                    tally.flush(tally.fresh_client() if tally.fresh_client else None)
+            except Exception:  # noqa: BLE001 - the engine may be gone at exit; nothing else to do
+                log.warning("unmet-need tally: %d counts not written at exit", len(tally._queued))
+
+    sender = threading.Thread(target=send, name="lead-unmet-need-exit", daemon=True)
+    sender.start()
+    sender.join(EXIT_SECONDS)
+    if sender.is_alive():
+        log.warning("unmet-need tally: the counts still queued at exit were not written within %g s", EXIT_SECONDS)
