@@ -4,7 +4,7 @@
    and loads the seed plus the Connecticut federal facility lists (the sources of `make load-ct`).
 2. Serves the API with gunicorn as production does (2 workers x 4 threads; ``--worker-class gevent``
    and ``--workers`` / ``--threads`` to compare worker models).
-3. Runs locust headless at each concurrency step (default 4, 8, 16, 32, 64, 128 users, 40 s each),
+3. Runs locust headless at each concurrency step (default 8, 16, 32, 48, 64, 96, 128 users, 40 s each),
    with the mix of bench/locustfile.py: 70% browse and nearby, 20% match, 10% capacity writes.
 4. Prints throughput, p50/p99 and errors per step, where throughput stops rising (saturation), and the
    highest step with p99 <= 300 ms (``--p99-ms``) and no error; writes bench/results/load-<timestamp>.json.
@@ -144,7 +144,7 @@ def run_step(users: int, seconds: int, host: str, env: dict[str, str], folder: P
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", default="4,8,16,32,64,128")
+    ap.add_argument("--steps", default="8,16,32,48,64,96,128")
     ap.add_argument("--seconds", type=int, default=40)
     ap.add_argument("--es-port", type=int, default=int(os.environ.get("LEAD_LOAD_ES_PORT", "9257")))
     ap.add_argument("--heap", default="512m")

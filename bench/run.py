@@ -135,6 +135,56 @@ def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict], es_por
     return {"documents": n, "seconds": round(seconds, 2), "listings_per_s": round(n / seconds, 1), "cpu": cpu}
 
 
+def ingest_bound(csv_path: Path, n: int = 5000) -> dict:
+    """Python's own CPU per record for each step of an ingest, measured in this process on ``n`` records of
+    the same synthetic file (no workers, no engine): reading and classifying the row, validating it
+    (``model.load_record``), building its search document, and serialising it for ``_bulk``. With the
+    engine's CPU for the bulk of the same documents (``bulk_baseline``), this bounds the pipeline on this
+    machine: Python's seconds plus the engine's, over the cores, is the least wall time any overlap of the
+    two can reach, so ``bulk seconds / that`` is the highest ingest / bulk ratio possible."""
+    import orjson  # noqa: PLC0415
+
+    from directory import documents  # noqa: PLC0415
+    from ingest.pipeline import READERS, geocode, validate_chunk  # noqa: PLC0415
+
+    part = csv_path.parent / f"bound-{n}.csv"
+    with csv_path.open(encoding="utf-8") as src, part.open("w", encoding="utf-8") as dst:
+        dst.writelines(itertools.islice(src, n + 1))
+    t0 = time.process_time()
+    cands = [c for c in READERS["provider"](str(part)) if hasattr(c, "raw")]
+    geocode(cands, Geocoder())
+    t1 = time.process_time()
+    records = [r for r, _ in validate_chunk([c.raw for c in cands]) if r]
+    t2 = time.process_time()
+    docs = [documents.stored_document(r, None, "2026-01-01T00:00:00+00:00") for r in records]
+    t3 = time.process_time()
+    for d in docs:
+        orjson.dumps(d)
+    t4 = time.process_time()
+    part.unlink()
+    per = {"read_ms": (t1 - t0), "validate_ms": (t2 - t1), "document_ms": (t3 - t2), "serialise_ms": (t4 - t3)}
+    return {k: round(v * 1000 / len(cands), 3) for k, v in per.items()} | {"records": len(cands)}
+
+
+def bound_lines(entry: dict) -> list[str]:
+    """The ingest / bulk ceiling of this machine from the measured costs (``ingest_bound``)."""
+    b, bulk, ing = entry.get("ingest_bound"), entry.get("bulk"), entry["ingest"]
+    if not b or not bulk or not bulk.get("cpu"):
+        return []
+    n, cores = ing["indexed"], os.cpu_count() or 1
+    per_record = sum(v for k, v in b.items() if k.endswith("_ms"))
+    python_s = per_record * n / 1000
+    engine_s = bulk["cpu"]["engine_cpu_s"]
+    floor = (python_s + engine_s) / cores
+    return [f"Python's own CPU per record: read {b['read_ms']} ms, validate {b['validate_ms']} ms, document "
+            f"{b['document_ms']} ms, serialise {b['serialise_ms']} ms = {per_record:.3f} ms, {python_s:.0f} s for "
+            f"{n} records (the pipeline measured {ing['cpu']['python_cpu_s']} s with its worker processes)",
+            f"the engine's CPU to index the same documents (bulk baseline): {engine_s} s; on {cores} cores no overlap "
+            f"finishes under ({python_s:.0f} + {engine_s}) / {cores} = {floor:.0f} s, so ingest / bulk cannot exceed "
+            f"{bulk['seconds']} / {floor:.0f} = {bulk['seconds'] / floor:.2f} here (target 0.6 needs Python under "
+            f"{max(0.0, (bulk['seconds'] / 0.6 * cores - engine_s) / n * 1000):.3f} ms a record)"]
+
+
 # ----- requests -----------------------------------------------------------------------------------
 def profiles(rng: random.Random, n: int, points: list[tuple[float, float]]) -> list[dict]:
     out = []
@@ -545,6 +595,8 @@ def main() -> int:
                     entry["bulk"] = bulk_baseline(es, store, settings, docs, args.es_port)
                     entry["ingest_over_bulk"] = round(entry["ingest"]["listings_per_s"] / entry["bulk"]["listings_per_s"], 2)
                     log(f"[{name}] bulk baseline {entry['bulk']}")
+                    entry["ingest_bound"] = ingest_bound(Path(sources[0].split(":", 1)[1]))
+                    log(f"[{name}] Python CPU per record {entry['ingest_bound']}")
                 entry["api"], entry["engine"], entry["replay"], bodies = measure_search(settings, store, args.requests)
                 entry["api_over_engine_p50"] = {
                     f"{a['kind']} x{a['clients']}": round(a["p50_ms"] / e["p50_ms"], 2)
@@ -673,6 +725,9 @@ def print_tables(results: dict) -> None:
                 c = part["cpu"]
                 print(f"{d['name']:<18} {what} CPU: Python {c['python_cpu_s']} s, engine {c['engine_cpu_s']} s over "
                       f"{part['seconds']} s: the machine's cores {round(c['machine_busy'] * 100)}% busy")
+    for d in results["directories"]:
+        for line in bound_lines(d):
+            print(f"{d['name']:<18} {line}")
     print(f"\n{'directory':<18} {'request':<7} {'clients':>7} {'API p50':>8} {'API p99':>8} {'engine p50':>10} "
           f"{'engine p99':>10} {'API/engine':>10} {'took p50':>8} {'API req/s':>9} {'errors':>6}")
     for d in results["directories"]:

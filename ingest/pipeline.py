@@ -6,17 +6,19 @@ the live directory untouched; provider edits are re-applied by the store.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from marshmallow import ValidationError
 
@@ -383,9 +385,24 @@ def run(sources: list[str], store: Store, geocoder: Geocoder, *, actor: str = "i
     for spec in sources:
         parse_source(spec)
     check_samples(sources, samples)
-    with store.listings.rebuilding() as rebuild:  # a second ingest of this directory is refused before it reads
+    with store.listings.rebuilding() as rebuild, cyclic_gc_paused():  # a second ingest of this directory is refused
         return _run(sources, store, rebuild, geocoder, started, actor=actor, on_read=on_read, on_indexed=on_indexed,
                     min_ratio=min_ratio, samples=samples)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while an ingest runs. The run holds every record in memory (for the
+    dedupe), and each full collection walks all of them again: at 100k listings that was a fifth of the
+    ingest (make bench, 64.2 s with it, 52.3 s without). Records and documents are plain trees, so nothing
+    waits for the collector; reference counting frees them as before. The collector's state is restored."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _run(sources: list[str], store: Store, rebuild: Rebuild, geocoder: Geocoder, started: float, *, actor: str,
