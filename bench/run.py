@@ -34,12 +34,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 import urllib3
 from elasticsearch import helpers
 
 from bench import brute
 from bench.engine import ROOT, node_pid, start_gunicorn, start_node, stop, stop_node, tree_cpu_seconds
-from directory import eligibility, taxonomy
+from directory import documents, eligibility, taxonomy
 from directory.accounts import Accounts
 from directory.es import make_client
 from directory.places import data_rows
@@ -137,30 +138,27 @@ def bulk_baseline(es, store: Store, settings: Settings, docs: list[dict], es_por
 
 def ingest_bound(csv_path: Path, n: int = 5000) -> dict:
     """Python's own CPU per record for each step of an ingest, measured in this process on ``n`` records of
-    the same synthetic file (no workers, no engine): reading and classifying the row, validating it
-    (``model.load_record``), building its search document, and serialising it for ``_bulk``. With the
-    engine's CPU for the bulk of the same documents (``bulk_baseline``), this bounds the pipeline on this
-    machine: Python's seconds plus the engine's, over the cores, is the least wall time any overlap of the
-    two can reach, so ``bulk seconds / that`` is the highest ingest / bulk ratio possible."""
-    import orjson  # noqa: PLC0415
-
-    from directory import documents  # noqa: PLC0415
-    from ingest.pipeline import READERS, geocode, validate_chunk  # noqa: PLC0415
-
+    the same synthetic file (no workers, no engine; the cycle collector paused as in the pipeline): reading
+    and classifying the row, validating it (``model.load_record``), building its search document, and
+    serialising it for ``_bulk``. With the engine's CPU for the bulk of the same documents
+    (``bulk_baseline``), this bounds the pipeline on this machine: Python's seconds plus the engine's, over
+    the cores, is the least wall time any overlap of the two can reach, so ``bulk seconds / that`` is the
+    highest ingest / bulk ratio possible."""
     part = csv_path.parent / f"bound-{n}.csv"
     with csv_path.open(encoding="utf-8") as src, part.open("w", encoding="utf-8") as dst:
         dst.writelines(itertools.islice(src, n + 1))
-    t0 = time.process_time()
-    cands = [c for c in READERS["provider"](str(part)) if hasattr(c, "raw")]
-    geocode(cands, Geocoder())
-    t1 = time.process_time()
-    records = [r for r, _ in validate_chunk([c.raw for c in cands]) if r]
-    t2 = time.process_time()
-    docs = [documents.stored_document(r, None, "2026-01-01T00:00:00+00:00") for r in records]
-    t3 = time.process_time()
-    for d in docs:
-        orjson.dumps(d)
-    t4 = time.process_time()
+    with pipeline.cyclic_gc_paused():
+        t0 = time.process_time()
+        cands = [c for c in pipeline.READERS["provider"](str(part)) if hasattr(c, "raw")]
+        pipeline.geocode(cands, Geocoder())
+        t1 = time.process_time()
+        records = [r for r, _ in pipeline.validate_chunk([c.raw for c in cands]) if r]
+        t2 = time.process_time()
+        docs = [documents.stored_document(r, None, "2026-01-01T00:00:00+00:00") for r in records]
+        t3 = time.process_time()
+        for d in docs:
+            orjson.dumps(d)
+        t4 = time.process_time()
     part.unlink()
     per = {"read_ms": (t1 - t0), "validate_ms": (t2 - t1), "document_ms": (t3 - t2), "serialise_ms": (t4 - t3)}
     return {k: round(v * 1000 / len(cands), 3) for k, v in per.items()} | {"records": len(cands)}
