@@ -7,8 +7,9 @@ thread of this process writes what is queued in one bulk request every ``FLUSH_S
 itself once nothing has been queued for a while, and starts again with the next count). A report read in
 this process sends what is queued first; other processes' counts reach it within ``FLUSH_SECONDS``. What a
 worker killed outright had queued in its last ``FLUSH_SECONDS`` is not counted (a tally of searches, no
-record of anyone's); a clean stop sends it (``atexit``, waiting at most ``EXIT_SECONDS``). An engine that cannot be reached keeps the counts
-queued (up to ``MAX_QUEUED``, the oldest dropped first, with a warning) for the next attempt."""
+record of anyone's); a clean stop sends it (``atexit``, waiting at most ``EXIT_SECONDS``). An engine that
+cannot be reached keeps the counts queued (up to ``MAX_QUEUED``, the oldest dropped first, with a warning)
+for the next attempt."""
 from __future__ import annotations
 
 import atexit
@@ -48,7 +49,8 @@ class UnmetNeed:
         self.index = catalogue.name("unmet")
         self._ensured = False  # created (with its strict mapping) before the first write, once per process
         self._queued: list[dict] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the queue and the sender
+        self._flushing = threading.Lock()  # one flush at a time: a report's waits for the sender's batch in flight
         self._sender: threading.Thread | None = None
         _LIVE.add(self)
 
@@ -72,20 +74,22 @@ class UnmetNeed:
     def flush(self, es: Elasticsearch | None = None) -> int:
         """Write every queued count now, in one bulk request (with ``es``, else the shared client); returns
         how many. On an engine failure the counts go back to the queue and the error is raised."""
-        with self._lock:
-            batch, self._queued = self._queued, []
-        if not batch:
-            return 0
-        try:
-            if not self._ensured:
-                self.catalogue.ensure("unmet")
-                self._ensured = True
-            helpers.bulk(es or self.es, ({"_index": self.index, "_source": d} for d in batch), raise_on_error=True)
-        except Exception:
+        with self._flushing:
             with self._lock:
-                self._queued[:0] = batch
-            raise
-        return len(batch)
+                batch, self._queued = self._queued, []
+            if not batch:
+                return 0
+            try:
+                if not self._ensured:
+                    self.catalogue.ensure("unmet")
+                    self._ensured = True
+                helpers.bulk(es or self.es, ({"_index": self.index, "_source": d} for d in batch),
+                             raise_on_error=True)
+            except Exception:
+                with self._lock:
+                    self._queued[:0] = batch
+                raise
+            return len(batch)
 
     def _run(self) -> None:
         idle = 0
@@ -114,8 +118,6 @@ class UnmetNeed:
 
 
 _LIVE: "weakref.WeakSet[UnmetNeed]" = weakref.WeakSet()
-
-
 EXIT_SECONDS = 5.0
 
 
