@@ -36,7 +36,9 @@ def behind_proxy(app):
 
 @pytest.fixture
 def proxied(es, settings, store):
-    app = create_app(settings.with_(trusted_proxies=1, login_rate_limit="8 per minute"), es=es)
+    # Windows are calendar-aligned (directory/indices/counters.py): a day's window, so a run of logins never
+    # straddles a window's end (with "per minute" one did, and its ninth login was let through).
+    app = create_app(settings.with_(trusted_proxies=1, login_rate_limit="8 per day"), es=es)
     app.extensions["lead"].accounts.create("victim", "case_manager", password=PASSWORD)
     return app
 
@@ -59,7 +61,7 @@ def test_behind_the_proxy_one_clients_flood_throttles_only_itself(proxied):
 
 
 def test_without_trusted_proxies_the_forwarded_address_is_ignored(es, settings, store):
-    app = create_app(settings.with_(login_rate_limit="8 per minute"), es=es)
+    app = create_app(settings.with_(login_rate_limit="8 per day"), es=es)
     app.extensions["lead"].accounts.create("victim", "case_manager", password=PASSWORD)
     c = app.test_client()
     c.environ_base["REMOTE_ADDR"] = ATTACKER
@@ -70,7 +72,7 @@ def test_without_trusted_proxies_the_forwarded_address_is_ignored(es, settings, 
 def test_a_device_that_signed_in_before_keeps_its_own_count(es, settings, store):
     """No proxy header to tell people apart (one office address): the owner's browser, which signed in to
     the account before, is not locked out by someone else's failures from the same address."""
-    app = create_app(settings.with_(login_rate_limit="8 per minute"), es=es)
+    app = create_app(settings.with_(login_rate_limit="8 per day"), es=es)
     app.extensions["lead"].accounts.create("victim", "case_manager", password=PASSWORD)
     owner = app.test_client()
     owner.environ_base["REMOTE_ADDR"] = "10.0.0.1"
@@ -91,7 +93,7 @@ def test_a_device_that_signed_in_before_keeps_its_own_count(es, settings, store)
 
 def test_limits_are_shared_by_every_worker(es, settings, store):
     """Two app instances on the same indices (two gunicorn workers): a limit counts the requests of both."""
-    shared = settings.with_(public_directory=True, public_rate_limit="6 per minute", login_rate_limit="4 per minute")
+    shared = settings.with_(public_directory=True, public_rate_limit="6 per day", login_rate_limit="4 per day")
     one, two = create_app(shared, es=es), create_app(shared, es=es)
     one.extensions["lead"].accounts.create("victim", "case_manager", password=PASSWORD)
     clients = [one.test_client(), two.test_client()]
