@@ -72,14 +72,15 @@ ENGINE_TIMES = {"query": ("search", "query_time_in_millis"), "fetch": ("search",
 ENGINE_COUNTS = {"queries": ("search", "query_total"), "gets": ("get", "total"), "writes": ("indexing", "index_total")}
 
 
-def engine_work(es) -> dict[str, dict[str, int]]:
+def engine_work(es, prefix: str = "load") -> dict[str, dict[str, int]]:
     """The engine's own account of its work so far, per index family (listings, audit, capacity history...):
     milliseconds spent querying, fetching, getting, indexing, refreshing and merging, and how many of each."""
     out: dict[str, dict[str, int]] = {}
     if es is None:
         return out
-    for name, stats in es.indices.stats(index="load-*", metric="search,get,indexing,refresh,merge")["indices"].items():
-        family = name.removeprefix("load-").split("-v")[0].rstrip("-0123456789")
+    stats_of = es.indices.stats(index=f"{prefix}-*", metric="search,get,indexing,refresh,merge")["indices"]
+    for name, stats in stats_of.items():
+        family = name.removeprefix(f"{prefix}-").rstrip("-0123456789")
         row = out.setdefault(family, dict.fromkeys([*ENGINE_TIMES, *ENGINE_COUNTS], 0))
         total = stats["total"]
         for key, (group, field) in {**ENGINE_TIMES, **ENGINE_COUNTS}.items():
@@ -168,11 +169,11 @@ def main() -> int:
         app = start_gunicorn(settings, args.port, args.workers, args.threads, worker_class=args.worker_class)
         host = f"http://127.0.0.1:{args.port}"
         results = []
+        es = make_client(settings, batch=True)  # the engine's own account of each step (index stats)
         with tempfile.TemporaryDirectory() as tmp:
             run_step(4, 10, host, env, Path(tmp))  # warm-up: JIT, caches, connections
             for users in [int(u) for u in args.steps.split(",")]:
-                step = run_step(users, args.seconds, host, env, Path(tmp), app.pid, node_pid(args.es_port),
-                                es=make_client(settings, batch=True))
+                step = run_step(users, args.seconds, host, env, Path(tmp), app.pid, node_pid(args.es_port), es=es)
                 results.append(step)
                 print(f"[load] {users:>4} users: {step['rps']:>7} req/s, p50 {step['p50_ms']:.0f} ms, "
                       f"p99 {step['p99_ms']:.0f} ms, 5xx {step['server_errors']}, 412 {step['conflicts_412']}, "

@@ -48,6 +48,7 @@ from directory.settings import Settings
 from directory.store import Store
 from ingest import pipeline
 from ingest.geocode import Geocoder
+from ingest.records import Candidate
 from ingest.synthetic import Generator, national_places, statewide_places, write_csv
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -149,7 +150,7 @@ def ingest_bound(csv_path: Path, n: int = 5000) -> dict:
         dst.writelines(itertools.islice(src, n + 1))
     with pipeline.cyclic_gc_paused():
         t0 = time.process_time()
-        cands = [c for c in pipeline.READERS["provider"](str(part)) if hasattr(c, "raw")]
+        cands = [c for c in pipeline.READERS["provider"](str(part)) if isinstance(c, Candidate)]
         pipeline.geocode(cands, Geocoder())
         t1 = time.process_time()
         records = [r for r, _ in pipeline.validate_chunk([c.raw for c in cands]) if r]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 import weakref
 from datetime import datetime
 from typing import Callable
@@ -93,9 +94,8 @@ class UnmetNeed:
 
     def _run(self) -> None:
         idle = 0
-        stop = threading.Event()
         while True:
-            stop.wait(FLUSH_SECONDS)
+            time.sleep(FLUSH_SECONDS)
             try:
                 idle = 0 if self.flush() else idle + 1
             except Exception:  # noqa: BLE001 - a background sender must not die noisily; the queue keeps the counts
